@@ -1,0 +1,44 @@
+/**
+ * The native addon: loaded once with node-gyp-build (a prebuilt binary when one matches this
+ * platform, else the local build), with a typed declaration of everything it exports.
+ */
+import * as path from 'path';
+
+/** An opaque handle to a native tensor (a strided view over reference-counted storage). */
+export type NativeTensor = { readonly __nativeTensor: unique symbol };
+
+export interface NativeLayout {
+  strides: number[];
+  offset: number;
+  contiguous: boolean;
+  /** Identifies the storage: views of one tensor share it. */
+  storage: number;
+}
+
+export interface NativeMemory {
+  liveBytes: number;
+  cachedBytes: number;
+  cacheHits: number;
+  cacheMisses: number;
+}
+
+export interface Binding {
+  kernels(): Record<string, number>;
+  run(kernel: number, outShape: readonly number[] | null, outDtype: number, attrs: readonly number[] | null,
+    ...inputs: NativeTensor[]): NativeTensor;
+  fromData(dtype: number, shape: readonly number[], data: ArrayBufferView): NativeTensor;
+  toData(t: NativeTensor): Float32Array | Float64Array | Int32Array | Uint8Array;
+  dispose(t: NativeTensor): void;
+  layout(t: NativeTensor): NativeLayout;
+  memory(): NativeMemory;
+  emptyCache(): void;
+  numThreads(): number;
+  setNumThreads(n: number): void;
+  memcpySeconds(bytes: number, repeats: number): number;
+}
+
+// lib/backend and dist/backend both sit two levels below the package root.
+const packageRoot = path.resolve(__dirname, '..', '..');
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const binding: Binding = require('node-gyp-build')(packageRoot);

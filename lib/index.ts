@@ -1,0 +1,17 @@
+/**
+ * randvar: probabilistic programming for TypeScript with a native hot path.
+ *
+ * @example
+ * import * as rv from 'randvar';
+ * const x = rv.tensor([[1, 2], [3, 4]]);
+ * x.mul(2).add(1).exp().sum().dataSync();
+ */
+export { Tensor, type NestedArray } from './tensor/tensor';
+export type { DType, TypedArray } from './tensor/dtype';
+export type { TensorLike } from './tensor/convert';
+export type { Shape } from './tensor/shape';
+export { tidy, keep, dispose } from './tensor/scope';
+export { opTable } from './tensor/op';
+export * from './tensor/ops/elementwise';
+export * from './tensor/ops/creation';
+export * from './tensor/runtime';

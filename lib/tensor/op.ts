@@ -1,0 +1,129 @@
+/**
+ * The op table. Every op is declared once, with `defineOp`: its name, the names of its tensor
+ * inputs, its dtype rule, its shape rule and its native kernel (the autodiff issue adds the
+ * gradient rule, vmap the batching rule). Eager execution here, and every transformation
+ * later, reads that one declaration.
+ */
+import { binding } from '../backend/binding';
+import { type DType, dtypeCode } from './dtype';
+import { makeTensor, type TensorLike, weakScalarDType } from './convert';
+import { RuleError, type Shape } from './shape';
+import { Tensor } from './tensor';
+
+export interface OpDeclaration<A> {
+  /** Public name, used in every error the op throws. */
+  name: string;
+  /** The native kernel; defaults to `name`. */
+  kernel?: string;
+  /** Names of the tensor arguments, in order, for error messages. */
+  inputs: readonly string[];
+  /** dtype rule: the dtype each input is cast to, and the output dtype. Throws RuleError. */
+  dtype(dtypes: DType[], attrs: A): { inputs: readonly DType[]; output: DType };
+  /** Shape rule: the output shape. Throws RuleError. */
+  shape(shapes: Shape[], attrs: A): Shape;
+  /** The kernel's numeric attributes. */
+  kernelAttrs?(attrs: A, shapes: Shape[]): number[];
+}
+
+export interface Op<A> extends OpDeclaration<A> {
+  readonly kernelId: number;
+  /** Runs the op eagerly on tensors or JS values. */
+  run(args: readonly TensorLike[], attrs: A): Tensor;
+}
+
+/** Every declared op, by name. */
+export const opTable = new Map<string, Op<never>>();
+
+const kernelIds = binding.kernels();
+
+/**
+ * Declares an op and adds it to the table.
+ *
+ * @example
+ * const exp = defineOp<void>({ name: 'exp', inputs: ['x'], dtype: floatUnaryDType, shape: ([x]) => x });
+ * exp.run([rv.tensor([0, 1])], undefined);
+ */
+export function defineOp<A>(declaration: OpDeclaration<A>): Op<A> {
+  const kernel = declaration.kernel ?? declaration.name;
+  const kernelId = kernelIds[kernel];
+  if (kernelId === undefined) throw new Error(`defineOp ${declaration.name}: the addon has no kernel '${kernel}'`);
+  if (opTable.has(declaration.name)) throw new Error(`defineOp: op ${declaration.name} is declared twice`);
+  const op: Op<A> = {
+    ...declaration,
+    kernelId,
+    run(args: readonly TensorLike[], attrs: A): Tensor {
+      return execute(op, args, attrs);
+    },
+  };
+  opTable.set(declaration.name, op as unknown as Op<never>);
+  return op;
+}
+
+/** Error for `op`, naming it first. */
+export function opError(op: string, message: string): Error {
+  return new Error(`${op}: ${message}`);
+}
+
+function execute<A>(op: Op<A>, args: readonly TensorLike[], attrs: A): Tensor {
+  if (args.length !== op.inputs.length) {
+    throw opError(op.name, `expected ${op.inputs.length} tensor arguments, got ${args.length}`);
+  }
+  const temporaries: Tensor[] = [];
+  try {
+    const inputs = toTensors(op, args, temporaries);
+    const dtypes = inputs.map((t) => t.dtype);
+    const rule = op.dtype(dtypes, attrs);
+    for (let i = 0; i < inputs.length; i++) {
+      if (inputs[i].dtype !== rule.inputs[i]) {
+        inputs[i] = castTensor(inputs[i], rule.inputs[i]);
+        temporaries.push(inputs[i]);
+      }
+    }
+    const shapes = inputs.map((t) => t.shape);
+    const shape = op.shape(shapes, attrs);
+    const kernelAttrs = op.kernelAttrs ? op.kernelAttrs(attrs, shapes) : null;
+    const handles = inputs.map((t, i) => t.handle(`${op.name}: argument '${op.inputs[i]}'`));
+    const native = binding.run(op.kernelId, shape, dtypeCode[rule.output], kernelAttrs, ...handles);
+    return new Tensor(native, shape, rule.output);
+  } catch (error) {
+    if (error instanceof RuleError) throw opError(op.name, error.message);
+    throw error;
+  } finally {
+    for (const t of temporaries) t.dispose();
+  }
+}
+
+function toTensors<A>(op: Op<A>, args: readonly TensorLike[], temporaries: Tensor[]): Tensor[] {
+  let tensorDTypes: DType[] | null = null;
+  const out: Tensor[] = new Array(args.length);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a instanceof Tensor) {
+      if (a.isDisposed) throw opError(op.name, `argument '${op.inputs[i]}' (shape [${a.shape}]) is disposed`);
+      out[i] = a;
+      continue;
+    }
+    let t: Tensor;
+    try {
+      if (typeof a === 'number' || typeof a === 'boolean') {
+        tensorDTypes ??= args.filter((x): x is Tensor => x instanceof Tensor).map((x) => x.dtype);
+        t = makeTensor(a, undefined, weakScalarDType(a, tensorDTypes));
+      } else {
+        t = makeTensor(a);
+      }
+    } catch (error) {
+      if (error instanceof RuleError) throw opError(op.name, `argument '${op.inputs[i]}': ${error.message}`);
+      throw error;
+    }
+    temporaries.push(t);
+    out[i] = t;
+  }
+  return out;
+}
+
+/** Promotion casts go through the table's own cast op, like any other op. */
+function castTensor(t: Tensor, dtype: DType): Tensor {
+  const cast = opTable.get('cast') as Op<{ dtype: DType }> | undefined;
+  if (!cast) throw new Error('op table: cast is not declared');
+  return cast.run([t], { dtype });
+}

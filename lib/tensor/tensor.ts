@@ -1,0 +1,108 @@
+/**
+ * The Tensor: a shape, a dtype and a handle to native storage. Ops are declared in the op
+ * table (./op.ts and ./ops/); their chainable methods are added to this class there.
+ */
+import { binding, type NativeTensor } from '../backend/binding';
+import type { DType, TypedArray } from './dtype';
+import { formatTensor } from './format';
+import { registerTensorClass, trackTensor } from './scope';
+
+export class Tensor {
+  /** Dimensions, outermost first. */
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  /** Number of elements. */
+  readonly size: number;
+  /** @internal Set by `keep`: no enclosing `tidy` disposes this tensor. */
+  kept = false;
+  private native: NativeTensor | null;
+
+  /** @internal Tensors are made by ops and creation functions, not by users. */
+  constructor(native: NativeTensor, shape: readonly number[], dtype: DType) {
+    this.native = native;
+    this.shape = shape;
+    this.dtype = dtype;
+    let size = 1;
+    for (const d of shape) size *= d;
+    this.size = size;
+    trackTensor(this);
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get isDisposed(): boolean {
+    return this.native === null;
+  }
+
+  /** @internal The native handle; throws, naming `op`, once disposed. */
+  handle(op = 'tensor'): NativeTensor {
+    if (this.native === null) throw new Error(`${op}: tensor of shape [${this.shape}] is disposed`);
+    return this.native;
+  }
+
+  /**
+   * Frees this tensor's reference to its storage now (views share storage, which is freed
+   * when the last of them goes). Disposing twice is harmless; any other use afterwards throws.
+   *
+   * @example
+   * const t = rv.ones([3]); t.dispose();
+   */
+  dispose(): void {
+    if (this.native === null) return;
+    binding.dispose(this.native);
+    this.native = null;
+  }
+
+  /**
+   * The elements in row-major order, as a new typed array (Uint8Array for bool).
+   *
+   * @example
+   * rv.tensor([[1, 2], [3, 4]]).dataSync();  // Float32Array [1, 2, 3, 4]
+   */
+  dataSync(): TypedArray {
+    return binding.toData(this.handle('dataSync'));
+  }
+
+  /** The elements, as `dataSync`, once the computation has finished. */
+  async data(): Promise<TypedArray> {
+    return this.dataSync();
+  }
+
+  /**
+   * The elements as nested JS arrays (booleans for bool); a number for a scalar.
+   *
+   * @example
+   * rv.tensor([[1, 2], [3, 4]]).arraySync();  // [[1, 2], [3, 4]]
+   */
+  arraySync(): NestedArray {
+    const flat = this.dataSync();
+    const values: number[] | boolean[] =
+      this.dtype === 'bool' ? Array.from(flat, (v) => v !== 0) : Array.from(flat);
+    return nest(values, this.shape, 0, 0);
+  }
+
+  async array(): Promise<NestedArray> {
+    return this.arraySync();
+  }
+
+  /** Prints like NumPy: `tensor([[1., 2.], [3., 4.]], dtype=float32)`. */
+  toString(): string {
+    if (this.native === null) return `Tensor(disposed, shape=[${this.shape}], dtype=${this.dtype})`;
+    return formatTensor(this.dataSync(), this.shape, this.dtype);
+  }
+}
+
+export type NestedArray = number | boolean | NestedArray[];
+
+function nest(values: number[] | boolean[], shape: readonly number[], axis: number, start: number): NestedArray {
+  if (axis === shape.length) return values[start];
+  let stride = 1;
+  for (let i = axis + 1; i < shape.length; i++) stride *= shape[i];
+  const out: NestedArray[] = [];
+  for (let i = 0; i < shape[axis]; i++) out.push(nest(values, shape, axis + 1, start + i * stride));
+  return out;
+}
+
+registerTensorClass(Tensor);

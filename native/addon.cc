@@ -1,0 +1,271 @@
+// The JS <-> native surface: a handful of generic entry points. Tensors cross as tagged
+// externals; an op is one call to run() with a kernel id, the output shape and dtype the
+// TypeScript shape rule computed, numeric attributes and the input tensors.
+#include <napi.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "allocator.h"
+#include "kernel.h"
+#include "tensor.h"
+#include "thread_pool.h"
+
+namespace rv {
+namespace {
+
+// Identifies externals made by this addon, so a foreign value is never read as a tensor.
+const napi_type_tag kTensorTag = {0x72616e6476617231ULL, 0x74656e736f723031ULL};
+bool tagging_supported = true;
+
+// Reports live native bytes to V8 in batches, so its GC heuristics see tensor memory.
+void report_memory(napi_env env) {
+  int64_t delta = take_unreported_bytes(256 * 1024);
+  if (delta != 0) {
+    int64_t ignored;
+    napi_adjust_external_memory(env, delta, &ignored);
+  }
+}
+
+void finalize_tensor(Napi::Env env, Tensor* t) {
+  delete t;
+  report_memory(env);
+}
+
+Napi::Value wrap(Napi::Env env, Tensor&& t) {
+  auto ext = Napi::External<Tensor>::New(env, new Tensor(std::move(t)), finalize_tensor);
+  if (tagging_supported) {
+    if (napi_type_tag_object(env, ext, &kTensorTag) != napi_ok) {
+      tagging_supported = false;
+      env.GetAndClearPendingException();
+    }
+  }
+  report_memory(env);
+  return ext;
+}
+
+Tensor* unwrap(Napi::Env env, Napi::Value v, const char* what, size_t index) {
+  if (!v.IsExternal()) throw Error(std::string(what) + ": argument " + std::to_string(index) + " is not a tensor");
+  if (tagging_supported) {
+    bool ok = false;
+    napi_check_object_type_tag(env, v, &kTensorTag, &ok);
+    if (!ok) throw Error(std::string(what) + ": argument " + std::to_string(index) + " is not a randvar tensor");
+  }
+  Tensor* t = v.As<Napi::External<Tensor>>().Data();
+  if (!t->storage) throw Error(std::string(what) + ": tensor argument " + std::to_string(index) + " is disposed");
+  return t;
+}
+
+double number(Napi::Value v, const char* what, const char* name) {
+  if (!v.IsNumber()) throw Error(std::string(what) + ": " + name + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+Dims read_shape(Napi::Value v, const char* what) {
+  if (!v.IsArray()) throw Error(std::string(what) + ": shape must be an array");
+  Napi::Array a = v.As<Napi::Array>();
+  Dims d = Dims::of_rank(int(std::min<uint32_t>(a.Length(), kMaxRank + 1)), what);
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    double x = number(a.Get(i), what, "shape entry");
+    if (!(x >= 0) || std::floor(x) != x || x > 9007199254740991.0) {
+      throw Error(std::string(what) + ": shape entries must be non-negative integers, got " + std::to_string(x));
+    }
+    d[int(i)] = int64_t(x);
+  }
+  checked_numel(d, what);
+  return d;
+}
+
+std::vector<double> read_numbers(Napi::Value v, const char* what) {
+  std::vector<double> out;
+  if (v.IsUndefined() || v.IsNull()) return out;
+  if (!v.IsArray()) throw Error(std::string(what) + ": attributes must be an array of numbers");
+  Napi::Array a = v.As<Napi::Array>();
+  out.reserve(a.Length());
+  for (uint32_t i = 0; i < a.Length(); i++) out.push_back(number(a.Get(i), what, "attribute"));
+  return out;
+}
+
+// Runs body, turning native errors into JS exceptions.
+template <typename Body>
+Napi::Value guarded(const Napi::CallbackInfo& info, Body body) {
+  Napi::Env env = info.Env();
+  try {
+    return body(env);
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw Napi::Error::New(env, "randvar: out of memory");
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, e.what());
+  }
+}
+
+// kernels() -> { name: id }
+Napi::Value Kernels(const Napi::CallbackInfo& info) {
+  Napi::Object out = Napi::Object::New(info.Env());
+  const auto& list = kernels();
+  for (size_t i = 0; i < list.size(); i++) out.Set(list[i].name, Napi::Number::New(info.Env(), double(i)));
+  return out;
+}
+
+// run(kernelId, outShape, outDtype, attrs, ...inputs) -> tensor
+Napi::Value Run(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    const auto& list = kernels();
+    double id = number(info[0], "run", "kernel id");
+    if (!(id >= 0 && id < double(list.size())) || std::floor(id) != id) throw Error("run: unknown kernel id");
+    const KernelEntry& entry = list[size_t(id)];
+    KernelCall call;
+    call.name = entry.name.c_str();
+    if (!info[1].IsUndefined() && !info[1].IsNull()) call.out_shape = read_shape(info[1], call.name);
+    call.out_dtype = dtype_from_code(int64_t(number(info[2], call.name, "dtype")));
+    call.attrs = read_numbers(info[3], call.name);
+    for (size_t i = 4; i < info.Length(); i++) call.inputs.push_back(unwrap(env, info[i], call.name, i - 4));
+    return wrap(env, entry.fn(call));
+  });
+}
+
+// fromData(dtype, shape, typedArray) -> tensor holding a copy of the data.
+Napi::Value FromData(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    DType dtype = dtype_from_code(int64_t(number(info[0], "tensor", "dtype")));
+    Dims shape = read_shape(info[1], "tensor");
+    if (!info[2].IsTypedArray()) throw Error("tensor: data must be a typed array");
+    Napi::TypedArray array = info[2].As<Napi::TypedArray>();
+    Tensor t = empty_tensor(dtype, shape, "tensor");
+    size_t bytes = size_t(t.numel()) * itemsize(dtype);
+    if (array.ByteLength() != bytes) {
+      throw Error("tensor: data has " + std::to_string(array.ByteLength()) + " bytes, shape " + shape.to_string() +
+                  " of " + dtype_name(dtype) + " needs " + std::to_string(bytes));
+    }
+    const uint8_t* src = static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+    if (bytes) std::memcpy(t.data(), src, bytes);
+    if (dtype == DType::Bool) {
+      uint8_t* p = t.ptr<uint8_t>();
+      for (size_t i = 0; i < bytes; i++) p[i] = p[i] != 0;
+    }
+    return wrap(env, std::move(t));
+  });
+}
+
+// toData(tensor) -> a new typed array with the elements in row-major order.
+Napi::Value ToData(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    Tensor* t = unwrap(env, info[0], "dataSync", 0);
+    Tensor c = contiguous(*t);
+    size_t n = size_t(c.numel());
+    size_t bytes = n * itemsize(c.dtype);
+    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, bytes);
+    if (bytes) std::memcpy(buffer.Data(), c.data(), bytes);
+    switch (c.dtype) {
+      case DType::Float32: return Napi::Float32Array::New(env, n, buffer, 0);
+      case DType::Float64: return Napi::Float64Array::New(env, n, buffer, 0);
+      case DType::Int32: return Napi::Int32Array::New(env, n, buffer, 0);
+      case DType::Bool: return Napi::Uint8Array::New(env, n, buffer, 0);
+    }
+    throw Error("dataSync: unknown dtype");
+  });
+}
+
+// dispose(tensor): releases this handle's reference to the storage now.
+Napi::Value Dispose(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    if (!info[0].IsExternal()) throw Error("dispose: not a tensor");
+    Tensor* t = unwrap(env, info[0], "dispose", 0);
+    t->storage.reset();
+    report_memory(env);
+    return env.Undefined();
+  });
+}
+
+// layout(tensor) -> { strides, offset, contiguous, storageId } for tests and debugging.
+Napi::Value Layout(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    Tensor* t = unwrap(env, info[0], "layout", 0);
+    Napi::Object out = Napi::Object::New(env);
+    Napi::Array strides = Napi::Array::New(env, size_t(t->strides.n));
+    for (int i = 0; i < t->strides.n; i++) strides.Set(uint32_t(i), double(t->strides[i]));
+    out.Set("strides", strides);
+    out.Set("offset", double(t->offset));
+    out.Set("contiguous", t->is_contiguous());
+    out.Set("storage", double(reinterpret_cast<uintptr_t>(t->storage.get()) & 0xffffffffffffULL));
+    return out;
+  });
+}
+
+Napi::Value Memory(const Napi::CallbackInfo& info) {
+  AllocatorStats s = allocator_stats();
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("liveBytes", double(s.live_bytes));
+  out.Set("cachedBytes", double(s.cached_bytes));
+  out.Set("cacheHits", double(s.hits));
+  out.Set("cacheMisses", double(s.misses));
+  return out;
+}
+
+Napi::Value EmptyCache(const Napi::CallbackInfo& info) {
+  empty_cache();
+  return info.Env().Undefined();
+}
+
+Napi::Value NumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), num_threads()); }
+
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    double n = number(info[0], "setNumThreads", "n");
+    if (!(n >= 1 && n <= 256) || std::floor(n) != n) throw Error("setNumThreads: n must be an integer in [1, 256]");
+    set_num_threads(int(n));
+    return env.Undefined();
+  });
+}
+
+// memcpyBandwidth(bytes, repeats) -> seconds per copy, using every pool thread: the
+// reference that elementwise benchmarks are measured against.
+Napi::Value MemcpySeconds(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    double bytes = number(info[0], "memcpySeconds", "bytes");
+    double repeats = number(info[1], "memcpySeconds", "repeats");
+    if (!(bytes >= 1 && bytes <= 1e10) || !(repeats >= 1 && repeats <= 1e6)) throw Error("memcpySeconds: bad arguments");
+    size_t n = size_t(bytes);
+    Block a = allocate(n, "memcpySeconds"), b = allocate(n, "memcpySeconds");
+    std::memset(a.data, 1, n);
+    std::memset(b.data, 0, n);
+    auto copy = [&] {
+      parallel_for(int64_t(n), 1 << 20, [&](int64_t begin, int64_t end) {
+        std::memcpy(static_cast<char*>(b.data) + begin, static_cast<char*>(a.data) + begin, size_t(end - begin));
+      });
+    };
+    copy();
+    auto start = std::chrono::steady_clock::now();
+    for (int r = 0; r < int(repeats); r++) copy();
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    release(a);
+    release(b);
+    return Napi::Number::New(env, seconds / repeats);
+  });
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("kernels", Napi::Function::New(env, Kernels));
+  exports.Set("run", Napi::Function::New(env, Run));
+  exports.Set("fromData", Napi::Function::New(env, FromData));
+  exports.Set("toData", Napi::Function::New(env, ToData));
+  exports.Set("dispose", Napi::Function::New(env, Dispose));
+  exports.Set("layout", Napi::Function::New(env, Layout));
+  exports.Set("memory", Napi::Function::New(env, Memory));
+  exports.Set("emptyCache", Napi::Function::New(env, EmptyCache));
+  exports.Set("numThreads", Napi::Function::New(env, NumThreads));
+  exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
+  exports.Set("memcpySeconds", Napi::Function::New(env, MemcpySeconds));
+  return exports;
+}
+
+}  // namespace rv
+
+static Napi::Object InitRandvar(Napi::Env env, Napi::Object exports) { return rv::Init(env, exports); }
+NODE_API_MODULE(randvar, InitRandvar)

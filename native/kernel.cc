@@ -1,0 +1,47 @@
+#include "kernel.h"
+
+#include <cmath>
+
+namespace rv {
+
+const Tensor& KernelCall::input(size_t i) const {
+  if (i >= inputs.size()) throw fail("expected at least " + std::to_string(i + 1) + " inputs");
+  return *inputs[i];
+}
+
+void KernelCall::expect_inputs(size_t n) const {
+  if (inputs.size() != n) {
+    throw fail("expected " + std::to_string(n) + " inputs, got " + std::to_string(inputs.size()));
+  }
+}
+
+void KernelCall::expect_dtype(size_t i, DType d) const {
+  if (input(i).dtype != d) {
+    throw fail("input " + std::to_string(i) + " has dtype " + dtype_name(input(i).dtype) + ", expected " +
+               dtype_name(d));
+  }
+}
+
+double KernelCall::attr(size_t i) const {
+  if (i >= attrs.size()) throw fail("missing attribute " + std::to_string(i));
+  return attrs[i];
+}
+
+int64_t KernelCall::attr_int(size_t i, int64_t lo, int64_t hi) const {
+  double v = attr(i);
+  if (!(v >= double(lo) && v <= double(hi)) || std::floor(v) != v) {
+    throw fail("attribute " + std::to_string(i) + " = " + std::to_string(v) + " is not an integer in [" +
+               std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  return int64_t(v);
+}
+
+static std::vector<KernelEntry>& registry() {
+  static std::vector<KernelEntry>* r = new std::vector<KernelEntry>();
+  return *r;
+}
+
+void register_kernel(const char* name, Kernel fn) { registry().push_back({name, fn}); }
+const std::vector<KernelEntry>& kernels() { return registry(); }
+
+}  // namespace rv

@@ -1,0 +1,50 @@
+// The kernel interface: every op the TypeScript op table declares names one native kernel,
+// registered here by name. A kernel gets its inputs, the output shape and dtype the op's
+// shape rule computed, and numeric attributes; it checks whatever memory safety depends on
+// (the TypeScript layer gives the friendly errors) and returns the result tensor.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tensor.h"
+
+namespace rv {
+
+struct KernelCall {
+  const char* name = "";
+  std::vector<const Tensor*> inputs;
+  Dims out_shape;
+  DType out_dtype = DType::Float32;
+  std::vector<double> attrs;
+
+  const Tensor& input(size_t i) const;
+  size_t num_inputs() const { return inputs.size(); }
+  // Throws unless there are exactly n inputs.
+  void expect_inputs(size_t n) const;
+  // Throws unless input i has dtype d.
+  void expect_dtype(size_t i, DType d) const;
+  double attr(size_t i) const;
+  // An attribute that must be an integer in [lo, hi].
+  int64_t attr_int(size_t i, int64_t lo, int64_t hi) const;
+  Error fail(const std::string& message) const { return Error(std::string(name) + ": " + message); }
+  // A fresh contiguous output of out_shape and out_dtype.
+  Tensor make_output() const { return empty_tensor(out_dtype, out_shape, name); }
+};
+
+using Kernel = Tensor (*)(const KernelCall&);
+
+struct KernelEntry {
+  std::string name;
+  Kernel fn;
+};
+
+void register_kernel(const char* name, Kernel fn);
+const std::vector<KernelEntry>& kernels();
+
+// Registers a kernel at load time: `static KernelRegistrar r("exp", exp_kernel);`.
+struct KernelRegistrar {
+  KernelRegistrar(const char* name, Kernel fn) { register_kernel(name, fn); }
+};
+
+}  // namespace rv

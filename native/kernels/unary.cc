@@ -1,0 +1,186 @@
+// Unary elementwise kernels. The op table casts inputs to the kernel's dtype first: math
+// functions see float32/float64, sign-like ops also int32; predicates and cast any dtype.
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "../kernel.h"
+#include "elementwise.h"
+#include "fast_math.h"
+
+namespace rv {
+namespace {
+
+template <typename T> inline T exp_of(T x) { return std::exp(x); }
+template <> inline float exp_of<float>(float x) { return exp_f32(x); }
+
+// log(1 + exp(x)) without overflow: exact for large |x|.
+template <typename T> inline T softplus_of(T x) {
+  T m = x > T(0) ? x : T(0);
+  return m + std::log1p(exp_of<T>(-std::fabs(x)));
+}
+
+#define RV_FLOAT_OP(NAME, EXPR)                                          \
+  struct NAME {                                                          \
+    template <typename T> T operator()(T x) const { return EXPR; }      \
+  };
+
+RV_FLOAT_OP(Exp, exp_of<T>(x))
+RV_FLOAT_OP(Expm1, std::expm1(x))
+RV_FLOAT_OP(Log, std::log(x))
+RV_FLOAT_OP(Log1p, std::log1p(x))
+RV_FLOAT_OP(Sqrt, std::sqrt(x))
+RV_FLOAT_OP(Rsqrt, T(1) / std::sqrt(x))
+RV_FLOAT_OP(Reciprocal, T(1) / x)
+RV_FLOAT_OP(Softplus, softplus_of<T>(x))
+RV_FLOAT_OP(LogSigmoid, -softplus_of<T>(-x))
+RV_FLOAT_OP(Tanh, std::tanh(x))
+RV_FLOAT_OP(Sin, std::sin(x))
+RV_FLOAT_OP(Cos, std::cos(x))
+RV_FLOAT_OP(Floor, std::floor(x))
+RV_FLOAT_OP(Ceil, std::ceil(x))
+RV_FLOAT_OP(Round, std::nearbyint(x))  // halves to even, as TensorFlow
+#undef RV_FLOAT_OP
+
+struct Sigmoid {
+  // Never exp of a large positive number, so never inf/inf.
+  template <typename T> T operator()(T x) const {
+    T e = exp_of<T>(-std::fabs(x));
+    return x >= T(0) ? T(1) / (T(1) + e) : e / (T(1) + e);
+  }
+};
+
+// Ops defined on int32 as well as floats.
+struct Neg {
+  float operator()(float x) const { return -x; }
+  double operator()(double x) const { return -x; }
+  int32_t operator()(int32_t x) const { return int32_t(0u - uint32_t(x)); }  // wraps, no UB
+};
+struct Abs {
+  float operator()(float x) const { return std::fabs(x); }
+  double operator()(double x) const { return std::fabs(x); }
+  int32_t operator()(int32_t x) const { return x < 0 ? int32_t(0u - uint32_t(x)) : x; }
+};
+struct Sign {
+  template <typename T> T operator()(T x) const {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (x != x) return x;
+    }
+    return T((x > T(0)) - (x < T(0)));
+  }
+};
+struct Square {
+  float operator()(float x) const { return x * x; }
+  double operator()(double x) const { return x * x; }
+  int32_t operator()(int32_t x) const { return int32_t(uint32_t(x) * uint32_t(x)); }
+};
+
+template <typename Op>
+Tensor float_unary(const KernelCall& c) {
+  c.expect_inputs(1);
+  const Tensor& x = c.input(0);
+  Tensor out = c.make_output();
+  if (out.dtype != x.dtype) throw c.fail("output dtype must equal the input dtype");
+  dispatch_float(x.dtype, c.name, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    map1<T, T>(out, x, Op{});
+  });
+  return out;
+}
+
+template <typename Op>
+Tensor numeric_unary(const KernelCall& c) {
+  c.expect_inputs(1);
+  const Tensor& x = c.input(0);
+  Tensor out = c.make_output();
+  if (out.dtype != x.dtype) throw c.fail("output dtype must equal the input dtype");
+  dispatch_numeric(x.dtype, c.name, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    map1<T, T>(out, x, Op{});
+  });
+  return out;
+}
+
+template <bool kFinite>
+Tensor float_predicate(const KernelCall& c) {
+  c.expect_inputs(1);
+  const Tensor& x = c.input(0);
+  Tensor out = empty_tensor(DType::Bool, c.out_shape, c.name);
+  dispatch_all(x.dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    map1<uint8_t, T>(out, x, [](T v) -> uint8_t {
+      if constexpr (std::is_floating_point_v<T>) {
+        return kFinite ? std::isfinite(v) : std::isnan(v);
+      } else {
+        return kFinite ? 1 : 0;
+      }
+    });
+  });
+  return out;
+}
+
+// Float to int conversion is undefined behaviour out of range: saturate, NaN to 0.
+template <typename To, typename From> inline To convert(From v) {
+  if constexpr (std::is_same_v<To, uint8_t>) {
+    return v != From(0);
+  } else if constexpr (std::is_same_v<To, int32_t> && std::is_floating_point_v<From>) {
+    if (!(v == v)) return 0;
+    if (v >= From(2147483647.0)) return std::numeric_limits<int32_t>::max();
+    if (v <= From(-2147483648.0)) return std::numeric_limits<int32_t>::min();
+    return int32_t(v);
+  } else {
+    return To(v);
+  }
+}
+
+Tensor cast_kernel(const KernelCall& c) {
+  c.expect_inputs(1);
+  const Tensor& x = c.input(0);
+  Tensor out = c.make_output();
+  dispatch_all(out.dtype, [&](auto out_tag) {
+    using To = typename decltype(out_tag)::type;
+    dispatch_all(x.dtype, [&](auto in_tag) {
+      using From = typename decltype(in_tag)::type;
+      map1<To, From>(out, x, [](From v) { return convert<To, From>(v); });
+    });
+  });
+  return out;
+}
+
+Tensor logical_not_kernel(const KernelCall& c) {
+  c.expect_inputs(1);
+  c.expect_dtype(0, DType::Bool);
+  Tensor out = empty_tensor(DType::Bool, c.out_shape, c.name);
+  map1<uint8_t, uint8_t>(out, c.input(0), [](uint8_t v) -> uint8_t { return v ? 0 : 1; });
+  return out;
+}
+
+KernelRegistrar registrations[] = {
+    {"neg", numeric_unary<Neg>},
+    {"abs", numeric_unary<Abs>},
+    {"sign", numeric_unary<Sign>},
+    {"square", numeric_unary<Square>},
+    {"exp", float_unary<Exp>},
+    {"expm1", float_unary<Expm1>},
+    {"log", float_unary<Log>},
+    {"log1p", float_unary<Log1p>},
+    {"sqrt", float_unary<Sqrt>},
+    {"rsqrt", float_unary<Rsqrt>},
+    {"reciprocal", float_unary<Reciprocal>},
+    {"sigmoid", float_unary<Sigmoid>},
+    {"logSigmoid", float_unary<LogSigmoid>},
+    {"softplus", float_unary<Softplus>},
+    {"tanh", float_unary<Tanh>},
+    {"sin", float_unary<Sin>},
+    {"cos", float_unary<Cos>},
+    {"floor", float_unary<Floor>},
+    {"ceil", float_unary<Ceil>},
+    {"round", float_unary<Round>},
+    {"isFinite", float_predicate<true>},
+    {"isNaN", float_predicate<false>},
+    {"cast", cast_kernel},
+    {"logicalNot", logical_not_kernel},
+};
+
+}  // namespace
+}  // namespace rv
