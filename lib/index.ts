@@ -15,3 +15,7 @@ export { opTable } from './tensor/op';
 export * from './tensor/ops/elementwise';
 export * from './tensor/ops/creation';
 export * from './tensor/runtime';
+export * from './tensor/ops/reduction';
+export * from './tensor/ops/view';
+export * from './tensor/ops/layout';
+export * from './tensor/ops/indexing';
