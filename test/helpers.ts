@@ -1,0 +1,152 @@
+/**
+ * Shared test utilities: a seeded PRNG, random shapes and data, float64 references for
+ * broadcasting ops, closeness checks with dtype-derived tolerances, and non-contiguous views.
+ */
+import { strict as assert } from 'assert';
+import * as rv from '../lib/index';
+
+/** mulberry32: a small deterministic PRNG; tests always seed it. */
+export function makeRng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomInt(rng: () => number, lo: number, hi: number): number {
+  return lo + Math.floor(rng() * (hi - lo + 1));
+}
+
+/** A random shape: rank in [minRank, maxRank], dims in [0 or 1, maxDim]. */
+export function randomShape(rng: () => number, { minRank = 0, maxRank = 4, maxDim = 5, allowZero = true } = {}): number[] {
+  const rank = randomInt(rng, minRank, maxRank);
+  return Array.from({ length: rank }, () => (allowZero && rng() < 0.08 ? 0 : randomInt(rng, 1, maxDim)));
+}
+
+/** A shape that broadcasts to `shape`: a suffix of it with some dims set to 1. */
+export function broadcastableTo(rng: () => number, shape: readonly number[]): number[] {
+  const drop = randomInt(rng, 0, shape.length);
+  return shape.slice(drop).map((d) => (rng() < 0.3 ? 1 : d));
+}
+
+export function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Random values in [lo, hi); integers for int32, 0/1 for bool. */
+export function randomData(rng: () => number, n: number, dtype: rv.DType = 'float64', lo = -3, hi = 3): number[] {
+  return Array.from({ length: n }, () => {
+    if (dtype === 'bool') return rng() < 0.5 ? 0 : 1;
+    const v = lo + (hi - lo) * rng();
+    return dtype === 'int32' ? Math.floor(v) : v;
+  });
+}
+
+/** Values as the dtype stores them (float32 rounding, int32 truncation). */
+export function roundTo(dtype: rv.DType, values: readonly number[]): number[] {
+  if (dtype === 'float32') return Array.from(Float32Array.from(values));
+  if (dtype === 'int32') return Array.from(Int32Array.from(values));
+  if (dtype === 'bool') return values.map((v) => (v ? 1 : 0));
+  return values.slice();
+}
+
+export function stridesOf(shape: readonly number[]): number[] {
+  const s = new Array(shape.length).fill(1);
+  for (let i = shape.length - 2; i >= 0; i--) s[i] = s[i + 1] * shape[i + 1];
+  return s;
+}
+
+/** Multi-index of flat position `flat` in `shape`. */
+export function unravel(flat: number, shape: readonly number[]): number[] {
+  const idx = new Array(shape.length).fill(0);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx[d] = flat % shape[d];
+    flat = Math.floor(flat / shape[d]);
+  }
+  return idx;
+}
+
+/** NumPy broadcast of shapes (reference implementation, independent of the library's). */
+export function broadcastShape(...shapes: (readonly number[])[]): number[] {
+  const rank = Math.max(0, ...shapes.map((s) => s.length));
+  const out = new Array(rank).fill(1);
+  for (const s of shapes) {
+    for (let i = 0; i < s.length; i++) {
+      const o = rank - s.length + i;
+      if (s[i] !== 1) out[o] = s[i];
+    }
+  }
+  return out;
+}
+
+/** Reads `values` (row-major, of `shape`) at an index of the broadcast output shape. */
+export function readBroadcast(values: readonly number[], shape: readonly number[], outIndex: readonly number[]): number {
+  let flat = 0;
+  const strides = stridesOf(shape);
+  const lead = outIndex.length - shape.length;
+  for (let d = 0; d < shape.length; d++) flat += (shape[d] === 1 ? 0 : outIndex[lead + d]) * strides[d];
+  return values[flat];
+}
+
+/** Reference for an elementwise op over broadcast inputs, in float64. */
+export function elementwiseReference(inputs: { values: number[]; shape: number[] }[], f: (...xs: number[]) => number): { values: number[]; shape: number[] } {
+  const shape = broadcastShape(...inputs.map((i) => i.shape));
+  const n = sizeOf(shape);
+  const values = new Array(n);
+  for (let k = 0; k < n; k++) {
+    const idx = unravel(k, shape);
+    values[k] = f(...inputs.map((i) => readBroadcast(i.values, i.shape, idx)));
+  }
+  return { values, shape };
+}
+
+export interface Tolerance {
+  rtol: number;
+  atol: number;
+}
+
+/** Default tolerances: a few units in the last place of the dtype. */
+export function toleranceFor(dtype: rv.DType): Tolerance {
+  if (dtype === 'float32') return { rtol: 4 * 2 ** -23, atol: 4 * 2 ** -23 };
+  if (dtype === 'float64') return { rtol: 8 * 2 ** -52, atol: 8 * 2 ** -52 };
+  return { rtol: 0, atol: 0 };
+}
+
+/** Asserts |actual - expected| <= atol + rtol·|expected| elementwise; NaN matches NaN, ±inf match exactly. */
+export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance, what = ''): void {
+  assert.equal(actual.length, expected.length, `${what}: length ${actual.length} != ${expected.length}`);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (Number.isNaN(e)) {
+      assert.ok(Number.isNaN(a), `${what}[${i}]: got ${a}, expected NaN`);
+      continue;
+    }
+    if (!Number.isFinite(e)) {
+      assert.equal(a, e, `${what}[${i}]: got ${a}, expected ${e}`);
+      continue;
+    }
+    const err = Math.abs(a - e);
+    assert.ok(err <= tol.atol + tol.rtol * Math.abs(e), `${what}[${i}]: got ${a}, expected ${e} (error ${err})`);
+  }
+}
+
+/** Asserts a tensor's shape, dtype and values. */
+export function assertTensor(t: rv.Tensor, shape: readonly number[], dtype: rv.DType, expected: ArrayLike<number>, tol = toleranceFor(dtype), what = ''): void {
+  assert.deepEqual([...t.shape], [...shape], `${what}: shape`);
+  assert.equal(t.dtype, dtype, `${what}: dtype`);
+  assertClose(t.dataSync(), expected, tol, what);
+}
+
+/** Asserts that fn throws an Error whose message contains every fragment. */
+export function assertThrowsNamed(fn: () => unknown, ...fragments: string[]): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof Error, `expected an Error, got ${String(e)}`);
+    for (const f of fragments) assert.ok(e.message.includes(f), `message "${e.message}" lacks "${f}"`);
+    return true;
+  });
+}
