@@ -196,3 +196,47 @@ export function nonContiguous(values: readonly number[], shape: readonly number[
   strided.dispose();
   return view;
 }
+
+/** One unit in the last place of `x` as stored in `dtype` (float32 or float64), subnormals included. */
+export function ulpOf(x: number, dtype: 'float32' | 'float64'): number {
+  const [mantissaBits, minExponent] = dtype === 'float32' ? [23, -126] : [52, -1022];
+  const a = Math.abs(x);
+  if (a < 2 ** minExponent) return 2 ** (minExponent - mantissaBits);
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--;  // log2 may round up just below a power of two
+  return 2 ** (e - mantissaBits);
+}
+
+/**
+ * The largest error of `actual` against the exact (float64) `expected`, in ulps of `dtype`;
+ * NaN must match NaN and infinities must match exactly (else the result is Infinity).
+ */
+export function maxUlpError(actual: ArrayLike<number>, expected: ArrayLike<number>, dtype: 'float32' | 'float64'): { ulps: number; index: number } {
+  let worst = { ulps: 0, index: -1 };
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    let ulps: number;
+    if (Number.isNaN(e) || Number.isNaN(a)) ulps = Number.isNaN(e) && Number.isNaN(a) ? 0 : Infinity;
+    else if (!Number.isFinite(e) || !Number.isFinite(a)) ulps = a === e ? 0 : Infinity;
+    else ulps = Math.abs(a - e) / ulpOf(e, dtype);
+    if (ulps > worst.ulps) worst = { ulps, index: i };
+  }
+  return worst;
+}
+
+/** Like `randomShape`, but pairs of shapes that broadcast together, in every direction. */
+export function broadcastPair(rng: () => number, kind: 'same' | 'left' | 'right' | 'mutual' | 'scalar'): [number[], number[]] {
+  const shape = randomShape(rng, { minRank: 1, maxRank: 4, maxDim: 4, allowZero: rng() < 0.15 });
+  switch (kind) {
+    case 'same': return [shape, shape.slice()];
+    case 'left': return [shape, broadcastableTo(rng, shape)];
+    case 'right': return [broadcastableTo(rng, shape), shape];
+    case 'scalar': return rng() < 0.5 ? [[], shape] : [shape, []];
+    case 'mutual': {
+      // Each dimension is 1 in at least one of the two shapes, so both broadcast.
+      const ones = shape.map(() => rng() < 0.5);
+      return [shape.map((d, i) => (ones[i] ? 1 : d)), shape.map((d, i) => (ones[i] ? d : 1))];
+    }
+  }
+}
