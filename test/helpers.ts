@@ -240,3 +240,17 @@ export function broadcastPair(rng: () => number, kind: 'same' | 'left' | 'right'
     }
   }
 }
+
+/**
+ * `assertClose` for large arrays: the same check without building a message per element
+ * (it reports the first mismatch, with its index, as assertClose does).
+ */
+export function assertManyClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance, what = ''): void {
+  assert.equal(actual.length, expected.length, `${what}: length ${actual.length} != ${expected.length}`);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    const ok = Number.isNaN(e) ? Number.isNaN(a) : !Number.isFinite(e) ? a === e : Math.abs(a - e) <= tol.atol + tol.rtol * Math.abs(e);
+    if (!ok) assertClose([a], [e], tol, `${what}[${i}]`);
+  }
+}
