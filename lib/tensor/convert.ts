@@ -53,9 +53,23 @@ function inferLeafDType(leaves: (number | boolean)[]): DType {
   return 'float32';
 }
 
+/**
+ * Converts like `cast`: to int32 truncates toward zero and saturates (NaN becomes 0), to bool
+ * is `x != 0` (NaN is true). Plain typed-array stores would wrap int32 modulo 2^32 and truncate
+ * 0.5 to false.
+ */
 function fillTyped(dtype: DType, leaves: ArrayLike<number | boolean>): TypedArray {
   const out = typedArrayFor(dtype, leaves.length);
-  for (let i = 0; i < leaves.length; i++) out[i] = Number(leaves[i]);
+  if (dtype === 'int32') {
+    for (let i = 0; i < leaves.length; i++) {
+      const v = Number(leaves[i]);
+      out[i] = v !== v ? 0 : v >= 2147483647 ? 2147483647 : v <= -2147483648 ? -2147483648 : Math.trunc(v);
+    }
+  } else if (dtype === 'bool') {
+    for (let i = 0; i < leaves.length; i++) out[i] = Number(leaves[i]) !== 0 ? 1 : 0;
+  } else {
+    for (let i = 0; i < leaves.length; i++) out[i] = Number(leaves[i]);
+  }
   return out;
 }
 
