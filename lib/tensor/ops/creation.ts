@@ -10,7 +10,7 @@ function checkDType(dtype: unknown): DType {
   return dtype;
 }
 
-interface FillAttrs { shape: Shape; value: number; dtype: DType }
+interface FillAttrs { shape: Shape; value: number | boolean; dtype: DType }
 const fillOp = defineOp<FillAttrs>({
   name: 'fill',
   inputs: [],
@@ -45,19 +45,32 @@ export function scalar(value: number | boolean, dtype?: DType): Tensor {
   return tensor(value, [], dtype);
 }
 
+/**
+ * Runs the fill op on behalf of `name` (zeros, ones, zerosLike, onesLike), so its errors name
+ * the function the caller called.
+ */
+function fillAs(name: string, attrs: FillAttrs): Tensor {
+  try {
+    return fillOp.run([], attrs);
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('fill: ')) throw opError(name, error.message.slice('fill: '.length));
+    throw error;
+  }
+}
+
 /** A tensor of `shape` filled with `value`. @example rv.fill([2, 3], 7) */
 export function fill(shape: Shape, value: number | boolean, dtype: DType = typeof value === 'boolean' ? 'bool' : 'float32'): Tensor {
-  return fillOp.run([], { shape, value: Number(value), dtype });
+  return fillOp.run([], { shape, value, dtype });
 }
 
 /** Zeros of `shape`. @example rv.zeros([2, 2], 'float64') */
 export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
-  return fillOp.run([], { shape, value: 0, dtype });
+  return fillAs('zeros', { shape, value: 0, dtype });
 }
 
 /** Ones of `shape`. @example rv.ones([3]) */
 export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
-  return fillOp.run([], { shape, value: 1, dtype });
+  return fillAs('ones', { shape, value: 1, dtype });
 }
 
 function likeOf(op: string, x: Tensor): Tensor {
@@ -69,13 +82,13 @@ function likeOf(op: string, x: Tensor): Tensor {
 /** Zeros with x's shape and dtype. @example rv.zerosLike(x) */
 export function zerosLike(x: Tensor): Tensor {
   const t = likeOf('zerosLike', x);
-  return fillOp.run([], { shape: t.shape, value: 0, dtype: t.dtype });
+  return fillAs('zerosLike', { shape: t.shape, value: 0, dtype: t.dtype });
 }
 
 /** Ones with x's shape and dtype. @example rv.onesLike(x) */
 export function onesLike(x: Tensor): Tensor {
   const t = likeOf('onesLike', x);
-  return fillOp.run([], { shape: t.shape, value: 1, dtype: t.dtype });
+  return fillAs('onesLike', { shape: t.shape, value: 1, dtype: t.dtype });
 }
 
 interface RangeAttrs { start: number; stop: number; step: number; dtype: DType }
