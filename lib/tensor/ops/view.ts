@@ -29,9 +29,12 @@ const transposeOp = defineOp<{ perm: readonly number[] }>({
   inputs: xInput,
   dtype: sameDType,
   shape: ([x], { perm }) => {
-    if (!Array.isArray(perm) || perm.length !== x.length) throw new RuleError(`perm ${String(perm)} must list each of the ${x.length} axes of x once`);
+    const given = Array.isArray(perm) ? `[${perm.join(', ')}]` : String(perm);
+    if (!Array.isArray(perm) || perm.length !== x.length) {
+      throw new RuleError(`perm ${given} must list each of the ${x.length} axes of x ${formatShape(x)} once`);
+    }
     const axes = perm.map((p) => normalizeAxis(p, x.length, 'perm entry'));
-    if (new Set(axes).size !== axes.length) throw new RuleError(`perm [${perm.join(', ')}] repeats an axis`);
+    if (new Set(axes).size !== axes.length) throw new RuleError(`perm ${given} repeats an axis of x ${formatShape(x)}`);
     return axes.map((a) => x[a]);
   },
   kernelAttrs: ({ perm }, [x]) => perm.map((p) => (p < 0 ? p + x.length : p)),
@@ -253,26 +256,29 @@ function stridedSliceTensor(x: Tensor, begin: readonly number[], end: readonly n
  */
 export function expandDims(x: TensorLike, axis = 0): Tensor {
   return withTensor('expandDims', x, (t) => {
-    const a = ruleAxis('expandDims', axis, t.rank + 1);
+    if (typeof axis !== 'number' || !Number.isInteger(axis) || axis < -t.rank - 1 || axis > t.rank) {
+      throw opError('expandDims', `axis ${String(axis)} is out of range for x of shape ${formatShape(t.shape)} (expected an integer in [${-t.rank - 1}, ${t.rank}])`);
+    }
+    const a = axis < 0 ? axis + t.rank + 1 : axis;
     const shape = [...t.shape];
     shape.splice(a, 0, 1);
     return reshapeOp.run([t], { shape });
   });
 }
 
-function ruleAxis(op: string, axis: unknown, rank: number): number {
+function ruleAxis(op: string, axis: unknown, shape: Shape): number {
   try {
-    return normalizeAxis(axis, rank);
+    return normalizeAxis(axis, shape.length);
   } catch (error) {
-    throw opError(op, (error as Error).message);
+    throw opError(op, `${(error as Error).message}; x has shape ${formatShape(shape)}`);
   }
 }
 
-function ruleAxes(op: string, axes: unknown, rank: number): number[] {
+function ruleAxes(op: string, axes: unknown, shape: Shape): number[] {
   try {
-    return normalizeAxes(axes, rank);
+    return normalizeAxes(axes, shape.length);
   } catch (error) {
-    throw opError(op, (error as Error).message);
+    throw opError(op, `${(error as Error).message}; x has shape ${formatShape(shape)}`);
   }
 }
 
@@ -284,7 +290,7 @@ function ruleAxes(op: string, axes: unknown, rank: number): number[] {
  */
 export function squeeze(x: TensorLike, axis?: number | readonly number[]): Tensor {
   return withTensor('squeeze', x, (t) => {
-    const axes = axis === undefined ? t.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : ruleAxes('squeeze', axis, t.rank);
+    const axes = axis === undefined ? t.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : ruleAxes('squeeze', axis, t.shape);
     for (const a of axes) {
       if (t.shape[a] !== 1) throw opError('squeeze', `axis ${a} of x ${formatShape(t.shape)} has size ${t.shape[a]}, not 1`);
     }
@@ -315,7 +321,7 @@ export function broadcastTo(x: TensorLike, shape: Shape): Tensor {
  */
 export function reverse(x: TensorLike, axis?: number | readonly number[]): Tensor {
   return withTensor('reverse', x, (t) => {
-    const axes = ruleAxes('reverse', axis, t.rank);
+    const axes = ruleAxes('reverse', axis, t.shape);
     const flip = (i: number) => axes.includes(i) && t.shape[i] > 0;
     return sliceOp.run([t], {
       begin: t.shape.map((d, i) => (flip(i) ? d - 1 : 0)),
@@ -337,7 +343,7 @@ export function split(x: TensorLike, numOrSizeSplits: number | readonly number[]
 }
 
 function splitTensor(t: Tensor, numOrSizeSplits: number | readonly number[], axis: number): Tensor[] {
-  const a = ruleAxis('split', axis, t.rank);
+  const a = ruleAxis('split', axis, t.shape);
   const d = t.shape[a];
   let sizes: number[];
   if (typeof numOrSizeSplits === 'number') {
@@ -373,7 +379,7 @@ export function unstack(x: TensorLike, axis = 0): Tensor[] {
 }
 
 function unstackTensor(t: Tensor, axis: number): Tensor[] {
-  const a = ruleAxis('unstack', axis, t.rank);
+  const a = ruleAxis('unstack', axis, t.shape);
   const shape = t.shape.filter((_, i) => i !== a);
   return Array.from({ length: t.shape[a] }, (_, k) => {
     const part = sliceOp.run([t], {
