@@ -42,7 +42,12 @@ export function tensor(data: TensorLike, shape?: Shape, dtype?: DType): Tensor {
 /** A rank-0 tensor. @example rv.scalar(3.5) */
 export function scalar(value: number | boolean, dtype?: DType): Tensor {
   if (typeof value !== 'number' && typeof value !== 'boolean') throw opError('scalar', `value must be a number or boolean, got ${typeof value}`);
-  return tensor(value, [], dtype);
+  try {
+    return makeTensor(value, [], dtype);
+  } catch (error) {
+    if (error instanceof RuleError) throw opError('scalar', error.message);
+    throw error;
+  }
 }
 
 /**
