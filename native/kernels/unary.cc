@@ -111,9 +111,9 @@ Tensor float_predicate(const KernelCall& c) {
     map1<uint8_t, T>(out, x, [](T v) -> uint8_t {
       if constexpr (std::is_floating_point_v<T>) {
         return kFinite ? std::isfinite(v) : std::isnan(v);
-      } else {
-        return kFinite ? 1 : 0;
       }
+      (void)v;
+      return kFinite ? 1 : 0;  // integers and booleans: always finite, never NaN
     });
   });
   return out;
