@@ -89,7 +89,14 @@ function withTensor<R>(op: string, x: TensorLike, fn: (t: Tensor) => R): R {
     if (x.isDisposed) throw opError(op, `argument 'x' (shape [${x.shape}]) is disposed`);
     return fn(x);
   }
-  const t = cloneOp.run([x], undefined);
+  let t: Tensor;
+  try {
+    t = cloneOp.run([x], undefined);
+  } catch (error) {
+    // The conversion is this op's: name it, not clone.
+    if (error instanceof Error && error.message.startsWith('clone: ')) throw opError(op, error.message.slice('clone: '.length));
+    throw error;
+  }
   try {
     return fn(t);
   } finally {
