@@ -521,8 +521,9 @@ describe('views of views', () => {
     const grown = rv.memory().liveBytes - start;
     assert.ok(grown >= 4e6, `allocated ${grown} bytes`);
     x.dispose();
-    assert.equal(rv.memory().liveBytes - start, grown, 'the view keeps the storage alive');
+    // Inequalities: a GC finalizer of some earlier tensor may free bytes at any time, never add them.
+    assert.ok(rv.memory().liveBytes - start > grown - 4e6, 'the view keeps the storage alive');
     v.dispose();
-    assert.equal(rv.memory().liveBytes, start);
+    assert.ok(rv.memory().liveBytes <= start, 'freed with the last view');
   });
 });
