@@ -152,7 +152,7 @@ describe('zeros, ones and fill', () => {
   });
 
   it('fills large tensors (split across threads) completely', () => {
-    const t = rv.fill([1000, 1000], 7, 'int32').dataSync();
+    const t = rv.tidy(() => rv.fill([1000, 1000], 7, 'int32').dataSync());
     assert.equal(t.length, 1e6);
     assert.ok(t.every((v) => v === 7));
   });
@@ -202,7 +202,7 @@ describe('arange', () => {
   });
 
   it('computes each element from its index (no accumulated rounding) over a long range', () => {
-    const t = rv.arange(0, 100000, 0.1, 'float64').dataSync();
+    const t = rv.tidy(() => rv.arange(0, 100000, 0.1, 'float64').dataSync());
     assert.equal(t.length, arangeRef(0, 100000, 0.1).length);
     assert.equal(t[999999], 999999 * 0.1);
   });
@@ -265,7 +265,7 @@ describe('eye', () => {
   });
 
   it('fills large batches (split across threads) correctly', () => {
-    const t = rv.eye(7, 5, [5000], 'float64').dataSync();
+    const t = rv.tidy(() => rv.eye(7, 5, [5000], 'float64').dataSync());
     const ref = eyeRef(7, 5, [5000]);
     assert.equal(t.length, ref.length);
     for (let i = 0; i < ref.length; i++) if (t[i] !== ref[i]) assert.fail(`element ${i}: ${t[i]} != ${ref[i]}`);
