@@ -17,6 +17,11 @@ export interface OpDeclaration<A> {
   kernel?: string;
   /** Names of the tensor arguments, in order, for error messages. */
   inputs: readonly string[];
+  /**
+   * For ops that take any number of tensors (concat, stack): the argument names of a call
+   * with `count` tensors, e.g. `tensors[0]`, `tensors[1]`; `inputs` then names none.
+   */
+  variadicInputs?(count: number): readonly string[];
   /** dtype rule: the dtype each input is cast to, and the output dtype. Throws RuleError. */
   dtype(dtypes: DType[], attrs: A): { inputs: readonly DType[]; output: DType };
   /** Shape rule: the output shape. Throws RuleError. */
@@ -64,13 +69,19 @@ export function opError(op: string, message: string): Error {
   return new Error(`${op}: ${message}`);
 }
 
+/** The names of the tensor arguments of one call of `op` with `count` of them. */
+export function inputNames<A>(op: OpDeclaration<A>, count: number): readonly string[] {
+  return op.variadicInputs ? op.variadicInputs(count) : op.inputs;
+}
+
 function execute<A>(op: Op<A>, args: readonly TensorLike[], attrs: A): Tensor {
-  if (args.length !== op.inputs.length) {
-    throw opError(op.name, `expected ${op.inputs.length} tensor arguments, got ${args.length}`);
+  const names = inputNames(op, args.length);
+  if (args.length !== names.length) {
+    throw opError(op.name, `expected ${names.length} tensor arguments, got ${args.length}`);
   }
   const temporaries: Tensor[] = [];
   try {
-    const inputs = toTensors(op, args, temporaries);
+    const inputs = toTensors(op, names, args, temporaries);
     const dtypes = inputs.map((t) => t.dtype);
     const rule = op.dtype(dtypes, attrs);
     for (let i = 0; i < inputs.length; i++) {
@@ -82,7 +93,7 @@ function execute<A>(op: Op<A>, args: readonly TensorLike[], attrs: A): Tensor {
     const shapes = inputs.map((t) => t.shape);
     const shape = op.shape(shapes, attrs);
     const kernelAttrs = op.kernelAttrs ? op.kernelAttrs(attrs, shapes) : null;
-    const handles = inputs.map((t, i) => t.handle(`${op.name}: argument '${op.inputs[i]}'`));
+    const handles = inputs.map((t, i) => t.handle(`${op.name}: argument '${names[i]}'`));
     const native = binding.run(op.kernelId, shape, dtypeCode[rule.output], kernelAttrs, ...handles);
     return new Tensor(native, shape, rule.output);
   } catch (error) {
@@ -93,13 +104,13 @@ function execute<A>(op: Op<A>, args: readonly TensorLike[], attrs: A): Tensor {
   }
 }
 
-function toTensors<A>(op: Op<A>, args: readonly TensorLike[], temporaries: Tensor[]): Tensor[] {
+function toTensors<A>(op: Op<A>, names: readonly string[], args: readonly TensorLike[], temporaries: Tensor[]): Tensor[] {
   let tensorDTypes: DType[] | null = null;
   const out: Tensor[] = new Array(args.length);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a instanceof Tensor) {
-      if (a.isDisposed) throw opError(op.name, `argument '${op.inputs[i]}' (shape [${a.shape}]) is disposed`);
+      if (a.isDisposed) throw opError(op.name, `argument '${names[i]}' (shape [${a.shape}]) is disposed`);
       out[i] = a;
       continue;
     }
@@ -112,7 +123,7 @@ function toTensors<A>(op: Op<A>, args: readonly TensorLike[], temporaries: Tenso
         t = makeTensor(a);
       }
     } catch (error) {
-      if (error instanceof RuleError) throw opError(op.name, `argument '${op.inputs[i]}': ${error.message}`);
+      if (error instanceof RuleError) throw opError(op.name, `argument '${names[i]}': ${error.message}`);
       throw error;
     }
     temporaries.push(t);
