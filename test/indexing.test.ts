@@ -298,6 +298,21 @@ describe('oneHot', () => {
   });
 });
 
+describe('indexing ops on broadcast (zero-stride) views', () => {
+  it('gather, gatherND and scatterAdd read them correctly', () => {
+    const x = rv.tensor([1, 2, 3]).broadcastTo([4, 3]);
+    assertTensor(rv.gather(x, [3, 0]), [2, 3], 'float32', [1, 2, 3, 1, 2, 3], exact);
+    assertTensor(rv.gather(x, [2, 0], 1), [4, 2], 'float32', [3, 1, 3, 1, 3, 1, 3, 1], exact);
+    const col = rv.tensor([[1], [2]]).broadcastTo([2, 3]);
+    assertTensor(rv.gather(col, [1], 0), [1, 3], 'float32', [2, 2, 2], exact);
+    assertTensor(rv.gatherND(col, [[1, 2], [0, 0]]), [2], 'float32', [2, 1], exact);
+    const u = rv.tensor([10]).broadcastTo([2, 2]);
+    assertTensor(rv.scatterAdd(x.slice([0], [2]), [1, 1], u, 1), [2, 3], 'float32', [1, 22, 3, 1, 22, 3], exact);
+    const ind = rv.tensor([2], undefined, 'int32').broadcastTo([3]);
+    assertTensor(rv.oneHot(ind, 3), [3, 3], 'int32', [0, 0, 1, 0, 0, 1, 0, 0, 1], exact);
+  });
+});
+
 describe('indexing kernels validate what they are given', () => {
   const kernel = (name: string) => (rv.opTable.get(name) as unknown as { kernelId: number }).kernelId;
   const f32 = dtypeCode.float32;

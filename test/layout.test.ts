@@ -213,6 +213,11 @@ describe('pad', () => {
     assertTensor(rv.pad(rv.zeros([0, 2]), [[1, 0], [0, 1]], 5), [1, 3], 'float32', [5, 5, 5], exact);
   });
 
+  it('pads broadcast (zero-stride) views', () => {
+    const x = rv.tensor([[1], [2]], undefined, 'int32').broadcastTo([2, 3]);
+    assertTensor(rv.pad(x, [[0, 1], [1, 0]], -1), [3, 4], 'int32', [-1, 1, 1, 1, -1, 2, 2, 2, -1, -1, -1, -1], exact);
+  });
+
   it('handles large inputs', () => {
     const rng = makeRng(6);
     for (const layout of ['plain', 'view']) {

@@ -2,6 +2,7 @@
 // (copy_into: any strides, parallel); when every input is contiguous and the slabs are
 // short rows, one parallel pass over the output rows memcpys each input's piece instead.
 // These kernels move bytes, so every dtype takes the same path.
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -14,6 +15,26 @@ namespace {
 
 // Rows shorter than this (bytes) take the row-interleaved path when every part is contiguous.
 constexpr int64_t kShortRowBytes = 1 << 16;
+
+// Copies `rows` pieces of N bytes, contiguous in src, to dst rows `dst_stride` bytes apart.
+template <int N>
+void copy_pieces(char* dst, int64_t dst_stride, const char* src, int64_t rows) {
+  for (int64_t r = 0; r < rows; r++) std::memcpy(dst + r * dst_stride, src + r * N, N);
+}
+
+void copy_pieces(char* dst, int64_t dst_stride, const char* src, int64_t piece, int64_t rows) {
+  switch (piece) {
+    case 1: copy_pieces<1>(dst, dst_stride, src, rows); return;
+    case 2: copy_pieces<2>(dst, dst_stride, src, rows); return;
+    case 4: copy_pieces<4>(dst, dst_stride, src, rows); return;
+    case 8: copy_pieces<8>(dst, dst_stride, src, rows); return;
+    case 12: copy_pieces<12>(dst, dst_stride, src, rows); return;
+    case 16: copy_pieces<16>(dst, dst_stride, src, rows); return;
+    case 32: copy_pieces<32>(dst, dst_stride, src, rows); return;
+    default:
+      for (int64_t r = 0; r < rows; r++) std::memcpy(dst + r * dst_stride, src + r * piece, size_t(piece));
+  }
+}
 
 // Copies parts into out along `axis`: every part has out's shape except along axis, where
 // their sizes add up to out's (the caller has checked).
@@ -34,14 +55,16 @@ void concat_parts(const Tensor& out, const std::vector<Tensor>& parts, int axis)
       src[k] = piece[k] ? parts[k].data() : nullptr;
     }
     char* dst = out.data();
-    int64_t grain = kShortRowBytes / (row_bytes > 0 ? row_bytes : 1) + 1;
-    parallel_for(outer, grain, [&](int64_t begin, int64_t end) {
-      for (int64_t r = begin; r < end; r++) {
-        char* o = dst + r * row_bytes;
+    // Blocks of rows small enough to stay in cache while each part fills its columns.
+    const int64_t block = (kShortRowBytes / 2) / row_bytes + 1;
+    parallel_for(outer, block, [&](int64_t begin, int64_t end) {
+      for (int64_t r0 = begin; r0 < end; r0 += block) {
+        const int64_t rows = std::min(block, end - r0);
+        int64_t column = 0;
         for (size_t k = 0; k < parts.size(); k++) {
           if (piece[k] == 0) continue;
-          std::memcpy(o, src[k] + r * piece[k], size_t(piece[k]));
-          o += piece[k];
+          copy_pieces(dst + r0 * row_bytes + column, row_bytes, src[k] + r0 * piece[k], piece[k], rows);
+          column += piece[k];
         }
       }
     });

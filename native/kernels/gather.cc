@@ -45,23 +45,25 @@ Tensor with_single_run(const Tensor& x, int from, int64_t& stride) {
   return copy;
 }
 
+// Copies one row of n elements, `stride` apart in the source, to contiguous dst.
 template <typename T>
-void strided_row(char* dst, const char* src, int64_t n, int64_t src_stride) {
-  T* o = reinterpret_cast<T*>(dst);
-  const T* s = reinterpret_cast<const T*>(src);
-  for (int64_t i = 0; i < n; i++) o[i] = s[i * src_stride];
+inline void copy_row(T* dst, const T* src, int64_t n, int64_t stride) {
+  if (n == 1) {
+    *dst = *src;
+  } else if (stride == 1) {
+    std::memcpy(dst, src, size_t(n) * sizeof(T));
+  } else {
+    for (int64_t e = 0; e < n; e++) dst[e] = src[e * stride];
+  }
 }
 
-// Copies n elements of `size` bytes, `stride` elements apart, to contiguous dst.
-inline void copy_row(char* dst, const char* src, int64_t n, int64_t stride, size_t size) {
-  if (stride == 1) {
-    std::memcpy(dst, src, size_t(n) * size);
-    return;
-  }
-  switch (size) {
-    case 1: strided_row<uint8_t>(dst, src, n, stride); break;
-    case 4: strided_row<uint32_t>(dst, src, n, stride); break;
-    default: strided_row<uint64_t>(dst, src, n, stride); break;
+// Calls fn(Tag<T>{}) with T an unsigned type of the dtype's size: these kernels move bytes.
+template <typename Fn>
+void dispatch_bytes(DType d, Fn&& fn) {
+  switch (itemsize(d)) {
+    case 1: fn(Tag<uint8_t>{}); break;
+    case 4: fn(Tag<uint32_t>{}); break;
+    default: fn(Tag<uint64_t>{}); break;
   }
 }
 
@@ -134,30 +136,39 @@ Tensor gather_kernel(const KernelCall& c) {
   if (out.numel() == 0) return out;
   int64_t inner_stride;
   Tensor x = with_single_run(x0, axis + 1, inner_stride);
-  const size_t size = itemsize(x.dtype);
-  const char* xp = x.data();
-  char* op = out.data();
   const int64_t axis_stride = x.strides[axis];
-  // Offset of x[b, o, 0, ...] (elements) for the flat outer position p = b * O + o.
-  auto outer_offset = [&](int64_t p) {
-    int64_t off = 0;
-    for (int d = axis - 1; d >= 0; d--) {
-      off += (p % x.shape[d]) * x.strides[d];
-      p /= x.shape[d];
-    }
-    return off;
-  };
-  parallel_for(B * O * I, row_grain(inner), [&](int64_t begin, int64_t end) {
-    int64_t last = -1, base = 0;
-    for (int64_t r = begin; r < end; r++) {
-      int64_t p = r / I, i = r % I;
-      if (p != last) {
-        base = outer_offset(p);
-        last = p;
+  // Output row r = p * I + i holds x[p, indices[b, i], ...] for the outer position
+  // p = b * O + o over x's axes before `axis`; each chunk unravels p once, then steps.
+  dispatch_bytes(x.dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* xp = reinterpret_cast<const T*>(x.data());
+    T* op = out.ptr<T>();
+    parallel_for(B * O * I, row_grain(inner), [&](int64_t begin, int64_t end) {
+      int64_t p = begin / I, i = begin % I, o = p % O;
+      int64_t index[kMaxRank], base = 0;
+      for (int d = axis - 1; d >= 0; d--) {
+        index[d] = p % x.shape[d];
+        p /= x.shape[d];
+        base += index[d] * x.strides[d];
       }
-      int64_t j = ip[(p / O) * I + i];
-      copy_row(op + r * inner * int64_t(size), xp + (base + j * axis_stride) * int64_t(size), inner, inner_stride, size);
-    }
+      const int32_t* row_indices = ip + (begin / I / O) * I;
+      T* dst = op + begin * inner;
+      for (int64_t r = begin; r < end; r++, dst += inner) {
+        copy_row(dst, xp + base + int64_t(row_indices[i]) * axis_stride, inner, inner_stride);
+        if (++i < I || r + 1 == end) continue;
+        i = 0;
+        if (++o == O) {
+          o = 0;
+          row_indices += I;
+        }
+        for (int d = axis - 1; d >= 0; d--) {
+          base += x.strides[d];
+          if (++index[d] < x.shape[d]) break;
+          base -= x.shape[d] * x.strides[d];
+          index[d] = 0;
+        }
+      }
+    });
   });
   return out;
 }
@@ -197,15 +208,17 @@ Tensor gather_nd_kernel(const KernelCall& c) {
   if (out.numel() == 0) return out;
   int64_t inner_stride;
   Tensor x = with_single_run(x0, k, inner_stride);
-  const size_t size = itemsize(x.dtype);
-  const char* xp = x.data();
-  char* op = out.data();
-  parallel_for(M, row_grain(inner), [&](int64_t begin, int64_t end) {
-    for (int64_t m = begin; m < end; m++) {
-      int64_t off = 0;
-      for (int j = 0; j < k; j++) off += int64_t(ip[m * k + j]) * x.strides[j];
-      copy_row(op + m * inner * int64_t(size), xp + off * int64_t(size), inner, inner_stride, size);
-    }
+  dispatch_bytes(x.dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* xp = reinterpret_cast<const T*>(x.data());
+    T* op = out.ptr<T>();
+    parallel_for(M, row_grain(inner), [&](int64_t begin, int64_t end) {
+      for (int64_t m = begin; m < end; m++) {
+        int64_t off = 0;
+        for (int j = 0; j < k; j++) off += int64_t(ip[m * k + j]) * x.strides[j];
+        copy_row(op + m * inner, xp + off, inner, inner_stride);
+      }
+    });
   });
   return out;
 }
@@ -258,6 +271,12 @@ Tensor scatter_add_kernel(const KernelCall& c) {
     parallel_for(O * columns, kElementwiseGrain / (I * width) + 1, [&](int64_t begin, int64_t end) {
       for (int64_t t = begin; t < end; t++) {
         const int64_t row = t / columns, lo = (t % columns) * width, n = std::min(width, inner - lo);
+        if (inner == 1) {
+          T* __restrict dst = o + row * N;
+          const T* __restrict src = u + row * I;
+          for (int64_t i = 0; i < I; i++) dst[ip[i]] = wrap_add(dst[ip[i]], src[i]);
+          continue;
+        }
         for (int64_t i = 0; i < I; i++) {
           T* __restrict dst = o + (row * N + ip[i]) * inner + lo;
           const T* __restrict src = u + (row * I + i) * inner + lo;
