@@ -6,6 +6,7 @@
 // over outer rows and column ranges, so duplicate indices never race and sums are
 // accumulated in index order (deterministic).
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -97,7 +98,15 @@ struct ShapeBuilder {
 };
 
 // Throws, naming the op, the value and the valid range, unless every index is in [0, n).
+// The scan runs in parallel; only when it finds a bad index is the first one looked up.
 void check_indices(const KernelCall& c, const int32_t* idx, int64_t count, int64_t n, const std::string& what) {
+  std::atomic<bool> bad{false};
+  parallel_for(count, 1 << 16, [&](int64_t begin, int64_t end) {
+    bool found = false;
+    for (int64_t k = begin; k < end; k++) found |= idx[k] < 0 || idx[k] >= n;
+    if (found) bad.store(true, std::memory_order_relaxed);
+  });
+  if (!bad.load()) return;
   for (int64_t k = 0; k < count; k++) {
     int64_t v = idx[k];
     if (v < 0 || v >= n) {
@@ -194,7 +203,15 @@ Tensor gather_nd_kernel(const KernelCall& c) {
   const int64_t M = product(indices.shape, 0, indices.rank() - 1), inner = product(x0.shape, k, x0.rank());
   Tensor idx = contiguous(indices);
   const int32_t* ip = idx.numel() ? idx.ptr<int32_t>() : nullptr;
-  for (int64_t m = 0; m < M; m++) {
+  std::atomic<bool> bad{false};
+  parallel_for(M, (1 << 16) / (k > 0 ? k : 1) + 1, [&](int64_t begin, int64_t end) {
+    bool found = false;
+    for (int64_t m = begin; m < end; m++) {
+      for (int j = 0; j < k; j++) found |= ip[m * k + j] < 0 || ip[m * k + j] >= x0.shape[j];
+    }
+    if (found) bad.store(true, std::memory_order_relaxed);
+  });
+  for (int64_t m = 0; bad.load() && m < M; m++) {
     for (int j = 0; j < k; j++) {
       int64_t v = ip[m * k + j], n = x0.shape[j];
       if (v < 0 || v >= n) {
