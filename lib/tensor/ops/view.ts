@@ -342,7 +342,10 @@ function splitTensor(t: Tensor, numOrSizeSplits: number | readonly number[], axi
   let sizes: number[];
   if (typeof numOrSizeSplits === 'number') {
     const n = numOrSizeSplits;
-    if (!Number.isInteger(n) || n <= 0 || d % n !== 0) throw opError('split', `axis ${a} of size ${d} does not split into ${n} equal parts`);
+    // At most d parts (one for an empty axis): more would be parts of size 0 without end.
+    if (!Number.isInteger(n) || n <= 0 || n > Math.max(d, 1) || d % n !== 0) {
+      throw opError('split', `axis ${a} of size ${d} does not split into ${n} equal parts`);
+    }
     sizes = new Array(n).fill(d / n);
   } else {
     sizes = checkIntegers('split', 'numOrSizeSplits', numOrSizeSplits);
