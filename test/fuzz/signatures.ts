@@ -29,6 +29,11 @@ export const signatures: Record<string, ArgKind[]> = {
   stridedSlice: ['tensor', 'ints', 'ints', 'ints', 'int', 'int', 'int', 'int', 'int'],
   expandDims: ['tensor', 'axis'], squeeze: ['tensor', 'axes'], flatten: ['tensor'], broadcastTo: ['tensor', 'shape'],
   reverse: ['tensor', 'axes'], split: ['tensor', 'ints', 'axis'], unstack: ['tensor', 'axis'], clone: ['tensor'],
+  // layout
+  concat: ['tensors', 'axis'], stack: ['tensors', 'axis'], pad: ['tensor', 'paddings', 'number'], tile: ['tensor', 'ints'],
+  // indexing
+  gather: ['tensor', 'int-tensor', 'axis', 'int'], gatherND: ['tensor', 'int-tensor'],
+  scatterAdd: ['tensor', 'int-tensor', 'tensor', 'axis'], oneHot: ['int-tensor', 'int', 'number', 'number', 'dtype'],
 };
 
 /** Exports that are not tensor ops (runtime controls, memory management, classes). */
