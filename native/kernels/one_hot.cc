@@ -3,21 +3,13 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "../convert.h"
 #include "../kernel.h"
 #include "../strided_loop.h"
 
 namespace rv {
 namespace {
 
-template <typename T> inline T from_double(double v) {
-  if constexpr (std::is_same_v<T, uint8_t>) return v != 0;
-  else if constexpr (std::is_same_v<T, int32_t>) {
-    if (!(v == v)) return 0;
-    if (v >= 2147483647.0) return 2147483647;
-    if (v <= -2147483648.0) return -2147483647 - 1;
-    return int32_t(v);
-  } else return T(v);
-}
 
 // attrs: [depth, onValue, offValue]. Output: indices.shape + [depth].
 Tensor one_hot_kernel(const KernelCall& c) {
@@ -38,7 +30,7 @@ Tensor one_hot_kernel(const KernelCall& c) {
   const int32_t* ip = idx.ptr<int32_t>();
   dispatch_all(out.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    const T on_value = from_double<T>(on), off_value = from_double<T>(off);
+    const T on_value = convert_value<T, double>(on), off_value = convert_value<T, double>(off);
     T* o = out.ptr<T>();
     parallel_for(idx.numel(), kElementwiseGrain / depth + 1, [&](int64_t begin, int64_t end) {
       for (int64_t p = begin; p < end; p++) {

@@ -5,28 +5,20 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "../convert.h"
 #include "../kernel.h"
 #include "../strided_loop.h"
 
 namespace rv {
 namespace {
 
-template <typename T> inline T from_double(double v) {
-  if constexpr (std::is_same_v<T, uint8_t>) return v != 0;
-  else if constexpr (std::is_same_v<T, int32_t>) {
-    if (!(v == v)) return 0;
-    if (v >= 2147483647.0) return 2147483647;
-    if (v <= -2147483648.0) return -2147483647 - 1;
-    return int32_t(v);
-  } else return T(v);
-}
 
 // Writes `value` to every element of the view v.
 void fill_view(const Tensor& v, double value) {
   if (v.numel() == 0) return;
   dispatch_all(v.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    const T x = from_double<T>(value);
+    const T x = convert_value<T, double>(value);
     StridedLoop loop(v.shape, {&v}, "pad");
     loop.run([x](char** p, const int64_t* s, int64_t n) {
       if (s[0] == int64_t(sizeof(T))) {
