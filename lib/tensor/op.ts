@@ -17,6 +17,11 @@ export interface OpDeclaration<A> {
   kernel?: string;
   /** Names of the tensor arguments, in order, for error messages. */
   inputs: readonly string[];
+  /**
+   * For ops that take any number of tensors (concat, stack): the argument names of a call
+   * with `count` tensors, e.g. `tensors[0]`, `tensors[1]`; `inputs` then names none.
+   */
+  variadicInputs?(count: number): readonly string[];
   /** dtype rule: the dtype each input is cast to, and the output dtype. Throws RuleError. */
   dtype(dtypes: DType[], attrs: A): { inputs: readonly DType[]; output: DType };
   /** Shape rule: the output shape. Throws RuleError. */
@@ -27,8 +32,11 @@ export interface OpDeclaration<A> {
 
 export interface Op<A> extends OpDeclaration<A> {
   readonly kernelId: number;
-  /** Runs the op eagerly on tensors or JS values. */
-  run(args: readonly TensorLike[], attrs: A): Tensor;
+  /**
+   * Runs the op eagerly on tensors or JS values. `caller` names the public function in errors
+   * when it differs from the op (zeros runs fill, reverse runs slice).
+   */
+  run(args: readonly TensorLike[], attrs: A, caller?: string): Tensor;
 }
 
 /** Every declared op, by name. */
@@ -51,8 +59,8 @@ export function defineOp<A>(declaration: OpDeclaration<A>): Op<A> {
   const op: Op<A> = {
     ...declaration,
     kernelId,
-    run(args: readonly TensorLike[], attrs: A): Tensor {
-      return execute(op, args, attrs);
+    run(args: readonly TensorLike[], attrs: A, caller?: string): Tensor {
+      return execute(op, args, attrs, caller ?? op.name);
     },
   };
   opTable.set(declaration.name, op as unknown as Op<never>);
@@ -64,13 +72,19 @@ export function opError(op: string, message: string): Error {
   return new Error(`${op}: ${message}`);
 }
 
-function execute<A>(op: Op<A>, args: readonly TensorLike[], attrs: A): Tensor {
-  if (args.length !== op.inputs.length) {
-    throw opError(op.name, `expected ${op.inputs.length} tensor arguments, got ${args.length}`);
+/** The names of the tensor arguments of one call of `op` with `count` of them. */
+export function inputNames<A>(op: OpDeclaration<A>, count: number): readonly string[] {
+  return op.variadicInputs ? op.variadicInputs(count) : op.inputs;
+}
+
+function execute<A>(op: Op<A>, args: readonly TensorLike[], attrs: A, name: string): Tensor {
+  const names = inputNames(op, args.length);
+  if (args.length !== names.length) {
+    throw opError(name, `expected ${names.length} tensor arguments, got ${args.length}`);
   }
   const temporaries: Tensor[] = [];
   try {
-    const inputs = toTensors(op, args, temporaries);
+    const inputs = toTensors(name, names, args, temporaries);
     const dtypes = inputs.map((t) => t.dtype);
     const rule = op.dtype(dtypes, attrs);
     for (let i = 0; i < inputs.length; i++) {
@@ -82,24 +96,39 @@ function execute<A>(op: Op<A>, args: readonly TensorLike[], attrs: A): Tensor {
     const shapes = inputs.map((t) => t.shape);
     const shape = op.shape(shapes, attrs);
     const kernelAttrs = op.kernelAttrs ? op.kernelAttrs(attrs, shapes) : null;
-    const handles = inputs.map((t, i) => t.handle(`${op.name}: argument '${op.inputs[i]}'`));
-    const native = binding.run(op.kernelId, shape, dtypeCode[rule.output], kernelAttrs, ...handles);
+    const native = runKernel(op, shape, rule.output, kernelAttrs, inputs);
     return new Tensor(native, shape, rule.output);
   } catch (error) {
-    if (error instanceof RuleError) throw opError(op.name, error.message);
+    if (error instanceof RuleError) throw opError(name, error.message);
+    // Native errors name the kernel; name the public function instead.
+    const kernel = op.kernel ?? op.name;
+    if (error instanceof Error && name !== kernel && error.message.startsWith(`${kernel}: `)) {
+      throw opError(name, error.message.slice(kernel.length + 2));
+    }
     throw error;
   } finally {
     for (const t of temporaries) t.dispose();
   }
 }
 
-function toTensors<A>(op: Op<A>, args: readonly TensorLike[], temporaries: Tensor[]): Tensor[] {
+// Fixed-arity calls for the common cases avoid building an argument array per op.
+function runKernel<A>(op: Op<A>, shape: Shape, dtype: DType, attrs: number[] | null, inputs: Tensor[]) {
+  const code = dtypeCode[dtype];
+  switch (inputs.length) {
+    case 0: return binding.run(op.kernelId, shape, code, attrs);
+    case 1: return binding.run(op.kernelId, shape, code, attrs, inputs[0].handle(op.name));
+    case 2: return binding.run(op.kernelId, shape, code, attrs, inputs[0].handle(op.name), inputs[1].handle(op.name));
+    default: return binding.run(op.kernelId, shape, code, attrs, ...inputs.map((t) => t.handle(op.name)));
+  }
+}
+
+function toTensors(name: string, inputNames: readonly string[], args: readonly TensorLike[], temporaries: Tensor[]): Tensor[] {
   let tensorDTypes: DType[] | null = null;
   const out: Tensor[] = new Array(args.length);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a instanceof Tensor) {
-      if (a.isDisposed) throw opError(op.name, `argument '${op.inputs[i]}' (shape [${a.shape}]) is disposed`);
+      if (a.isDisposed) throw opError(name, `argument '${inputNames[i]}' (shape [${a.shape}]) is disposed`);
       out[i] = a;
       continue;
     }
@@ -112,7 +141,7 @@ function toTensors<A>(op: Op<A>, args: readonly TensorLike[], temporaries: Tenso
         t = makeTensor(a);
       }
     } catch (error) {
-      if (error instanceof RuleError) throw opError(op.name, `argument '${op.inputs[i]}': ${error.message}`);
+      if (error instanceof RuleError) throw opError(name, `argument '${inputNames[i]}': ${error.message}`);
       throw error;
     }
     temporaries.push(t);

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "../convert.h"
 #include "../kernel.h"
 #include "elementwise.h"
 #include "fast_math.h"
@@ -75,6 +76,16 @@ struct Square {
   int32_t operator()(int32_t x) const { return int32_t(uint32_t(x) * uint32_t(x)); }
 };
 
+RV_MULTIVERSION void exp_f32_rows(float* __restrict o, const float* __restrict a, int64_t n) {
+  for (int64_t i = 0; i < n; i++) o[i] = exp_f32(a[i]);
+}
+
+// A vectorised contiguous routine for (Op, T), where one exists.
+template <typename Op, typename T> constexpr void (*contiguous_rows())(T*, const T*, int64_t) {
+  if constexpr (std::is_same_v<Op, Exp> && std::is_same_v<T, float>) return exp_f32_rows;
+  else return nullptr;
+}
+
 template <typename Op>
 Tensor float_unary(const KernelCall& c) {
   c.expect_inputs(1);
@@ -83,7 +94,7 @@ Tensor float_unary(const KernelCall& c) {
   if (out.dtype != x.dtype) throw c.fail("output dtype must equal the input dtype");
   dispatch_float(x.dtype, c.name, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    map1<T, T>(out, x, Op{});
+    map1<T, T>(out, x, Op{}, contiguous_rows<Op, T>());
   });
   return out;
 }
@@ -119,20 +130,6 @@ Tensor float_predicate(const KernelCall& c) {
   return out;
 }
 
-// Float to int conversion is undefined behaviour out of range: saturate, NaN to 0.
-template <typename To, typename From> inline To convert(From v) {
-  if constexpr (std::is_same_v<To, uint8_t>) {
-    return v != From(0);
-  } else if constexpr (std::is_same_v<To, int32_t> && std::is_floating_point_v<From>) {
-    if (!(v == v)) return 0;
-    if (v >= From(2147483647.0)) return std::numeric_limits<int32_t>::max();
-    if (v <= From(-2147483648.0)) return std::numeric_limits<int32_t>::min();
-    return int32_t(v);
-  } else {
-    return To(v);
-  }
-}
-
 Tensor cast_kernel(const KernelCall& c) {
   c.expect_inputs(1);
   const Tensor& x = c.input(0);
@@ -141,7 +138,7 @@ Tensor cast_kernel(const KernelCall& c) {
     using To = typename decltype(out_tag)::type;
     dispatch_all(x.dtype, [&](auto in_tag) {
       using From = typename decltype(in_tag)::type;
-      map1<To, From>(out, x, [](From v) { return convert<To, From>(v); });
+      map1<To, From>(out, x, [](From v) { return convert_value<To, From>(v); });
     });
   });
   return out;

@@ -50,32 +50,19 @@ export function scalar(value: number | boolean, dtype?: DType): Tensor {
   }
 }
 
-/**
- * Runs the fill op on behalf of `name` (zeros, ones, zerosLike, onesLike), so its errors name
- * the function the caller called.
- */
-function fillAs(name: string, attrs: FillAttrs): Tensor {
-  try {
-    return fillOp.run([], attrs);
-  } catch (error) {
-    if (error instanceof Error && error.message.startsWith('fill: ')) throw opError(name, error.message.slice('fill: '.length));
-    throw error;
-  }
-}
-
 /** A tensor of `shape` filled with `value`. @example rv.fill([2, 3], 7) */
 export function fill(shape: Shape, value: number | boolean, dtype: DType = typeof value === 'boolean' ? 'bool' : 'float32'): Tensor {
-  return fillOp.run([], { shape, value, dtype });
+  return fillOp.run([], { shape, value, dtype });  // the op checks the value's type
 }
 
 /** Zeros of `shape`. @example rv.zeros([2, 2], 'float64') */
 export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
-  return fillAs('zeros', { shape, value: 0, dtype });
+  return fillOp.run([], { shape, value: 0, dtype }, 'zeros');
 }
 
 /** Ones of `shape`. @example rv.ones([3]) */
 export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
-  return fillAs('ones', { shape, value: 1, dtype });
+  return fillOp.run([], { shape, value: 1, dtype }, 'ones');
 }
 
 function likeOf(op: string, x: Tensor): Tensor {
@@ -87,13 +74,13 @@ function likeOf(op: string, x: Tensor): Tensor {
 /** Zeros with x's shape and dtype. @example rv.zerosLike(x) */
 export function zerosLike(x: Tensor): Tensor {
   const t = likeOf('zerosLike', x);
-  return fillAs('zerosLike', { shape: t.shape, value: 0, dtype: t.dtype });
+  return fillOp.run([], { shape: t.shape, value: 0, dtype: t.dtype }, 'zerosLike');
 }
 
 /** Ones with x's shape and dtype. @example rv.onesLike(x) */
 export function onesLike(x: Tensor): Tensor {
   const t = likeOf('onesLike', x);
-  return fillAs('onesLike', { shape: t.shape, value: 1, dtype: t.dtype });
+  return fillOp.run([], { shape: t.shape, value: 1, dtype: t.dtype }, 'onesLike');
 }
 
 interface RangeAttrs { start: number; stop: number; step: number; dtype: DType }
