@@ -1,2 +1,531 @@
-// Placeholder: kernels for this file are being written.
+// Reductions over any set of axes (sum, prod, mean, max, min, any, all, logSumExp) and the
+// fused softmax and logSoftmax over one axis.
+//
+// A reduction first plans the input as a dense block [A, R, B]: A and B the kept elements
+// before and after the reduced ones, R the reduced ones. A contiguous input (or a transposed,
+// or reversed-along-reduced-axes one) whose reduced axes form one run in memory needs no copy;
+// any other layout is copied once into [kept..., reduced...] order (B = 1). Then:
+//   B == 1: each output reduces one contiguous row, with many independent accumulators so the
+//           compiler vectorises; long rows split into fixed-size chunks whose partials combine
+//           in order, so results do not depend on the thread count.
+//   B  > 1: rows of the input are accumulated into a tile of outputs, walking memory
+//           contiguously instead of striding down columns.
+// float32 sums, products and means accumulate in double; int32 sums and products wrap.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
 #include "../kernel.h"
+#include "../thread_pool.h"
+#include "fast_math.h"
+
+namespace rv {
+namespace {
+
+constexpr int64_t kChunk = 1 << 15;  // elements per partial along a long row (fixed: determinism)
+constexpr int64_t kGrain = 1 << 15;  // elements per parallel task, at least
+constexpr int64_t kTile = 512;       // outputs accumulated together when B > 1
+constexpr int64_t kTileRows = 1 << 9;  // rows per partial tile when B > 1 and R is long
+
+template <typename T> constexpr bool kIsFloat = std::is_floating_point_v<T>;
+// Sums and products: double for floats, wrapping uint32 for int32.
+template <typename T> using WideAcc = std::conditional_t<kIsFloat<T>, double, uint32_t>;
+
+// Each reducer: Acc init(); Acc step(Acc, T x, T shift); Acc combine(Acc, Acc);
+// T finish(Acc, int64_t count, T shift). Only logSumExp uses the shift (its row maximum).
+template <typename T> struct Sum {
+  using Acc = WideAcc<T>;
+  static constexpr bool kShift = false;
+  static Acc init() { return Acc(0); }
+  static Acc step(Acc a, T x, T) { return a + Acc(x); }
+  static Acc combine(Acc a, Acc b) { return a + b; }
+  static T finish(Acc a, int64_t, T) { return T(a); }
+};
+
+template <typename T> struct Prod {
+  using Acc = WideAcc<T>;
+  static constexpr bool kShift = false;
+  static Acc init() { return Acc(1); }
+  static Acc step(Acc a, T x, T) { return a * Acc(x); }
+  static Acc combine(Acc a, Acc b) { return a * b; }
+  static T finish(Acc a, int64_t, T) { return T(a); }
+};
+
+template <typename T> struct Mean {
+  static_assert(kIsFloat<T>, "mean is computed in floating point");
+  using Acc = double;
+  static constexpr bool kShift = false;
+  static Acc init() { return 0.0; }
+  static Acc step(Acc a, T x, T) { return a + Acc(x); }
+  static Acc combine(Acc a, Acc b) { return a + b; }
+  static T finish(Acc a, int64_t n, T) { return T(a / double(n)); }  // 0/0: NaN for empty
+};
+
+// NaN wins: once the accumulator is NaN it stays NaN.
+template <typename T> struct Max {
+  using Acc = T;
+  static constexpr bool kShift = false;
+  static Acc init() {
+    if constexpr (kIsFloat<T>) return -std::numeric_limits<T>::infinity();
+    else return std::numeric_limits<T>::min();
+  }
+  static Acc step(Acc a, T x, T) {
+    if constexpr (kIsFloat<T>) return (x > a || x != x) ? x : a;
+    else return x > a ? x : a;
+  }
+  static Acc combine(Acc a, Acc b) { return step(a, b, T(0)); }
+  static T finish(Acc a, int64_t, T) { return a; }
+};
+
+template <typename T> struct Min {
+  using Acc = T;
+  static constexpr bool kShift = false;
+  static Acc init() {
+    if constexpr (kIsFloat<T>) return std::numeric_limits<T>::infinity();
+    else return std::numeric_limits<T>::max();
+  }
+  static Acc step(Acc a, T x, T) {
+    if constexpr (kIsFloat<T>) return (x < a || x != x) ? x : a;
+    else return x < a ? x : a;
+  }
+  static Acc combine(Acc a, Acc b) { return step(a, b, T(0)); }
+  static T finish(Acc a, int64_t, T) { return a; }
+};
+
+struct Any {
+  using Acc = uint8_t;
+  static constexpr bool kShift = false;
+  static Acc init() { return 0; }
+  static Acc step(Acc a, uint8_t x, uint8_t) { return a | x; }
+  static Acc combine(Acc a, Acc b) { return a | b; }
+  static uint8_t finish(Acc a, int64_t, uint8_t) { return a; }
+};
+
+struct All {
+  using Acc = uint8_t;
+  static constexpr bool kShift = false;
+  static Acc init() { return 1; }
+  static Acc step(Acc a, uint8_t x, uint8_t) { return a & x; }
+  static Acc combine(Acc a, Acc b) { return a & b; }
+  static uint8_t finish(Acc a, int64_t, uint8_t) { return a; }
+};
+
+template <typename T> inline double exp_shifted(T x, T m) {
+  if constexpr (std::is_same_v<T, float>) return double(exp_f32(float(double(x) - double(m))));
+  else return std::exp(x - m);
+}
+
+// log Σ exp(x - m) + m with m the maximum: exact for huge inputs. A maximum of -inf (every
+// input -inf, or none), +inf or NaN is the answer itself.
+template <typename T> struct LogSumExp {
+  static_assert(kIsFloat<T>, "logSumExp is computed in floating point");
+  using Acc = double;
+  static constexpr bool kShift = true;
+  static Acc init() { return 0.0; }
+  static Acc step(Acc a, T x, T m) { return a + exp_shifted(x, m); }
+  static Acc combine(Acc a, Acc b) { return a + b; }
+  static T finish(Acc a, int64_t, T m) { return std::isfinite(m) ? T(double(m) + std::log(a)) : m; }
+};
+
+// Reduces n contiguous elements with 16 independent accumulators (the compiler vectorises
+// the unrolled body; the accumulators also hide the add latency).
+template <class Red, typename T>
+typename Red::Acc reduce_row(const T* __restrict p, int64_t n, T shift) {
+  using Acc = typename Red::Acc;
+  constexpr int K = 16;
+  Acc acc[K];
+  for (int k = 0; k < K; k++) acc[k] = Red::init();
+  int64_t i = 0;
+  for (; i + K <= n; i += K) {
+    for (int k = 0; k < K; k++) acc[k] = Red::step(acc[k], p[i + k], shift);
+  }
+  for (; i < n; i++) acc[0] = Red::step(acc[0], p[i], shift);
+  for (int w = K / 2; w > 0; w /= 2) {
+    for (int k = 0; k < w; k++) acc[k] = Red::combine(acc[k], acc[k + w]);
+  }
+  return acc[0];
+}
+
+// out[a] = reduce(x[a, 0:R]) for a dense [A, R] block.
+template <class Red, typename T>
+void reduce_rows(const T* x, int64_t A, int64_t R, T* out, const T* shift) {
+  using Acc = typename Red::Acc;
+  auto shift_of = [shift](int64_t a) { return Red::kShift ? shift[a] : T(0); };
+  if (R <= kChunk) {
+    int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(R, 1));
+    parallel_for(A, grain, [&](int64_t begin, int64_t end) {
+      for (int64_t a = begin; a < end; a++) {
+        T s = shift_of(a);
+        out[a] = Red::finish(reduce_row<Red>(x + a * R, R, s), R, s);
+      }
+    });
+    return;
+  }
+  const int64_t chunks = (R + kChunk - 1) / kChunk;
+  std::vector<Acc> partial(size_t(A * chunks));
+  parallel_for(A * chunks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t item = begin; item < end; item++) {
+      int64_t a = item / chunks, start = (item % chunks) * kChunk;
+      partial[size_t(item)] = reduce_row<Red>(x + a * R + start, std::min(kChunk, R - start), shift_of(a));
+    }
+  });
+  for (int64_t a = 0; a < A; a++) {
+    Acc acc = partial[size_t(a * chunks)];
+    for (int64_t k = 1; k < chunks; k++) acc = Red::combine(acc, partial[size_t(a * chunks + k)]);
+    out[a] = Red::finish(acc, R, shift_of(a));
+  }
+}
+
+// Accumulates rows [r0, r1) of x[a, :, b0:b0+w] (row stride B) into acc[0:w].
+template <class Red, typename T>
+void accumulate_tile(const T* x, int64_t R, int64_t B, int64_t a, int64_t b0, int64_t w, int64_t r0, int64_t r1,
+                     const T* shift, typename Red::Acc* __restrict acc) {
+  for (int64_t j = 0; j < w; j++) acc[j] = Red::init();
+  const T* s = Red::kShift ? shift + a * B + b0 : nullptr;
+  for (int64_t r = r0; r < r1; r++) {
+    const T* __restrict row = x + (a * R + r) * B + b0;
+    if constexpr (Red::kShift) {
+      for (int64_t j = 0; j < w; j++) acc[j] = Red::step(acc[j], row[j], s[j]);
+    } else {
+      for (int64_t j = 0; j < w; j++) acc[j] = Red::step(acc[j], row[j], T(0));
+    }
+  }
+}
+
+// out[a, b] = reduce over r of x[a, r, b] for a dense [A, R, B] block, B > 1.
+template <class Red, typename T>
+void reduce_columns(const T* x, int64_t A, int64_t R, int64_t B, T* out, const T* shift) {
+  using Acc = typename Red::Acc;
+  const int64_t tile = std::min(B, kTile);
+  const int64_t tiles = (B + tile - 1) / tile;
+  auto shift_of = [shift](int64_t i) { return Red::kShift ? shift[i] : T(0); };
+  if (R <= kTileRows) {
+    int64_t grain = std::max<int64_t>(1, kGrain / (tile * std::max<int64_t>(R, 1)));
+    parallel_for(A * tiles, grain, [&](int64_t begin, int64_t end) {
+      Acc acc[kTile];
+      for (int64_t item = begin; item < end; item++) {
+        int64_t a = item / tiles, b0 = (item % tiles) * tile, w = std::min(tile, B - b0);
+        accumulate_tile<Red>(x, R, B, a, b0, w, 0, R, shift, acc);
+        T* o = out + a * B + b0;
+        for (int64_t j = 0; j < w; j++) o[j] = Red::finish(acc[j], R, shift_of(a * B + b0 + j));
+      }
+    });
+    return;
+  }
+  // Long R: fixed blocks of rows give partial tiles, combined in order.
+  const int64_t blocks = (R + kTileRows - 1) / kTileRows;
+  std::vector<Acc> partial(size_t(A * tiles * blocks * tile));
+  int64_t grain = std::max<int64_t>(1, kGrain / (tile * kTileRows));
+  parallel_for(A * tiles * blocks, grain, [&](int64_t begin, int64_t end) {
+    for (int64_t item = begin; item < end; item++) {
+      int64_t block = item % blocks, at = item / blocks;
+      int64_t a = at / tiles, b0 = (at % tiles) * tile, w = std::min(tile, B - b0);
+      int64_t r0 = block * kTileRows, r1 = std::min(R, r0 + kTileRows);
+      accumulate_tile<Red>(x, R, B, a, b0, w, r0, r1, shift, partial.data() + item * tile);
+    }
+  });
+  parallel_for(A * tiles, std::max<int64_t>(1, kGrain / (tile * blocks)), [&](int64_t begin, int64_t end) {
+    for (int64_t at = begin; at < end; at++) {
+      int64_t a = at / tiles, b0 = (at % tiles) * tile, w = std::min(tile, B - b0);
+      Acc* first = partial.data() + at * blocks * tile;
+      for (int64_t block = 1; block < blocks; block++) {
+        const Acc* p = first + block * tile;
+        for (int64_t j = 0; j < w; j++) first[j] = Red::combine(first[j], p[j]);
+      }
+      T* o = out + a * B + b0;
+      for (int64_t j = 0; j < w; j++) o[j] = Red::finish(first[j], R, shift_of(a * B + b0 + j));
+    }
+  });
+}
+
+// The input as a dense [A, R, B] block starting at `base`; `hold` keeps a copy alive.
+struct Plan {
+  Tensor hold;
+  const char* base = nullptr;
+  int64_t A = 1, R = 1, B = 1;
+};
+
+Plan plan_reduction(const Tensor& x, uint32_t mask, const char* what) {
+  Plan plan;
+  if (x.numel() == 0) {
+    plan.R = 0;
+    for (int d = 0; d < x.rank(); d++) {
+      if (!(mask >> d & 1)) plan.A *= x.shape[d];
+    }
+    return plan;
+  }
+  struct Dim {
+    int64_t size, stride;
+    bool reduced;
+    int axis;
+  };
+  Dim dims[kMaxRank];
+  int n = 0;
+  int64_t offset = 0;
+  bool direct = true;
+  for (int d = 0; d < x.rank(); d++) {
+    if (x.shape[d] == 1) continue;
+    Dim dim{x.shape[d], x.strides[d], bool(mask >> d & 1), d};
+    // Reversing a reduced axis does not change the result.
+    if (dim.stride < 0 && dim.reduced) {
+      offset += (dim.size - 1) * dim.stride;
+      dim.stride = -dim.stride;
+    }
+    if (dim.stride <= 0) direct = false;
+    dims[n++] = dim;
+  }
+  if (direct) {
+    // Memory order: strides descending (insertion sort keeps ties stable).
+    for (int i = 1; i < n; i++) {
+      Dim d = dims[i];
+      int j = i;
+      for (; j > 0 && dims[j - 1].stride < d.stride; j--) dims[j] = dims[j - 1];
+      dims[j] = d;
+    }
+    int64_t expected = 1;
+    for (int i = n - 1; i >= 0 && direct; i--) {
+      direct = dims[i].stride == expected;
+      expected *= dims[i].size;
+    }
+    // Kept axes must be in logical order (so the output is written contiguously), and the
+    // reduced axes one run: the pattern kept*, reduced*, kept*.
+    int last_kept = -1, phase = 0;  // 0: before the reduced run, 1: inside, 2: after
+    int64_t A = 1, R = 1, B = 1;
+    for (int i = 0; i < n && direct; i++) {
+      if (dims[i].reduced) {
+        if (phase == 2) direct = false;
+        phase = 1;
+        R *= dims[i].size;
+      } else {
+        if (dims[i].axis < last_kept) direct = false;
+        last_kept = dims[i].axis;
+        if (phase == 1) phase = 2;
+        (phase == 0 ? A : B) *= dims[i].size;
+      }
+    }
+    if (direct) {
+      plan.base = x.data() + offset * int64_t(itemsize(x.dtype));
+      plan.A = A;
+      plan.R = R;
+      plan.B = B;
+      return plan;
+    }
+  }
+  // Copy once into [kept..., reduced...] order.
+  Dims shape, strides;
+  int64_t A = 1, R = 1;
+  for (int pass = 0; pass < 2; pass++) {
+    for (int d = 0; d < x.rank(); d++) {
+      bool reduced = mask >> d & 1;
+      if (reduced != (pass == 1)) continue;
+      shape.push_back(x.shape[d], what);
+      strides.push_back(x.strides[d], what);
+      (reduced ? R : A) *= x.shape[d];
+    }
+  }
+  plan.hold = empty_tensor(x.dtype, shape, what);
+  copy_into(plan.hold, make_view(x, shape, strides, x.offset));
+  plan.base = plan.hold.data();
+  plan.A = A;
+  plan.R = R;
+  plan.B = 1;
+  return plan;
+}
+
+template <class Red, typename T>
+void run_plan(const Plan& p, T* out, const T* shift) {
+  const T* x = reinterpret_cast<const T*>(p.base);
+  if (p.B == 1) reduce_rows<Red>(x, p.A, p.R, out, shift);
+  else reduce_columns<Red>(x, p.A, p.R, p.B, out, shift);
+}
+
+// Attributes [keepDims, ...axes], axes distinct and in range; checks the output shape
+// against them. Returns the reduced axes as a bit mask.
+uint32_t read_reduction(const KernelCall& c, const Tensor& x) {
+  bool keep = c.attr_int(0, 0, 1) == 1;
+  uint32_t mask = 0;
+  for (size_t i = 1; i < c.attrs.size(); i++) {
+    int64_t axis = c.attr_int(i, 0, std::max(0, x.rank() - 1));
+    if (x.rank() == 0) throw c.fail("a scalar has no axis to reduce");
+    if (mask >> axis & 1) throw c.fail("axis " + std::to_string(axis) + " is repeated");
+    mask |= uint32_t(1) << axis;
+  }
+  Dims expected;
+  for (int d = 0; d < x.rank(); d++) {
+    if (!(mask >> d & 1)) expected.push_back(x.shape[d], c.name);
+    else if (keep) expected.push_back(1, c.name);
+  }
+  bool same = expected.n == c.out_shape.n;
+  for (int d = 0; same && d < expected.n; d++) same = expected[d] == c.out_shape[d];
+  if (!same) {
+    throw c.fail("output shape " + c.out_shape.to_string() + " does not match input shape " + x.shape.to_string() +
+                 " reduced as given (expected " + expected.to_string() + ")");
+  }
+  if (c.out_dtype != x.dtype) throw c.fail("output dtype must equal the input dtype");
+  return mask;
+}
+
+enum class Domain { Numeric, Float, Bool };
+
+template <template <typename> class Red, Domain kDomain>
+Tensor reduce_kernel(const KernelCall& c) {
+  c.expect_inputs(1);
+  const Tensor& x = c.input(0);
+  uint32_t mask = read_reduction(c, x);
+  Tensor out = c.make_output();
+  if (out.numel() == 0) return out;
+  Plan plan = plan_reduction(x, mask, c.name);
+  auto body = [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    run_plan<Red<T>>(plan, out.ptr<T>(), static_cast<const T*>(nullptr));
+  };
+  if constexpr (kDomain == Domain::Float) dispatch_float(x.dtype, c.name, body);
+  else dispatch_numeric(x.dtype, c.name, body);
+  return out;
+}
+
+template <class Red>
+Tensor bool_reduce_kernel(const KernelCall& c) {
+  c.expect_inputs(1);
+  c.expect_dtype(0, DType::Bool);
+  const Tensor& x = c.input(0);
+  uint32_t mask = read_reduction(c, x);
+  Tensor out = c.make_output();
+  if (out.numel() == 0) return out;
+  Plan plan = plan_reduction(x, mask, c.name);
+  run_plan<Red>(plan, out.ptr<uint8_t>(), static_cast<const uint8_t*>(nullptr));
+  return out;
+}
+
+Tensor log_sum_exp_kernel(const KernelCall& c) {
+  c.expect_inputs(1);
+  const Tensor& x = c.input(0);
+  uint32_t mask = read_reduction(c, x);
+  Tensor out = c.make_output();
+  if (out.numel() == 0) return out;
+  Plan plan = plan_reduction(x, mask, c.name);
+  dispatch_float(x.dtype, c.name, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    std::vector<T> max(size_t(out.numel()));
+    run_plan<Max<T>>(plan, max.data(), static_cast<const T*>(nullptr));
+    run_plan<LogSumExp<T>>(plan, out.ptr<T>(), max.data());
+  });
+  return out;
+}
+
+// softmax / logSoftmax along one axis, fused: the maximum, Σ exp(x - max), then the output.
+// A row whose maximum is -inf (every entry -inf), +inf or NaN gives NaN; -inf entries in an
+// otherwise finite row give exactly 0 (softmax) and -inf (logSoftmax).
+template <bool kLog, typename T>
+void softmax_rows(const T* x, T* out, int64_t A, int64_t R, int64_t B) {
+  const int64_t tile = std::min(B, kTile);
+  const int64_t tiles = (B + tile - 1) / tile;
+  int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(R * tile, 1));
+  parallel_for(A * tiles, grain, [&](int64_t begin, int64_t end) {
+    T m[kTile];
+    double s[kTile];
+    for (int64_t item = begin; item < end; item++) {
+      int64_t a = item / tiles, b0 = (item % tiles) * tile, w = std::min(tile, B - b0);
+      const T* xa = x + a * R * B + b0;
+      T* oa = out + a * R * B + b0;
+      if (w == 1 && B == 1) {
+        // One contiguous row.
+        T mx = reduce_row<Max<T>>(xa, R, T(0));
+        double sum = 0;
+        if constexpr (kLog) {
+          sum = reduce_row<LogSumExp<T>>(xa, R, mx);
+          double ls = std::log(sum);
+          for (int64_t r = 0; r < R; r++) oa[r] = T((double(xa[r]) - double(mx)) - ls);
+        } else {
+          double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+          int64_t r = 0;
+          for (; r + 4 <= R; r += 4) {
+            T e0 = T(exp_shifted(xa[r], mx)), e1 = T(exp_shifted(xa[r + 1], mx));
+            T e2 = T(exp_shifted(xa[r + 2], mx)), e3 = T(exp_shifted(xa[r + 3], mx));
+            oa[r] = e0, oa[r + 1] = e1, oa[r + 2] = e2, oa[r + 3] = e3;
+            s0 += e0, s1 += e1, s2 += e2, s3 += e3;
+          }
+          for (; r < R; r++) {
+            T e = T(exp_shifted(xa[r], mx));
+            oa[r] = e;
+            s0 += e;
+          }
+          sum = (s0 + s1) + (s2 + s3);
+          double inv = 1.0 / sum;
+          for (r = 0; r < R; r++) oa[r] = T(double(oa[r]) * inv);
+        }
+        continue;
+      }
+      for (int64_t j = 0; j < w; j++) m[j] = Max<T>::init(), s[j] = 0;
+      for (int64_t r = 0; r < R; r++) {
+        const T* row = xa + r * B;
+        for (int64_t j = 0; j < w; j++) m[j] = Max<T>::step(m[j], row[j], T(0));
+      }
+      for (int64_t r = 0; r < R; r++) {
+        const T* row = xa + r * B;
+        T* orow = oa + r * B;
+        for (int64_t j = 0; j < w; j++) {
+          double e = exp_shifted(row[j], m[j]);
+          if constexpr (!kLog) orow[j] = T(e);
+          s[j] += e;
+        }
+      }
+      if constexpr (kLog) {
+        for (int64_t j = 0; j < w; j++) s[j] = std::log(s[j]);
+        for (int64_t r = 0; r < R; r++) {
+          const T* row = xa + r * B;
+          T* orow = oa + r * B;
+          for (int64_t j = 0; j < w; j++) orow[j] = T((double(row[j]) - double(m[j])) - s[j]);
+        }
+      } else {
+        for (int64_t j = 0; j < w; j++) s[j] = 1.0 / s[j];
+        for (int64_t r = 0; r < R; r++) {
+          T* orow = oa + r * B;
+          for (int64_t j = 0; j < w; j++) orow[j] = T(double(orow[j]) * s[j]);
+        }
+      }
+    }
+  });
+}
+
+template <bool kLog>
+Tensor softmax_kernel(const KernelCall& c) {
+  c.expect_inputs(1);
+  const Tensor& x = c.input(0);
+  if (x.rank() == 0) throw c.fail("a scalar has no axis");
+  int axis = int(c.attr_int(0, 0, x.rank() - 1));
+  bool same = c.out_shape.n == x.rank();
+  for (int d = 0; same && d < x.rank(); d++) same = c.out_shape[d] == x.shape[d];
+  if (!same) throw c.fail("output shape " + c.out_shape.to_string() + " differs from the input shape " + x.shape.to_string());
+  if (c.out_dtype != x.dtype) throw c.fail("output dtype must equal the input dtype");
+  Tensor out = c.make_output();
+  if (out.numel() == 0) return out;
+  Tensor xc = contiguous(x);
+  int64_t A = 1, B = 1, R = x.shape[axis];
+  for (int d = 0; d < axis; d++) A *= x.shape[d];
+  for (int d = axis + 1; d < x.rank(); d++) B *= x.shape[d];
+  dispatch_float(x.dtype, c.name, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    softmax_rows<kLog, T>(xc.ptr<T>(), out.ptr<T>(), A, R, B);
+  });
+  return out;
+}
+
+KernelRegistrar registrations[] = {
+    {"sum", reduce_kernel<Sum, Domain::Numeric>},
+    {"prod", reduce_kernel<Prod, Domain::Numeric>},
+    {"mean", reduce_kernel<Mean, Domain::Float>},
+    {"max", reduce_kernel<Max, Domain::Numeric>},
+    {"min", reduce_kernel<Min, Domain::Numeric>},
+    {"any", bool_reduce_kernel<Any>},
+    {"all", bool_reduce_kernel<All>},
+    {"logSumExp", log_sum_exp_kernel},
+    {"softmax", softmax_kernel<false>},
+    {"logSoftmax", softmax_kernel<true>},
+};
+
+}  // namespace
+}  // namespace rv
