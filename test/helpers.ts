@@ -150,3 +150,49 @@ export function assertThrowsNamed(fn: () => unknown, ...fragments: string[]): vo
     return true;
   });
 }
+
+/**
+ * A tensor holding `values` (row-major for `shape`) whose storage is not contiguous: the values
+ * sit at odd positions of a larger buffer filled with a sentinel, with axes permuted and some
+ * reversed (negative strides), so kernels that ignore strides or offsets read the sentinel.
+ */
+export function nonContiguous(values: readonly number[], shape: readonly number[], dtype: rv.DType, rng: () => number): rv.Tensor {
+  const rank = shape.length;
+  const sentinel = dtype === 'bool' ? 1 : 77;
+  if (rank === 0) {
+    const base = rv.tensor([sentinel, values[0], sentinel], [3], dtype);
+    const view = base.stridedSlice([1], [2], [1], 0, 0, 0, 0, 1);
+    base.dispose();
+    return view;
+  }
+  const perm = Array.from({ length: rank }, (_, i) => i);
+  for (let i = rank - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [perm[i], perm[j]] = [perm[j], perm[i]];
+  }
+  const reversed = shape.map(() => rng() < 0.5);
+  const storageShape = perm.map((p) => 2 * shape[p] + 1);
+  const big = new Array(sizeOf(storageShape)).fill(sentinel);
+  const storageStrides = stridesOf(storageShape);
+  for (let k = 0; k < values.length; k++) {
+    const idx = unravel(k, shape);
+    let flat = 0;
+    for (let j = 0; j < rank; j++) {
+      const p = perm[j];
+      const i = reversed[p] ? shape[p] - 1 - idx[p] : idx[p];
+      flat += (1 + 2 * i) * storageStrides[j];
+    }
+    big[flat] = values[k];
+  }
+  const base = rv.tensor(big, storageShape, dtype);
+  const begin = perm.map((p) => (reversed[p] ? 2 * shape[p] - 1 : 1));
+  const end = perm.map((p) => (reversed[p] ? 0 : 2 * shape[p] + 1));
+  const steps = perm.map((p) => (reversed[p] ? -2 : 2));
+  const strided = base.stridedSlice(begin, end, steps);
+  const inverse = new Array(rank);
+  perm.forEach((p, j) => { inverse[p] = j; });
+  const view = strided.transpose(inverse);
+  base.dispose();
+  strided.dispose();
+  return view;
+}

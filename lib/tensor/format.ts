@@ -67,13 +67,28 @@ function elementFormatter(shown: number[], dtype: DType): (v: number) => string 
   const minAbs = finite.filter((v) => v !== 0).reduce((m, v) => Math.min(m, Math.abs(v)), Infinity);
   const scientific = maxAbs >= 1e16 || (minAbs < 1e-4 && minAbs !== Infinity) || (maxAbs / minAbs > 1e3 && minAbs < 1e-3);
   const allIntegral = finite.every((v) => Number.isInteger(v));
-  const digits = dtype === 'float32' ? 8 : 8;
+  const precision = 8;  // NumPy's default: at most 8 fractional digits, fewer when they suffice
   return (v) => {
     if (Number.isNaN(v)) return 'nan';
     if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-    if (scientific) return v.toExponential(digits - 1).replace(/\.?0+e/, 'e').replace(/e([+-])(\d)$/, 'e$10$2');
+    if (scientific) {
+      const digits = Math.min(shortestDigits(v, dtype), precision + 1);
+      return v.toExponential(digits - 1).replace(/\.?0+e/, 'e').replace(/e([+-])(\d)$/, 'e$10$2');
+    }
     if (allIntegral) return `${v}.`;
-    const s = Number(v.toPrecision(digits)).toString();
+    const digits = shortestDigits(v, dtype);
+    let s = Number(v.toPrecision(digits)).toString();
+    const fraction = s.split('.')[1] ?? '';
+    if (fraction.length > precision) s = Number(v.toFixed(precision)).toString();
     return s.includes('.') ? s : `${s}.`;
   };
+}
+
+/** Fewest significant digits that read back as the same value in `dtype`. */
+function shortestDigits(v: number, dtype: DType): number {
+  for (let d = 1; d < 17; d++) {
+    const back = Number(v.toPrecision(d));
+    if (dtype === 'float32' ? Math.fround(back) === v : back === v) return d;
+  }
+  return 17;
 }

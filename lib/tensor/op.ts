@@ -82,14 +82,24 @@ function execute<A>(op: Op<A>, args: readonly TensorLike[], attrs: A): Tensor {
     const shapes = inputs.map((t) => t.shape);
     const shape = op.shape(shapes, attrs);
     const kernelAttrs = op.kernelAttrs ? op.kernelAttrs(attrs, shapes) : null;
-    const handles = inputs.map((t, i) => t.handle(`${op.name}: argument '${op.inputs[i]}'`));
-    const native = binding.run(op.kernelId, shape, dtypeCode[rule.output], kernelAttrs, ...handles);
+    const native = runKernel(op, shape, rule.output, kernelAttrs, inputs);
     return new Tensor(native, shape, rule.output);
   } catch (error) {
     if (error instanceof RuleError) throw opError(op.name, error.message);
     throw error;
   } finally {
     for (const t of temporaries) t.dispose();
+  }
+}
+
+// Fixed-arity calls for the common cases avoid building an argument array per op.
+function runKernel<A>(op: Op<A>, shape: Shape, dtype: DType, attrs: number[] | null, inputs: Tensor[]) {
+  const code = dtypeCode[dtype];
+  switch (inputs.length) {
+    case 0: return binding.run(op.kernelId, shape, code, attrs);
+    case 1: return binding.run(op.kernelId, shape, code, attrs, inputs[0].handle(op.name));
+    case 2: return binding.run(op.kernelId, shape, code, attrs, inputs[0].handle(op.name), inputs[1].handle(op.name));
+    default: return binding.run(op.kernelId, shape, code, attrs, ...inputs.map((t) => t.handle(op.name)));
   }
 }
 

@@ -35,7 +35,8 @@ export function checkShape(shape: unknown, argument = 'shape'): number[] {
 }
 
 /** NumPy broadcasting of any number of shapes; `names` label the arguments in errors. */
-export function broadcastShapes(shapes: readonly Shape[], names: readonly string[]): number[] {
+export function broadcastShapes(shapes: readonly Shape[], names: readonly string[]): Shape {
+  if (shapes.length === 2 && shapesEqual(shapes[0], shapes[1])) return shapes[0];
   const rank = Math.max(0, ...shapes.map((s) => s.length));
   const out: number[] = new Array(rank).fill(1);
   for (let k = 0; k < shapes.length; k++) {

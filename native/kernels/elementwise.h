@@ -8,13 +8,30 @@
 
 namespace rv {
 
+// Marks a contiguous-row function to be compiled for several instruction sets and picked at
+// load time (the library itself targets the baseline ISA so prebuilt binaries run anywhere).
+#if defined(__x86_64__) && defined(__linux__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define RV_MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+#endif
+#ifndef RV_MULTIVERSION
+#define RV_MULTIVERSION
+#endif
+
+// `contiguous`, when given, replaces the generic loop on contiguous rows (a multiversioned,
+// vectorised routine).
 template <typename Out, typename In, typename F>
-void map1(const Tensor& out, const Tensor& in, F f) {
+void map1(const Tensor& out, const Tensor& in, F f, void (*contiguous)(Out*, const In*, int64_t) = nullptr) {
   StridedLoop loop(out.shape, {&out, &in});
-  loop.run([&f](char** p, const int64_t* s, int64_t n) {
+  loop.run([&f, contiguous](char** p, const int64_t* s, int64_t n) {
     if (s[0] == sizeof(Out) && s[1] == sizeof(In)) {
       Out* __restrict o = reinterpret_cast<Out*>(p[0]);
       const In* __restrict a = reinterpret_cast<const In*>(p[1]);
+      if (contiguous) {
+        contiguous(o, a, n);
+        return;
+      }
       for (int64_t i = 0; i < n; i++) o[i] = f(a[i]);
       return;
     }

@@ -17,13 +17,13 @@ inline float exp_f32(float xf) {
   const double shifter = 6755399441055744.0;  // 1.5 * 2^52: rounds to an integer in the low bits
   double t = x * inv_ln2 + shifter;
   double k = t - shifter;
-  int64_t bits;
+  uint64_t bits;
   std::memcpy(&bits, &t, sizeof bits);
-  int64_t ki = (int64_t)(int32_t)(uint32_t)bits;  // the rounded integer, two's complement
   double r = x - k * ln2;  // |r| <= ln2/2
   // e^r by Taylor series to r^7: truncation below 1e-8 relative on |r| <= 0.347.
   double p = 1.0 + r * (1.0 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720 + r * (1.0 / 5040)))))));
-  int64_t scale_bits = (ki + 1023) << 52;
+  // t's low mantissa bits hold 2^51 + k; adding the bias and shifting leaves (k + 1023) << 52 = 2^k.
+  uint64_t scale_bits = (bits + 1023) << 52;
   double scale;
   std::memcpy(&scale, &scale_bits, sizeof scale);
   return float(p * scale);

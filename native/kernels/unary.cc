@@ -75,6 +75,16 @@ struct Square {
   int32_t operator()(int32_t x) const { return int32_t(uint32_t(x) * uint32_t(x)); }
 };
 
+RV_MULTIVERSION void exp_f32_rows(float* __restrict o, const float* __restrict a, int64_t n) {
+  for (int64_t i = 0; i < n; i++) o[i] = exp_f32(a[i]);
+}
+
+// A vectorised contiguous routine for (Op, T), where one exists.
+template <typename Op, typename T> constexpr void (*contiguous_rows())(T*, const T*, int64_t) {
+  if constexpr (std::is_same_v<Op, Exp> && std::is_same_v<T, float>) return exp_f32_rows;
+  else return nullptr;
+}
+
 template <typename Op>
 Tensor float_unary(const KernelCall& c) {
   c.expect_inputs(1);
@@ -83,7 +93,7 @@ Tensor float_unary(const KernelCall& c) {
   if (out.dtype != x.dtype) throw c.fail("output dtype must equal the input dtype");
   dispatch_float(x.dtype, c.name, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    map1<T, T>(out, x, Op{});
+    map1<T, T>(out, x, Op{}, contiguous_rows<Op, T>());
   });
   return out;
 }
