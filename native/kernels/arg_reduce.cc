@@ -10,6 +10,7 @@
 
 #include "../kernel.h"
 #include "../thread_pool.h"
+#include "reduce.h"
 
 namespace rv {
 namespace {
@@ -32,14 +33,19 @@ template <typename T> struct Best {
   int64_t index;
 };
 
-// The best of x[0:n) (n >= 1), indices relative to x.
+// The best of x[0:n) (n >= 1), indices relative to x: the extreme by the vectorised row
+// reduction, then the first position holding it (the first NaN if it is NaN).
 template <bool kMax, typename T>
 Best<T> best_of_row(const T* x, int64_t n) {
-  Best<T> b{x[0], 0};
-  for (int64_t i = 1; i < n; i++) {
-    if (better<kMax>(x[i], b.value)) b = {x[i], i};
+  using Red = std::conditional_t<kMax, Max<T>, Min<T>>;
+  T m = reduce_row<Red>(x, n, T(0));
+  int64_t i = 0;
+  if (m != m) {
+    while (x[i] == x[i]) i++;
+  } else {
+    while (x[i] != m) i++;
   }
-  return b;
+  return {m, i};
 }
 
 template <bool kMax, typename T>
