@@ -28,7 +28,7 @@ namespace {
 constexpr int64_t kChunk = 1 << 15;  // elements per partial along a long row (fixed: determinism)
 constexpr int64_t kGrain = 1 << 15;  // elements per parallel task, at least
 constexpr int64_t kTile = 512;       // outputs accumulated together when B > 1
-constexpr int64_t kTileRows = 1 << 9;  // rows per partial tile when B > 1 and R is long
+constexpr int64_t kBlock = 1 << 16;  // elements per partial tile when B > 1 and R is long
 
 // out[a] = reduce(x[a, 0:R]) for a dense [A, R] block.
 template <class Red, typename T>
@@ -60,29 +60,80 @@ void reduce_rows(const T* x, int64_t A, int64_t R, T* out, const T* shift) {
   }
 }
 
-// Accumulates rows [r0, r1) of x[a, :, b0:b0+w] (row stride B) into acc[0:w].
+// acc[j] (j < w) accumulates p[r * stride + j] for r < rows, in order of r; then the first
+// `tail` lanes take one more partial row. Four rows per pass: a quarter of the accumulator
+// traffic. `shift` is per lane (logSumExp only).
 template <class Red, typename T>
-void accumulate_tile(const T* x, int64_t R, int64_t B, int64_t a, int64_t b0, int64_t w, int64_t r0, int64_t r1,
-                     const T* shift, typename Red::Acc* __restrict acc) {
+RV_INLINE void accumulate_rows_impl(const T* p, int64_t stride, int64_t w, int64_t rows, int64_t tail, const T* shift,
+                                    typename Red::Acc* __restrict acc) {
+  auto shift_at = [shift](int64_t j) { return Red::kShift ? shift[j] : T(0); };
   for (int64_t j = 0; j < w; j++) acc[j] = Red::init();
-  const T* s = Red::kShift ? shift + a * B + b0 : nullptr;
-  auto shift_at = [s](int64_t j) { return Red::kShift ? s[j] : T(0); };
-  int64_t r = r0;
-  // Four rows per pass: a quarter of the accumulator traffic, same order per column.
-  for (; r + 4 <= r1; r += 4) {
-    const T* __restrict q0 = x + (a * R + r) * B + b0;
-    const T* __restrict q1 = q0 + B;
-    const T* __restrict q2 = q1 + B;
-    const T* __restrict q3 = q2 + B;
+  int64_t r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const T* __restrict q0 = p + r * stride;
+    const T* __restrict q1 = q0 + stride;
+    const T* __restrict q2 = q1 + stride;
+    const T* __restrict q3 = q2 + stride;
     for (int64_t j = 0; j < w; j++) {
       T sj = shift_at(j);
       acc[j] = Red::step(Red::step(Red::step(Red::step(acc[j], q0[j], sj), q1[j], sj), q2[j], sj), q3[j], sj);
     }
   }
-  for (; r < r1; r++) {
-    const T* __restrict row = x + (a * R + r) * B + b0;
-    for (int64_t j = 0; j < w; j++) acc[j] = Red::step(acc[j], row[j], shift_at(j));
+  for (; r < rows; r++) {
+    const T* __restrict q = p + r * stride;
+    for (int64_t j = 0; j < w; j++) acc[j] = Red::step(acc[j], q[j], shift_at(j));
   }
+  const T* __restrict q = p + rows * stride;
+  for (int64_t j = 0; j < tail; j++) acc[j] = Red::step(acc[j], q[j], shift_at(j));
+}
+
+// Sums over leading axes (a bias gradient, a batch mean), compiled for several ISAs.
+RV_MULTIVERSION void sum_f32_columns(const float* p, int64_t stride, int64_t w, int64_t rows, int64_t tail, double* acc) {
+  accumulate_rows_impl<Sum<float>>(p, stride, w, rows, tail, static_cast<const float*>(nullptr), acc);
+}
+RV_MULTIVERSION void sum_f64_columns(const double* p, int64_t stride, int64_t w, int64_t rows, int64_t tail, double* acc) {
+  accumulate_rows_impl<Sum<double>>(p, stride, w, rows, tail, static_cast<const double*>(nullptr), acc);
+}
+
+template <class Red, typename T>
+void accumulate_rows(const T* p, int64_t stride, int64_t w, int64_t rows, int64_t tail, const T* shift,
+                     typename Red::Acc* __restrict acc) {
+  if constexpr (std::is_same_v<Red, Sum<float>> || std::is_same_v<Red, Mean<float>>) {
+    sum_f32_columns(p, stride, w, rows, tail, acc);
+  } else if constexpr (std::is_same_v<Red, Sum<double>> || std::is_same_v<Red, Mean<double>>) {
+    sum_f64_columns(p, stride, w, rows, tail, acc);
+  } else {
+    accumulate_rows_impl<Red>(p, stride, w, rows, tail, shift, acc);
+  }
+}
+
+// Narrow rows (B < kLanes) are reduced as one contiguous run with L = a multiple of B lanes,
+// so the inner loop is long enough to vectorise; lane k holds column k % B.
+constexpr int64_t kLanes = 64;
+
+// Accumulates rows [r0, r1) of x[a, :, b0:b0+w] (row stride B) into acc[0:w].
+template <class Red, typename T>
+void accumulate_tile(const T* x, int64_t R, int64_t B, int64_t a, int64_t b0, int64_t w, int64_t r0, int64_t r1,
+                     const T* shift, typename Red::Acc* __restrict acc) {
+  using Acc = typename Red::Acc;
+  const T* s = Red::kShift ? shift + a * B + b0 : nullptr;
+  const T* p = x + (a * R + r0) * B + b0;
+  if (w == B && B < kLanes) {
+    const int64_t L = B * ((kLanes + B - 1) / B), len = (r1 - r0) * B;
+    Acc lanes[2 * kLanes];
+    T lane_shift[2 * kLanes];
+    if constexpr (Red::kShift) {
+      for (int64_t k = 0; k < L; k++) lane_shift[k] = s[k % B];
+    }
+    accumulate_rows<Red>(p, L, L, len / L, len % L, lane_shift, lanes);
+    for (int64_t j = 0; j < B; j++) {
+      Acc v = lanes[j];
+      for (int64_t k = j + B; k < L; k += B) v = Red::combine(v, lanes[k]);
+      acc[j] = v;
+    }
+    return;
+  }
+  accumulate_rows<Red>(p, B, w, r1 - r0, 0, s, acc);
 }
 
 // out[a, b] = reduce over r of x[a, r, b] for a dense [A, R, B] block, B > 1.
@@ -92,7 +143,9 @@ void reduce_columns(const T* x, int64_t A, int64_t R, int64_t B, T* out, const T
   const int64_t tile = std::min(B, kTile);
   const int64_t tiles = (B + tile - 1) / tile;
   auto shift_of = [shift](int64_t i) { return Red::kShift ? shift[i] : T(0); };
-  if (R <= kTileRows) {
+  // Rows per partial: fixed by the shape alone, so results do not depend on the thread count.
+  const int64_t block_rows = std::max<int64_t>(16, kBlock / tile);
+  if (R <= block_rows) {
     int64_t grain = std::max<int64_t>(1, kGrain / (tile * std::max<int64_t>(R, 1)));
     parallel_for(A * tiles, grain, [&](int64_t begin, int64_t end) {
       Acc acc[kTile];
@@ -106,14 +159,14 @@ void reduce_columns(const T* x, int64_t A, int64_t R, int64_t B, T* out, const T
     return;
   }
   // Long R: fixed blocks of rows give partial tiles, combined in order.
-  const int64_t blocks = (R + kTileRows - 1) / kTileRows;
+  const int64_t blocks = (R + block_rows - 1) / block_rows;
   std::vector<Acc> partial(size_t(A * tiles * blocks * tile));
-  int64_t grain = std::max<int64_t>(1, kGrain / (tile * kTileRows));
+  int64_t grain = std::max<int64_t>(1, kGrain / (tile * block_rows));
   parallel_for(A * tiles * blocks, grain, [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; item++) {
       int64_t block = item % blocks, at = item / blocks;
       int64_t a = at / tiles, b0 = (at % tiles) * tile, w = std::min(tile, B - b0);
-      int64_t r0 = block * kTileRows, r1 = std::min(R, r0 + kTileRows);
+      int64_t r0 = block * block_rows, r1 = std::min(R, r0 + block_rows);
       accumulate_tile<Red>(x, R, B, a, b0, w, r0, r1, shift, partial.data() + item * tile);
     }
   });
@@ -309,6 +362,30 @@ Tensor log_sum_exp_kernel(const KernelCall& c) {
 // softmax / logSoftmax along one axis, fused: the maximum, Σ exp(x - max), then the output.
 // A row whose maximum is -inf (every entry -inf), +inf or NaN gives NaN; -inf entries in an
 // otherwise finite row give exactly 0 (softmax) and -inf (logSoftmax).
+// One contiguous row.
+template <bool kLog, typename T>
+void softmax_row(const T* x, T* out, int64_t n) {
+  const T m = reduce_row<Max<T>>(x, n, T(0));
+  double sum;
+  if constexpr (std::is_same_v<T, float>) {
+    sum = detail::exp_sum_f32_row(kLog ? nullptr : out, x, n, m);
+  } else {
+    sum = 0;
+    for (int64_t r = 0; r < n; r++) {
+      double e = exp_shifted(x[r], m);
+      if constexpr (!kLog) out[r] = e;
+      sum += e;
+    }
+  }
+  if constexpr (kLog) {
+    const double ls = std::log(sum);
+    for (int64_t r = 0; r < n; r++) out[r] = T((double(x[r]) - double(m)) - ls);
+  } else {
+    const double inv = 1.0 / sum;
+    for (int64_t r = 0; r < n; r++) out[r] = T(double(out[r]) * inv);
+  }
+}
+
 template <bool kLog, typename T>
 void softmax_rows(const T* x, T* out, int64_t A, int64_t R, int64_t B) {
   const int64_t tile = std::min(B, kTile);
@@ -321,32 +398,8 @@ void softmax_rows(const T* x, T* out, int64_t A, int64_t R, int64_t B) {
       int64_t a = item / tiles, b0 = (item % tiles) * tile, w = std::min(tile, B - b0);
       const T* xa = x + a * R * B + b0;
       T* oa = out + a * R * B + b0;
-      if (w == 1 && B == 1) {
-        // One contiguous row.
-        T mx = reduce_row<Max<T>>(xa, R, T(0));
-        double sum = 0;
-        if constexpr (kLog) {
-          sum = reduce_row<LogSumExp<T>>(xa, R, mx);
-          double ls = std::log(sum);
-          for (int64_t r = 0; r < R; r++) oa[r] = T((double(xa[r]) - double(mx)) - ls);
-        } else {
-          double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-          int64_t r = 0;
-          for (; r + 4 <= R; r += 4) {
-            T e0 = T(exp_shifted(xa[r], mx)), e1 = T(exp_shifted(xa[r + 1], mx));
-            T e2 = T(exp_shifted(xa[r + 2], mx)), e3 = T(exp_shifted(xa[r + 3], mx));
-            oa[r] = e0, oa[r + 1] = e1, oa[r + 2] = e2, oa[r + 3] = e3;
-            s0 += e0, s1 += e1, s2 += e2, s3 += e3;
-          }
-          for (; r < R; r++) {
-            T e = T(exp_shifted(xa[r], mx));
-            oa[r] = e;
-            s0 += e;
-          }
-          sum = (s0 + s1) + (s2 + s3);
-          double inv = 1.0 / sum;
-          for (r = 0; r < R; r++) oa[r] = T(double(oa[r]) * inv);
-        }
+      if (B == 1) {
+        softmax_row<kLog>(xa, oa, R);
         continue;
       }
       for (int64_t j = 0; j < w; j++) m[j] = Max<T>::init(), s[j] = 0;

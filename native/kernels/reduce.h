@@ -116,12 +116,18 @@ template <typename T> struct LogSumExp {
   static T finish(Acc a, int64_t, T m) { return std::isfinite(m) ? T(double(m) + std::log(a)) : m; }
 };
 
+#if defined(__GNUC__) || defined(__clang__)
+#define RV_INLINE inline __attribute__((always_inline))
+#else
+#define RV_INLINE inline
+#endif
+
 namespace detail {
 
 // Any reducer over n contiguous elements, with 16 independent accumulators (the compiler
 // vectorises the unrolled body; the accumulators also hide the add latency).
 template <class Red, typename T>
-typename Red::Acc generic_row(const T* __restrict p, int64_t n, T shift) {
+RV_INLINE typename Red::Acc generic_row(const T* __restrict p, int64_t n, T shift) {
   using Acc = typename Red::Acc;
   constexpr int K = 16;
   Acc acc[K];
@@ -137,25 +143,10 @@ typename Red::Acc generic_row(const T* __restrict p, int64_t n, T shift) {
   return acc[0];
 }
 
-// Σ of float32 in double: the hot path of sum and mean, compiled for several ISAs.
-RV_MULTIVERSION static double sum_f32_row(const float* __restrict p, int64_t n) {
-  constexpr int K = 16;
-  double acc[K] = {};
-  int64_t i = 0;
-  for (; i + K <= n; i += K) {
-    for (int k = 0; k < K; k++) acc[k] += double(p[i + k]);
-  }
-  for (; i < n; i++) acc[0] += double(p[i]);
-  for (int w = K / 2; w > 0; w /= 2) {
-    for (int k = 0; k < w; k++) acc[k] += acc[k + w];
-  }
-  return acc[0];
-}
-
 // Float maximum (kMax) or minimum: a plain comparison, which vectorises, with NaNs tracked
 // separately; a row holding a NaN is rescanned with the NaN-propagating step.
 template <bool kMax, typename T>
-T extreme_row(const T* __restrict p, int64_t n) {
+RV_INLINE T extreme_row(const T* __restrict p, int64_t n) {
   using Red = std::conditional_t<kMax, Max<T>, Min<T>>;
   constexpr int K = 32;
   T acc[K], nan[K];
@@ -178,6 +169,32 @@ T extreme_row(const T* __restrict p, int64_t n) {
   return a;
 }
 
+// The hot rows, compiled for several instruction sets (the templates above are inlined into
+// each clone, so each is vectorised for its ISA).
+RV_MULTIVERSION static double sum_f32_row(const float* p, int64_t n) { return generic_row<Sum<float>>(p, n, 0.0f); }
+RV_MULTIVERSION static double sum_f64_row(const double* p, int64_t n) { return generic_row<Sum<double>>(p, n, 0.0); }
+RV_MULTIVERSION static float max_f32_row(const float* p, int64_t n) { return extreme_row<true>(p, n); }
+RV_MULTIVERSION static float min_f32_row(const float* p, int64_t n) { return extreme_row<false>(p, n); }
+RV_MULTIVERSION static double max_f64_row(const double* p, int64_t n) { return extreme_row<true>(p, n); }
+RV_MULTIVERSION static double min_f64_row(const double* p, int64_t n) { return extreme_row<false>(p, n); }
+
+// Σ exp(x - m) over a float32 row, in double; with `out`, also stores each exp(x - m) there.
+// Exps go through a small buffer so both loops are plain and vectorise.
+RV_MULTIVERSION static double exp_sum_f32_row(float* out, const float* x, int64_t n, float m) {
+  constexpr int64_t kBuf = 256;
+  float buf[kBuf];
+  double total = 0;
+  const double md = m;
+  for (int64_t i0 = 0; i0 < n; i0 += kBuf) {
+    const int64_t len = n - i0 < kBuf ? n - i0 : kBuf;
+    float* __restrict dst = out ? out + i0 : buf;
+    const float* __restrict src = x + i0;
+    for (int64_t i = 0; i < len; i++) dst[i] = exp_f32(float(double(src[i]) - md));
+    total += generic_row<Sum<float>>(dst, len, 0.0f);
+  }
+  return total;
+}
+
 }  // namespace detail
 
 // Reduces n contiguous elements (n may be 0: the reducer's init()).
@@ -185,10 +202,18 @@ template <class Red, typename T>
 typename Red::Acc reduce_row(const T* p, int64_t n, T shift) {
   if constexpr (std::is_same_v<Red, Sum<float>> || std::is_same_v<Red, Mean<float>>) {
     return detail::sum_f32_row(p, n);
-  } else if constexpr (kIsFloat<T> && std::is_same_v<Red, Max<T>>) {
-    return detail::extreme_row<true>(p, n);
-  } else if constexpr (kIsFloat<T> && std::is_same_v<Red, Min<T>>) {
-    return detail::extreme_row<false>(p, n);
+  } else if constexpr (std::is_same_v<Red, Sum<double>> || std::is_same_v<Red, Mean<double>>) {
+    return detail::sum_f64_row(p, n);
+  } else if constexpr (std::is_same_v<Red, Max<float>>) {
+    return detail::max_f32_row(p, n);
+  } else if constexpr (std::is_same_v<Red, Min<float>>) {
+    return detail::min_f32_row(p, n);
+  } else if constexpr (std::is_same_v<Red, Max<double>>) {
+    return detail::max_f64_row(p, n);
+  } else if constexpr (std::is_same_v<Red, Min<double>>) {
+    return detail::min_f64_row(p, n);
+  } else if constexpr (std::is_same_v<Red, LogSumExp<float>>) {
+    return detail::exp_sum_f32_row(nullptr, p, n, shift);
   } else {
     return detail::generic_row<Red>(p, n, shift);
   }
