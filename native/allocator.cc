@@ -3,6 +3,9 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>
+#endif
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -59,9 +62,24 @@ void free_cached_locked(Cache& c) {
 
 }  // namespace
 
+// No single tensor may exceed the machine's physical memory: past it, an overcommitting kernel
+// would let the allocation succeed and kill the process when the pages are touched.
+uint64_t max_allocation() {
+  static uint64_t limit = [] {
+    uint64_t physical = 0;
+#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGESIZE)
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0) physical = uint64_t(pages) * uint64_t(page);
+#endif
+    return physical > 0 && physical < kMaxAllocationBytes ? physical : kMaxAllocationBytes;
+  }();
+  return limit;
+}
+
 Block allocate(size_t bytes, const char* what) {
-  if (uint64_t(bytes) > kMaxAllocationBytes) {
-    throw Error(std::string(what) + ": allocation of " + std::to_string(bytes) + " bytes is too large");
+  if (uint64_t(bytes) > max_allocation()) {
+    throw Error(std::string(what) + ": allocation of " + std::to_string(bytes) + " bytes is too large (limit " +
+                std::to_string(max_allocation()) + " bytes, the physical memory)");
   }
   size_t capacity = size_class(bytes);
   Cache& c = cache();

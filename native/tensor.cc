@@ -78,7 +78,7 @@ Tensor empty_tensor(DType dtype, const Dims& shape, const char* what) {
   uint64_t bytes = uint64_t(n) * itemsize(dtype);
   if (bytes > kMaxAllocationBytes) {
     throw Error(std::string(what) + ": a " + dtype_name(dtype) + " tensor of shape " + shape.to_string() +
-                " is too large to allocate");
+                " is too large to allocate (" + std::to_string(bytes) + " bytes)");
   }
   Tensor t;
   t.storage = std::make_shared<Storage>(allocate(size_t(bytes), what));

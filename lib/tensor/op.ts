@@ -27,8 +27,11 @@ export interface OpDeclaration<A> {
 
 export interface Op<A> extends OpDeclaration<A> {
   readonly kernelId: number;
-  /** Runs the op eagerly on tensors or JS values. */
-  run(args: readonly TensorLike[], attrs: A): Tensor;
+  /**
+   * Runs the op eagerly on tensors or JS values. `caller` names the public function in errors
+   * when it differs from the op (zeros runs fill, reverse runs slice).
+   */
+  run(args: readonly TensorLike[], attrs: A, caller?: string): Tensor;
 }
 
 /** Every declared op, by name. */
@@ -51,8 +54,8 @@ export function defineOp<A>(declaration: OpDeclaration<A>): Op<A> {
   const op: Op<A> = {
     ...declaration,
     kernelId,
-    run(args: readonly TensorLike[], attrs: A): Tensor {
-      return execute(op, args, attrs);
+    run(args: readonly TensorLike[], attrs: A, caller?: string): Tensor {
+      return execute(op, args, attrs, caller ?? op.name);
     },
   };
   opTable.set(declaration.name, op as unknown as Op<never>);
@@ -64,13 +67,13 @@ export function opError(op: string, message: string): Error {
   return new Error(`${op}: ${message}`);
 }
 
-function execute<A>(op: Op<A>, args: readonly TensorLike[], attrs: A): Tensor {
+function execute<A>(op: Op<A>, args: readonly TensorLike[], attrs: A, name: string): Tensor {
   if (args.length !== op.inputs.length) {
-    throw opError(op.name, `expected ${op.inputs.length} tensor arguments, got ${args.length}`);
+    throw opError(name, `expected ${op.inputs.length} tensor arguments, got ${args.length}`);
   }
   const temporaries: Tensor[] = [];
   try {
-    const inputs = toTensors(op, args, temporaries);
+    const inputs = toTensors(name, op.inputs, args, temporaries);
     const dtypes = inputs.map((t) => t.dtype);
     const rule = op.dtype(dtypes, attrs);
     for (let i = 0; i < inputs.length; i++) {
@@ -85,7 +88,12 @@ function execute<A>(op: Op<A>, args: readonly TensorLike[], attrs: A): Tensor {
     const native = runKernel(op, shape, rule.output, kernelAttrs, inputs);
     return new Tensor(native, shape, rule.output);
   } catch (error) {
-    if (error instanceof RuleError) throw opError(op.name, error.message);
+    if (error instanceof RuleError) throw opError(name, error.message);
+    // Native errors name the kernel; name the public function instead.
+    const kernel = op.kernel ?? op.name;
+    if (error instanceof Error && name !== kernel && error.message.startsWith(`${kernel}: `)) {
+      throw opError(name, error.message.slice(kernel.length + 2));
+    }
     throw error;
   } finally {
     for (const t of temporaries) t.dispose();
@@ -103,13 +111,13 @@ function runKernel<A>(op: Op<A>, shape: Shape, dtype: DType, attrs: number[] | n
   }
 }
 
-function toTensors<A>(op: Op<A>, args: readonly TensorLike[], temporaries: Tensor[]): Tensor[] {
+function toTensors(name: string, inputNames: readonly string[], args: readonly TensorLike[], temporaries: Tensor[]): Tensor[] {
   let tensorDTypes: DType[] | null = null;
   const out: Tensor[] = new Array(args.length);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a instanceof Tensor) {
-      if (a.isDisposed) throw opError(op.name, `argument '${op.inputs[i]}' (shape [${a.shape}]) is disposed`);
+      if (a.isDisposed) throw opError(name, `argument '${inputNames[i]}' (shape [${a.shape}]) is disposed`);
       out[i] = a;
       continue;
     }
@@ -122,7 +130,7 @@ function toTensors<A>(op: Op<A>, args: readonly TensorLike[], temporaries: Tenso
         t = makeTensor(a);
       }
     } catch (error) {
-      if (error instanceof RuleError) throw opError(op.name, `argument '${op.inputs[i]}': ${error.message}`);
+      if (error instanceof RuleError) throw opError(name, `argument '${inputNames[i]}': ${error.message}`);
       throw error;
     }
     temporaries.push(t);

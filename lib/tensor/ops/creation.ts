@@ -42,7 +42,12 @@ export function tensor(data: TensorLike, shape?: Shape, dtype?: DType): Tensor {
 /** A rank-0 tensor. @example rv.scalar(3.5) */
 export function scalar(value: number | boolean, dtype?: DType): Tensor {
   if (typeof value !== 'number' && typeof value !== 'boolean') throw opError('scalar', `value must be a number or boolean, got ${typeof value}`);
-  return tensor(value, [], dtype);
+  try {
+    return makeTensor(value, [], dtype);
+  } catch (error) {
+    if (error instanceof RuleError) throw opError('scalar', error.message);
+    throw error;
+  }
 }
 
 /** A tensor of `shape` filled with `value`. @example rv.fill([2, 3], 7) */
@@ -52,12 +57,12 @@ export function fill(shape: Shape, value: number | boolean, dtype: DType = typeo
 
 /** Zeros of `shape`. @example rv.zeros([2, 2], 'float64') */
 export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
-  return fillOp.run([], { shape, value: 0, dtype });
+  return fillOp.run([], { shape, value: 0, dtype }, 'zeros');
 }
 
 /** Ones of `shape`. @example rv.ones([3]) */
 export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
-  return fillOp.run([], { shape, value: 1, dtype });
+  return fillOp.run([], { shape, value: 1, dtype }, 'ones');
 }
 
 function likeOf(op: string, x: Tensor): Tensor {
@@ -69,13 +74,13 @@ function likeOf(op: string, x: Tensor): Tensor {
 /** Zeros with x's shape and dtype. @example rv.zerosLike(x) */
 export function zerosLike(x: Tensor): Tensor {
   const t = likeOf('zerosLike', x);
-  return fillOp.run([], { shape: t.shape, value: 0, dtype: t.dtype });
+  return fillOp.run([], { shape: t.shape, value: 0, dtype: t.dtype }, 'zerosLike');
 }
 
 /** Ones with x's shape and dtype. @example rv.onesLike(x) */
 export function onesLike(x: Tensor): Tensor {
   const t = likeOf('onesLike', x);
-  return fillOp.run([], { shape: t.shape, value: 1, dtype: t.dtype });
+  return fillOp.run([], { shape: t.shape, value: 1, dtype: t.dtype }, 'onesLike');
 }
 
 interface RangeAttrs { start: number; stop: number; step: number; dtype: DType }

@@ -86,7 +86,7 @@ function withTensor<R>(op: string, x: TensorLike, fn: (t: Tensor) => R): R {
     if (x.isDisposed) throw opError(op, `argument 'x' (shape [${x.shape}]) is disposed`);
     return fn(x);
   }
-  const t = cloneOp.run([x], undefined);
+  const t = cloneOp.run([x], undefined, op);
   try {
     return fn(t);
   } finally {
@@ -156,7 +156,7 @@ function sliceTensor(x: Tensor, begin: number | readonly number[], size?: number
     if (take < 0 || start + take > d) throw opError('slice', `size ${want} from ${start} exceeds axis ${i} of x ${formatShape(x.shape)}`);
     return take;
   });
-  return sliceOp.run([x], { begin: beginAll, size: sizeAll, step: x.shape.map(() => 1) });
+  return sliceOp.run([x], { begin: beginAll, size: sizeAll, step: x.shape.map(() => 1) }, 'slice');
 }
 
 /**
@@ -238,9 +238,9 @@ function stridedSliceTensor(x: Tensor, begin: readonly number[], end: readonly n
     axis++;
   }
   fullAxes(x.rank - axis);
-  const view = sliceOp.run([x], { begin: sliceBegin, size: sliceSize, step: sliceStep });
+  const view = sliceOp.run([x], { begin: sliceBegin, size: sliceSize, step: sliceStep }, op);
   if (shapesEqual(view.shape, outShape)) return view;
-  const out = reshapeOp.run([view], { shape: outShape });
+  const out = reshapeOp.run([view], { shape: outShape }, op);
   view.dispose();
   return out;
 }
@@ -256,7 +256,7 @@ export function expandDims(x: TensorLike, axis = 0): Tensor {
     const a = ruleAxis('expandDims', axis, t.rank + 1);
     const shape = [...t.shape];
     shape.splice(a, 0, 1);
-    return reshapeOp.run([t], { shape });
+    return reshapeOp.run([t], { shape }, 'expandDims');
   });
 }
 
@@ -288,13 +288,13 @@ export function squeeze(x: TensorLike, axis?: number | readonly number[]): Tenso
     for (const a of axes) {
       if (t.shape[a] !== 1) throw opError('squeeze', `axis ${a} of x ${formatShape(t.shape)} has size ${t.shape[a]}, not 1`);
     }
-    return reshapeOp.run([t], { shape: t.shape.filter((_, i) => !axes.includes(i)) });
+    return reshapeOp.run([t], { shape: t.shape.filter((_, i) => !axes.includes(i)) }, 'squeeze');
   });
 }
 
 /** The elements as a rank-1 tensor. @example rv.zeros([2, 3]).flatten().shape  // [6] */
 export function flatten(x: TensorLike): Tensor {
-  return withTensor('flatten', x, (t) => reshapeOp.run([t], { shape: [t.size] }));
+  return withTensor('flatten', x, (t) => reshapeOp.run([t], { shape: [t.size] }, 'flatten'));
 }
 
 /**
@@ -321,7 +321,7 @@ export function reverse(x: TensorLike, axis?: number | readonly number[]): Tenso
       begin: t.shape.map((d, i) => (flip(i) ? d - 1 : 0)),
       size: t.shape,
       step: t.shape.map((_, i) => (flip(i) ? -1 : 1)),
-    });
+    }, 'reverse');
   });
 }
 
@@ -342,7 +342,10 @@ function splitTensor(t: Tensor, numOrSizeSplits: number | readonly number[], axi
   let sizes: number[];
   if (typeof numOrSizeSplits === 'number') {
     const n = numOrSizeSplits;
-    if (!Number.isInteger(n) || n <= 0 || d % n !== 0) throw opError('split', `axis ${a} of size ${d} does not split into ${n} equal parts`);
+    // At most d parts (one for an empty axis): more would be parts of size 0 without end.
+    if (!Number.isInteger(n) || n <= 0 || n > Math.max(d, 1) || d % n !== 0) {
+      throw opError('split', `axis ${a} of size ${d} does not split into ${n} equal parts`);
+    }
     sizes = new Array(n).fill(d / n);
   } else {
     sizes = checkIntegers('split', 'numOrSizeSplits', numOrSizeSplits);
@@ -356,7 +359,7 @@ function splitTensor(t: Tensor, numOrSizeSplits: number | readonly number[], axi
   let start = 0;
   return sizes.map((size) => {
     const begin = t.shape.map((_, i) => (i === a ? start : 0));
-    const part = sliceOp.run([t], { begin, size: t.shape.map((s, i) => (i === a ? size : s)), step: t.shape.map(() => 1) });
+    const part = sliceOp.run([t], { begin, size: t.shape.map((s, i) => (i === a ? size : s)), step: t.shape.map(() => 1) }, 'split');
     start += size;
     return part;
   });
@@ -380,8 +383,8 @@ function unstackTensor(t: Tensor, axis: number): Tensor[] {
       begin: t.shape.map((_, i) => (i === a ? k : 0)),
       size: t.shape.map((s, i) => (i === a ? 1 : s)),
       step: t.shape.map(() => 1),
-    });
-    const out = reshapeOp.run([part], { shape });
+    }, 'unstack');
+    const out = reshapeOp.run([part], { shape }, 'unstack');
     part.dispose();
     return out;
   });

@@ -1,0 +1,37 @@
+/**
+ * Argument kinds of every public tensor function, for the fuzz test: each kind has a generator
+ * of valid and invalid values. A new op must be listed here (the fuzz test checks coverage).
+ */
+export type ArgKind =
+  | 'tensor' | 'tensors' | 'int-tensor' | 'bool-tensor' | 'axis' | 'axes' | 'shape' | 'dtype' | 'number'
+  | 'int' | 'ints' | 'bool' | 'paddings' | 'data';
+
+export const signatures: Record<string, ArgKind[]> = {
+  // elementwise
+  neg: ['tensor'], abs: ['tensor'], sign: ['tensor'], square: ['tensor'], exp: ['tensor'], expm1: ['tensor'],
+  log: ['tensor'], log1p: ['tensor'], sqrt: ['tensor'], rsqrt: ['tensor'], reciprocal: ['tensor'],
+  sigmoid: ['tensor'], logSigmoid: ['tensor'], softplus: ['tensor'], tanh: ['tensor'], sin: ['tensor'],
+  cos: ['tensor'], floor: ['tensor'], ceil: ['tensor'], round: ['tensor'], isFinite: ['tensor'], isNaN: ['tensor'],
+  logicalNot: ['bool-tensor'], add: ['tensor', 'tensor'], sub: ['tensor', 'tensor'], mul: ['tensor', 'tensor'],
+  div: ['tensor', 'tensor'], pow: ['tensor', 'tensor'], maximum: ['tensor', 'tensor'], minimum: ['tensor', 'tensor'],
+  squaredDifference: ['tensor', 'tensor'], atan2: ['tensor', 'tensor'], equal: ['tensor', 'tensor'],
+  notEqual: ['tensor', 'tensor'], less: ['tensor', 'tensor'], lessEqual: ['tensor', 'tensor'],
+  greater: ['tensor', 'tensor'], greaterEqual: ['tensor', 'tensor'], logicalAnd: ['bool-tensor', 'bool-tensor'],
+  logicalOr: ['bool-tensor', 'bool-tensor'], logicalXor: ['bool-tensor', 'bool-tensor'],
+  where: ['bool-tensor', 'tensor', 'tensor'], cast: ['tensor', 'dtype'],
+  // creation
+  tensor: ['data', 'shape', 'dtype'], scalar: ['number', 'dtype'], fill: ['shape', 'number', 'dtype'],
+  zeros: ['shape', 'dtype'], ones: ['shape', 'dtype'], zerosLike: ['tensor'], onesLike: ['tensor'],
+  arange: ['number', 'number', 'number', 'dtype'], linspace: ['number', 'number', 'int', 'dtype'],
+  eye: ['int', 'int', 'shape', 'dtype'],
+  // views
+  reshape: ['tensor', 'shape'], transpose: ['tensor', 'ints'], slice: ['tensor', 'ints', 'ints'],
+  stridedSlice: ['tensor', 'ints', 'ints', 'ints', 'int', 'int', 'int', 'int', 'int'],
+  expandDims: ['tensor', 'axis'], squeeze: ['tensor', 'axes'], flatten: ['tensor'], broadcastTo: ['tensor', 'shape'],
+  reverse: ['tensor', 'axes'], split: ['tensor', 'ints', 'axis'], unstack: ['tensor', 'axis'], clone: ['tensor'],
+};
+
+/** Exports that are not tensor ops (runtime controls, memory management, classes). */
+export const notOps = new Set([
+  'Tensor', 'tidy', 'keep', 'dispose', 'opTable', 'getNumThreads', 'setNumThreads', 'memory', 'emptyCache',
+]);
