@@ -9,8 +9,11 @@
 //           compiler vectorises; long rows split into fixed-size chunks whose partials combine
 //           in order, so results do not depend on the thread count.
 //   B  > 1: rows of the input are accumulated into a tile of outputs, walking memory
-//           contiguously instead of striding down columns.
-// float32 sums, products and means accumulate in double; int32 sums and products wrap.
+//           contiguously instead of striding down columns (narrow rows, B < 64, as one run
+//           folded over a multiple of B lanes); long R splits into fixed blocks of rows.
+// The hottest loops (float sums, max/min, exp-sums) are compiled for several instruction sets
+// (reduce.h). float32 sums, products and means accumulate in double; int32 sums and products
+// wrap. Partials are fixed by the shape alone, so results do not depend on the thread count.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
