@@ -365,6 +365,12 @@ Tensor log_sum_exp_kernel(const KernelCall& c) {
 // softmax / logSoftmax along one axis, fused: the maximum, Σ exp(x - max), then the output.
 // A row whose maximum is -inf (every entry -inf), +inf or NaN gives NaN; -inf entries in an
 // otherwise finite row give exactly 0 (softmax) and -inf (logSoftmax).
+// e[j] = exp(x[j] - m[j]) for float32, compiled for several ISAs.
+RV_MULTIVERSION void exp_shifted_f32_columns(float* __restrict e, const float* __restrict x, const float* __restrict m,
+                                             int64_t w) {
+  for (int64_t j = 0; j < w; j++) e[j] = exp_f32(float(double(x[j]) - double(m[j])));
+}
+
 // One contiguous row.
 template <bool kLog, typename T>
 void softmax_row(const T* x, T* out, int64_t n) {
@@ -397,6 +403,7 @@ void softmax_rows(const T* x, T* out, int64_t A, int64_t R, int64_t B) {
   parallel_for(A * tiles, grain, [&](int64_t begin, int64_t end) {
     T m[kTile];
     double s[kTile];
+    float buf[kTile];
     for (int64_t item = begin; item < end; item++) {
       int64_t a = item / tiles, b0 = (item % tiles) * tile, w = std::min(tile, B - b0);
       const T* xa = x + a * R * B + b0;
@@ -413,10 +420,17 @@ void softmax_rows(const T* x, T* out, int64_t A, int64_t R, int64_t B) {
       for (int64_t r = 0; r < R; r++) {
         const T* row = xa + r * B;
         T* orow = oa + r * B;
-        for (int64_t j = 0; j < w; j++) {
-          double e = exp_shifted(row[j], m[j]);
-          if constexpr (!kLog) orow[j] = T(e);
-          s[j] += e;
+        if constexpr (std::is_same_v<T, float>) {
+          // Vectorised: exps into the output row (or a buffer), then added to the sums.
+          float* e = kLog ? buf : orow;
+          exp_shifted_f32_columns(e, row, m, w);
+          for (int64_t j = 0; j < w; j++) s[j] += double(e[j]);
+        } else {
+          for (int64_t j = 0; j < w; j++) {
+            double e = exp_shifted(row[j], m[j]);
+            if constexpr (!kLog) orow[j] = T(e);
+            s[j] += e;
+          }
         }
       }
       if constexpr (kLog) {
