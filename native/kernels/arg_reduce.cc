@@ -15,6 +15,8 @@
 namespace rv {
 namespace {
 
+using namespace reduction;
+
 constexpr int64_t kChunk = 1 << 15;
 constexpr int64_t kGrain = 1 << 15;
 constexpr int64_t kTile = 512;

@@ -28,6 +28,8 @@
 namespace rv {
 namespace {
 
+using namespace reduction;
+
 constexpr int64_t kChunk = 1 << 15;  // elements per partial along a long row (fixed: determinism)
 constexpr int64_t kGrain = 1 << 15;  // elements per parallel task, at least
 constexpr int64_t kTile = 512;       // outputs accumulated together when B > 1
@@ -67,7 +69,7 @@ void reduce_rows(const T* x, int64_t A, int64_t R, T* out, const T* shift) {
 // `tail` lanes take one more partial row. Four rows per pass: a quarter of the accumulator
 // traffic. `shift` is per lane (logSumExp only).
 template <class Red, typename T>
-RV_INLINE void accumulate_rows_impl(const T* p, int64_t stride, int64_t w, int64_t rows, int64_t tail, const T* shift,
+RV_REDUCE_INLINE void accumulate_rows_impl(const T* p, int64_t stride, int64_t w, int64_t rows, int64_t tail, const T* shift,
                                     typename Red::Acc* __restrict acc) {
   auto shift_at = [shift](int64_t j) { return Red::kShift ? shift[j] : T(0); };
   for (int64_t j = 0; j < w; j++) acc[j] = Red::init();

@@ -14,6 +14,9 @@
 #include "fast_math.h"
 
 namespace rv {
+// A namespace of their own: these generic names (Sum, Max, ...) must not collide with another
+// file's definitions in namespace rv.
+namespace reduction {
 
 template <typename T> constexpr bool kIsFloat = std::is_floating_point_v<T>;
 // Sums and products: double for floats, wrapping uint32 for int32.
@@ -117,9 +120,9 @@ template <typename T> struct LogSumExp {
 };
 
 #if defined(__GNUC__) || defined(__clang__)
-#define RV_INLINE inline __attribute__((always_inline))
+#define RV_REDUCE_INLINE inline __attribute__((always_inline))
 #else
-#define RV_INLINE inline
+#define RV_REDUCE_INLINE inline
 #endif
 
 namespace detail {
@@ -127,7 +130,7 @@ namespace detail {
 // Any reducer over n contiguous elements, with 16 independent accumulators (the compiler
 // vectorises the unrolled body; the accumulators also hide the add latency).
 template <class Red, typename T>
-RV_INLINE typename Red::Acc generic_row(const T* __restrict p, int64_t n, T shift) {
+RV_REDUCE_INLINE typename Red::Acc generic_row(const T* __restrict p, int64_t n, T shift) {
   using Acc = typename Red::Acc;
   constexpr int K = 16;
   Acc acc[K];
@@ -146,7 +149,7 @@ RV_INLINE typename Red::Acc generic_row(const T* __restrict p, int64_t n, T shif
 // Float maximum (kMax) or minimum: a plain comparison, which vectorises, with NaNs tracked
 // separately; a row holding a NaN is rescanned with the NaN-propagating step.
 template <bool kMax, typename T>
-RV_INLINE T extreme_row(const T* __restrict p, int64_t n) {
+RV_REDUCE_INLINE T extreme_row(const T* __restrict p, int64_t n) {
   using Red = std::conditional_t<kMax, Max<T>, Min<T>>;
   constexpr int K = 32;
   T acc[K], nan[K];
@@ -219,4 +222,5 @@ typename Red::Acc reduce_row(const T* p, int64_t n, T shift) {
   }
 }
 
+}  // namespace reduction
 }  // namespace rv
