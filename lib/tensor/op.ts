@@ -17,6 +17,11 @@ export interface OpDeclaration<A> {
   kernel?: string;
   /** Names of the tensor arguments, in order, for error messages. */
   inputs: readonly string[];
+  /**
+   * For ops that take any number of tensors (concat, stack): the argument names of a call
+   * with `count` tensors, e.g. `tensors[0]`, `tensors[1]`; `inputs` then names none.
+   */
+  variadicInputs?(count: number): readonly string[];
   /** dtype rule: the dtype each input is cast to, and the output dtype. Throws RuleError. */
   dtype(dtypes: DType[], attrs: A): { inputs: readonly DType[]; output: DType };
   /** Shape rule: the output shape. Throws RuleError. */
@@ -67,13 +72,19 @@ export function opError(op: string, message: string): Error {
   return new Error(`${op}: ${message}`);
 }
 
+/** The names of the tensor arguments of one call of `op` with `count` of them. */
+export function inputNames<A>(op: OpDeclaration<A>, count: number): readonly string[] {
+  return op.variadicInputs ? op.variadicInputs(count) : op.inputs;
+}
+
 function execute<A>(op: Op<A>, args: readonly TensorLike[], attrs: A, name: string): Tensor {
-  if (args.length !== op.inputs.length) {
-    throw opError(name, `expected ${op.inputs.length} tensor arguments, got ${args.length}`);
+  const names = inputNames(op, args.length);
+  if (args.length !== names.length) {
+    throw opError(name, `expected ${names.length} tensor arguments, got ${args.length}`);
   }
   const temporaries: Tensor[] = [];
   try {
-    const inputs = toTensors(name, op.inputs, args, temporaries);
+    const inputs = toTensors(name, names, args, temporaries);
     const dtypes = inputs.map((t) => t.dtype);
     const rule = op.dtype(dtypes, attrs);
     for (let i = 0; i < inputs.length; i++) {

@@ -2,21 +2,13 @@
 #include <cmath>
 #include <cstdint>
 
+#include "../convert.h"
 #include "../kernel.h"
 #include "../thread_pool.h"
 
 namespace rv {
 namespace {
 
-template <typename T> inline T from_double(double v) {
-  if constexpr (std::is_same_v<T, uint8_t>) return v != 0;
-  else if constexpr (std::is_same_v<T, int32_t>) {
-    if (!(v == v)) return 0;
-    if (v >= 2147483647.0) return 2147483647;
-    if (v <= -2147483648.0) return -2147483647 - 1;
-    return int32_t(v);
-  } else return T(v);
-}
 
 // Fills out[i] = value(i) for every element, in parallel for large outputs.
 template <typename F>
@@ -25,7 +17,7 @@ void generate(Tensor& out, F value) {
     using T = typename decltype(tag)::type;
     T* p = out.ptr<T>();
     parallel_for(out.numel(), 1 << 16, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; i++) p[i] = from_double<T>(value(i));
+      for (int64_t i = begin; i < end; i++) p[i] = convert_value<T, double>(value(i));
     });
   });
 }
@@ -36,7 +28,7 @@ Tensor fill_kernel(const KernelCall& c) {
   double v = c.attr(0);
   dispatch_all(out.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    T value = from_double<T>(v);
+    T value = convert_value<T, double>(v);
     T* p = out.ptr<T>();
     parallel_for(out.numel(), 1 << 16, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; i++) p[i] = value;

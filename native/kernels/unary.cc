@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "../convert.h"
 #include "../kernel.h"
 #include "elementwise.h"
 #include "fast_math.h"
@@ -129,20 +130,6 @@ Tensor float_predicate(const KernelCall& c) {
   return out;
 }
 
-// Float to int conversion is undefined behaviour out of range: saturate, NaN to 0.
-template <typename To, typename From> inline To convert(From v) {
-  if constexpr (std::is_same_v<To, uint8_t>) {
-    return v != From(0);
-  } else if constexpr (std::is_same_v<To, int32_t> && std::is_floating_point_v<From>) {
-    if (!(v == v)) return 0;
-    if (v >= From(2147483647.0)) return std::numeric_limits<int32_t>::max();
-    if (v <= From(-2147483648.0)) return std::numeric_limits<int32_t>::min();
-    return int32_t(v);
-  } else {
-    return To(v);
-  }
-}
-
 Tensor cast_kernel(const KernelCall& c) {
   c.expect_inputs(1);
   const Tensor& x = c.input(0);
@@ -151,7 +138,7 @@ Tensor cast_kernel(const KernelCall& c) {
     using To = typename decltype(out_tag)::type;
     dispatch_all(x.dtype, [&](auto in_tag) {
       using From = typename decltype(in_tag)::type;
-      map1<To, From>(out, x, [](From v) { return convert<To, From>(v); });
+      map1<To, From>(out, x, [](From v) { return convert_value<To, From>(v); });
     });
   });
   return out;

@@ -35,6 +35,11 @@ export const signatures: Record<string, ArgKind[]> = {
   any: ['bool-tensor', 'axes', 'bool'], all: ['bool-tensor', 'axes', 'bool'], argMax: ['tensor', 'axis'],
   argMin: ['tensor', 'axis'], cumsum: ['tensor', 'axis', 'bool', 'bool'], cumprod: ['tensor', 'axis', 'bool', 'bool'],
   softmax: ['tensor', 'axis'], logSoftmax: ['tensor', 'axis'],
+  // layout
+  concat: ['tensors', 'axis'], stack: ['tensors', 'axis'], pad: ['tensor', 'paddings', 'number'], tile: ['tensor', 'ints'],
+  // indexing
+  gather: ['tensor', 'int-tensor', 'axis', 'int'], gatherND: ['tensor', 'int-tensor'],
+  scatterAdd: ['tensor', 'int-tensor', 'tensor', 'axis'], oneHot: ['int-tensor', 'int', 'number', 'number', 'dtype'],
 };
 
 /** Exports that are not tensor ops (runtime controls, memory management, classes). */
