@@ -29,6 +29,12 @@ export const signatures: Record<string, ArgKind[]> = {
   stridedSlice: ['tensor', 'ints', 'ints', 'ints', 'int', 'int', 'int', 'int', 'int'],
   expandDims: ['tensor', 'axis'], squeeze: ['tensor', 'axes'], flatten: ['tensor'], broadcastTo: ['tensor', 'shape'],
   reverse: ['tensor', 'axes'], split: ['tensor', 'ints', 'axis'], unstack: ['tensor', 'axis'], clone: ['tensor'],
+  // reductions
+  sum: ['tensor', 'axes', 'bool'], mean: ['tensor', 'axes', 'bool'], prod: ['tensor', 'axes', 'bool'],
+  max: ['tensor', 'axes', 'bool'], min: ['tensor', 'axes', 'bool'], logSumExp: ['tensor', 'axes', 'bool'],
+  any: ['bool-tensor', 'axes', 'bool'], all: ['bool-tensor', 'axes', 'bool'], argMax: ['tensor', 'axis'],
+  argMin: ['tensor', 'axis'], cumsum: ['tensor', 'axis', 'bool', 'bool'], cumprod: ['tensor', 'axis', 'bool', 'bool'],
+  softmax: ['tensor', 'axis'], logSoftmax: ['tensor', 'axis'],
   // layout
   concat: ['tensors', 'axis'], stack: ['tensors', 'axis'], pad: ['tensor', 'paddings', 'number'], tile: ['tensor', 'ints'],
   // indexing
