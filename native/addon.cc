@@ -21,7 +21,8 @@ const napi_type_tag kTensorTag = {0x72616e6476617231ULL, 0x74656e736f723031ULL};
 bool tagging_supported = true;
 
 // Reports live native bytes to V8 in batches, so its GC heuristics see tensor memory.
-void report_memory(napi_env env) {
+// Allowed from a basic finalizer (it does not touch the JS heap).
+void report_memory(node_api_basic_env env) {
   int64_t delta = take_unreported_bytes(256 * 1024);
   if (delta != 0) {
     int64_t ignored;
@@ -29,7 +30,10 @@ void report_memory(napi_env env) {
   }
 }
 
-void finalize_tensor(Napi::Env env, Tensor* t) {
+// A basic finalizer: it touches no JS value, so Node runs it inside the garbage collection
+// that found the handle unreachable (not later from the event loop), and a synchronous loop
+// that leaves tensors to the GC stays bounded. Needs NAPI_EXPERIMENTAL on Node 20.
+void finalize_tensor(Napi::BasicEnv env, Tensor* t) {
   delete t;
   report_memory(env);
 }
