@@ -159,7 +159,7 @@ Napi::Value FromData(const Napi::CallbackInfo& info) {
 Napi::Value ToData(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
     Tensor* t = unwrap(env, info[0], "dataSync", 0);
-    Tensor c = contiguous(*t);
+    Tensor c = contiguous(*t, "dataSync");
     size_t n = size_t(c.numel());
     size_t bytes = n * itemsize(c.dtype);
     Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, bytes);

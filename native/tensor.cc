@@ -128,9 +128,9 @@ void copy_into(const Tensor& dst, const Tensor& src) {
   });
 }
 
-Tensor contiguous(const Tensor& t) {
+Tensor contiguous(const Tensor& t, const char* what) {
   if (t.is_contiguous()) return t;
-  Tensor out = empty_tensor(t.dtype, t.shape, "contiguous");
+  Tensor out = empty_tensor(t.dtype, t.shape, what);
   copy_into(out, t);
   return out;
 }

@@ -59,8 +59,8 @@ Dims contiguous_strides(const Dims& shape);
 Tensor empty_tensor(DType dtype, const Dims& shape, const char* what);
 // A view over t's storage.
 Tensor make_view(const Tensor& t, const Dims& shape, const Dims& strides, int64_t offset);
-// t itself if contiguous, otherwise a contiguous copy.
-Tensor contiguous(const Tensor& t);
+// t itself if contiguous, otherwise a contiguous copy; errors name `what`.
+Tensor contiguous(const Tensor& t, const char* what);
 // Copies src into dst elementwise; src broadcasts to dst's shape; dtypes must match.
 void copy_into(const Tensor& dst, const Tensor& src);
 

@@ -3,10 +3,9 @@
  * of tensors never disposed (freed by GC finalizers, which native bytes reported to V8 as
  * external memory bring on).
  *
- * Node-API runs finalizers of addons like this one (not built with NAPI_EXPERIMENTAL) from the
- * event loop, not during GC, so the loops below let the event loop turn every 1000 cycles, as
- * any program with I/O, timers or awaits does. See the skipped tests at the end for what
- * happens in one long synchronous stretch.
+ * The native handles' finalizers run inside garbage collection (basic finalizers, see
+ * native/addon.cc), so memory stays bounded even in one long synchronous loop; the first tests
+ * also let the event loop turn every 1000 cycles, as programs with I/O, timers or awaits do.
  */
 import { strict as assert } from 'assert';
 import * as rv from '../lib/index';

@@ -6,8 +6,10 @@
  */
 import type { DType, TypedArray } from './dtype';
 
-const threshold = 1000;
-const edgeItems = 3;
+/** Tensors with more elements than this print as a summary of their edges. */
+export const threshold = 1000;
+/** Items shown at each edge of a summarised axis. */
+export const edgeItems = 3;
 const lineWidth = 75;
 const precision = 8;
 
@@ -17,7 +19,7 @@ const precision = 8;
  * @example
  * formatTensor(new Float32Array([1, 2.5]), [2], 'float32');  // 'tensor([1. , 2.5], dtype=float32)'
  */
-export function formatTensor(values: TypedArray, shape: readonly number[], dtype: DType): string {
+export function formatTensor(values: ArrayLike<number>, shape: readonly number[], dtype: DType): string {
   const prefix = 'tensor(';
   const summarize = values.length > threshold;
   let body = '[]';
@@ -56,7 +58,7 @@ function shownIndices(n: number, summarize: boolean): number[] {
 }
 
 /** The elements that will be printed: they alone decide the number format, as in NumPy. */
-function collectShown(values: TypedArray, shape: readonly number[], summarize: boolean): number[] {
+function collectShown(values: ArrayLike<number>, shape: readonly number[], summarize: boolean): number[] {
   const strides = rowMajorStrides(shape);
   const out: number[] = [];
   const walk = (axis: number, start: number): void => {
@@ -81,7 +83,7 @@ function extendLine(s: string, line: string, word: string, width: number, nextLi
 }
 
 /** NumPy's _formatArray: nested brackets, rows wrapped at the line width, `...` for summaries. */
-function formatArray(values: TypedArray, shape: readonly number[], format: (v: number) => string, width: number,
+function formatArray(values: ArrayLike<number>, shape: readonly number[], format: (v: number) => string, width: number,
   linePrefix: string, summarize: boolean): string {
   const strides = rowMajorStrides(shape);
   const recurse = (axis: number, start: number, hanging: string, currWidth: number): string => {
@@ -231,4 +233,29 @@ function floatFormatter(shown: number[], dtype: DType): (v: number) => string {
     const p = positional(v, dtype);
     return `${(p.sign + p.int).padStart(padLeft)}.${p.frac.padEnd(padRight)}`;
   };
+}
+
+/**
+ * The elements of a summarised tensor of `shape`, read from `edges`: the tensor cut down to its
+ * first and last `edgeItems` along every axis longer than 2·edgeItems (all that a summary
+ * prints), addressed by flat index into the full shape.
+ */
+export function summaryReader(edges: ArrayLike<number>, shape: readonly number[]): ArrayLike<number> {
+  const cut = shape.map((d) => (d > 2 * edgeItems ? 2 * edgeItems : d));
+  const fullStrides = rowMajorStrides(shape);
+  const cutStrides = rowMajorStrides(cut);
+  const size = shape.reduce((a, b) => a * b, 1);
+  return new Proxy({ length: size } as ArrayLike<number>, {
+    get(target, key) {
+      if (typeof key !== 'string' || key === 'length') return Reflect.get(target, key);
+      let flat = Number(key);
+      let at = 0;
+      for (let d = 0; d < shape.length; d++) {
+        const i = Math.floor(flat / fullStrides[d]);
+        flat -= i * fullStrides[d];
+        at += (cut[d] < shape[d] && i >= edgeItems ? i - (shape[d] - cut[d]) : i) * cutStrides[d];
+      }
+      return edges[at];
+    },
+  });
 }

@@ -4,7 +4,7 @@
  */
 import { binding, type NativeTensor } from '../backend/binding';
 import type { DType, TypedArray } from './dtype';
-import { formatTensor } from './format';
+import { edgeItems, formatTensor, summaryReader, threshold as summaryThreshold } from './format';
 import { registerTensorClass, trackTensor } from './scope';
 
 export class Tensor {
@@ -77,7 +77,7 @@ export class Tensor {
    * rv.tensor([[1, 2], [3, 4]]).arraySync();  // [[1, 2], [3, 4]]
    */
   arraySync(): NestedArray {
-    const flat = this.dataSync();
+    const flat = binding.toData(this.handle('arraySync'));
     const values: number[] | boolean[] =
       this.dtype === 'bool' ? Array.from(flat, (v) => v !== 0) : Array.from(flat);
     return nest(values, this.shape, 0, 0);
@@ -87,10 +87,37 @@ export class Tensor {
     return this.arraySync();
   }
 
-  /** Prints like NumPy: `tensor([[1., 2.], [3., 4.]], dtype=float32)`. */
+  /**
+   * Prints like NumPy: `tensor([[1., 2.], [3., 4.]], dtype=float32)`. A large tensor prints a
+   * summary, and only the elements it shows are read from native memory.
+   */
   toString(): string {
     if (this.native === null) return `Tensor(disposed, shape=[${this.shape}], dtype=${this.dtype})`;
-    return formatTensor(this.dataSync(), this.shape, this.dtype);
+    if (this.size <= summaryThreshold) return formatTensor(this.dataSync(), this.shape, this.dtype);
+    return formatTensor(summaryReader(this.summaryEdges(), this.shape), this.shape, this.dtype);
+  }
+
+  /** The first and last edgeItems along each long axis, copied natively from views of them. */
+  private summaryEdges(): TypedArray {
+    // Ops are reached through methods, as the op modules import this one.
+    type Ops = { slice(begin: number[], size: number[]): Tensor; concat(others: Tensor[], axis: number): Tensor };
+    let t: Tensor = this;
+    for (let axis = 0; axis < this.rank; axis++) {
+      const d = this.shape[axis];
+      if (d <= 2 * edgeItems) continue;
+      const at = (start: number) => t.shape.map((_, i) => (i === axis ? start : 0));
+      const size = t.shape.map((s, i) => (i === axis ? edgeItems : s));
+      const head = (t as unknown as Ops).slice(at(0), size);
+      const tail = (t as unknown as Ops).slice(at(d - edgeItems), size);
+      const next = (head as unknown as Ops).concat([tail], axis);
+      head.dispose();
+      tail.dispose();
+      if (t !== this) t.dispose();
+      t = next;
+    }
+    const data = t.dataSync();
+    if (t !== this) t.dispose();
+    return data;
   }
 }
 

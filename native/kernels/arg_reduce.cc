@@ -122,7 +122,7 @@ Tensor arg_kernel(const KernelCall& c) {
   if (R > int64_t(std::numeric_limits<int32_t>::max())) throw c.fail("axis is too long for int32 indices");
   Tensor out = c.make_output();
   if (out.numel() == 0) return out;
-  Tensor xc = contiguous(x);
+  Tensor xc = contiguous(x, c.name);
   int64_t A = 1, B = 1;
   for (int d = 0; d < axis; d++) A *= x.shape[d];
   for (int d = axis + 1; d < x.rank(); d++) B *= x.shape[d];

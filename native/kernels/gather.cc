@@ -38,10 +38,10 @@ bool single_run(const Tensor& x, int from, int64_t& n, int64_t& stride) {
 }
 
 // x itself when its axes [from, rank) form a single run, else a contiguous copy.
-Tensor with_single_run(const Tensor& x, int from, int64_t& stride) {
+Tensor with_single_run(const Tensor& x, int from, int64_t& stride, const char* what) {
   int64_t n;
   if (single_run(x, from, n, stride)) return x;
-  Tensor copy = contiguous(x);
+  Tensor copy = contiguous(x, what);
   single_run(copy, from, n, stride);
   return copy;
 }
@@ -137,14 +137,14 @@ Tensor gather_kernel(const KernelCall& c) {
 
   const int64_t B = product(x0.shape, 0, batch), O = product(x0.shape, batch, axis), N = x0.shape[axis];
   const int64_t I = product(indices.shape, batch, indices.rank()), inner = product(x0.shape, axis + 1, x0.rank());
-  Tensor idx = contiguous(indices);
+  Tensor idx = contiguous(indices, c.name);
   const int32_t* ip = idx.numel() ? idx.ptr<int32_t>() : nullptr;
   check_indices(c, ip, idx.numel(), N, "axis " + std::to_string(axis) + " of x");
 
   Tensor out = c.make_output();
   if (out.numel() == 0) return out;
   int64_t inner_stride;
-  Tensor x = with_single_run(x0, axis + 1, inner_stride);
+  Tensor x = with_single_run(x0, axis + 1, inner_stride, c.name);
   const int64_t axis_stride = x.strides[axis];
   // Output row r = p * I + i holds x[p, indices[b, i], ...] for the outer position
   // p = b * O + o over x's axes before `axis`; each chunk unravels p once, then steps.
@@ -201,7 +201,7 @@ Tensor gather_nd_kernel(const KernelCall& c) {
   expected.expect(c);
 
   const int64_t M = product(indices.shape, 0, indices.rank() - 1), inner = product(x0.shape, k, x0.rank());
-  Tensor idx = contiguous(indices);
+  Tensor idx = contiguous(indices, c.name);
   const int32_t* ip = idx.numel() ? idx.ptr<int32_t>() : nullptr;
   std::atomic<bool> bad{false};
   parallel_for(M, (1 << 16) / (k > 0 ? k : 1) + 1, [&](int64_t begin, int64_t end) {
@@ -224,7 +224,7 @@ Tensor gather_nd_kernel(const KernelCall& c) {
   Tensor out = c.make_output();
   if (out.numel() == 0) return out;
   int64_t inner_stride;
-  Tensor x = with_single_run(x0, k, inner_stride);
+  Tensor x = with_single_run(x0, k, inner_stride, c.name);
   dispatch_bytes(x.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* xp = reinterpret_cast<const T*>(x.data());
@@ -269,7 +269,7 @@ Tensor scatter_add_kernel(const KernelCall& c) {
 
   const int64_t O = product(x.shape, 0, axis), N = x.shape[axis], I = indices.numel();
   const int64_t inner = product(x.shape, axis + 1, x.rank());
-  Tensor idx = contiguous(indices);
+  Tensor idx = contiguous(indices, c.name);
   const int32_t* ip = I ? idx.ptr<int32_t>() : nullptr;
   check_indices(c, ip, I, N, "axis " + std::to_string(axis) + " of x");
 
@@ -277,7 +277,7 @@ Tensor scatter_add_kernel(const KernelCall& c) {
   if (out.numel() == 0) return out;
   copy_into(out, x);
   if (I == 0) return out;
-  Tensor updates = contiguous(updates0);
+  Tensor updates = contiguous(updates0, c.name);
   // Tasks: (outer row, column range); each owns its output elements outright.
   const int64_t width = std::min(inner, std::max<int64_t>(512, (O * inner + 63) / 64));
   const int64_t columns = (inner + width - 1) / width;

@@ -26,7 +26,7 @@ Tensor one_hot_kernel(const KernelCall& c) {
   const double on = c.attr(1), off = c.attr(2);
   Tensor out = c.make_output();
   if (out.numel() == 0) return out;
-  Tensor idx = contiguous(indices);
+  Tensor idx = contiguous(indices, c.name);
   const int32_t* ip = idx.ptr<int32_t>();
   dispatch_all(out.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;

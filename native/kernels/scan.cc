@@ -113,7 +113,7 @@ Tensor scan_kernel(const KernelCall& c) {
   if (c.out_dtype != x.dtype) throw c.fail("output dtype must equal the input dtype");
   Tensor out = c.make_output();
   if (out.numel() == 0) return out;
-  Tensor xc = contiguous(x);
+  Tensor xc = contiguous(x, c.name);
   int64_t A = 1, B = 1, R = x.shape[axis];
   for (int d = 0; d < axis; d++) A *= x.shape[d];
   for (int d = axis + 1; d < x.rank(); d++) B *= x.shape[d];

@@ -57,7 +57,7 @@ Tensor reshape_kernel(const KernelCall& c) {
   }
   Dims strides;
   if (reshape_strides(x, c.out_shape, strides)) return make_view(x, c.out_shape, strides, x.offset);
-  Tensor copy = contiguous(x);
+  Tensor copy = contiguous(x, c.name);
   return make_view(copy, c.out_shape, contiguous_strides(c.out_shape), copy.offset);
 }
 
