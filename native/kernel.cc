@@ -22,6 +22,25 @@ void KernelCall::expect_dtype(size_t i, DType d) const {
   }
 }
 
+void KernelCall::expect_output_like(const Tensor& x) const {
+  bool same = out_shape.n == x.rank();
+  for (int d = 0; same && d < x.rank(); d++) same = out_shape[d] == x.shape[d];
+  if (!same) throw fail("output shape " + out_shape.to_string() + " differs from the input shape " + x.shape.to_string());
+  if (out_dtype != x.dtype) throw fail("output dtype must equal the input dtype");
+}
+
+int KernelCall::axis_attr(size_t i, const Tensor& x) const {
+  if (x.rank() == 0) throw fail("a scalar has no axis");
+  return int(attr_int(i, 0, x.rank() - 1));
+}
+
+AxisView axis_view(const Tensor& x, int axis, const char* what) {
+  AxisView v{contiguous(x, what), 1, x.shape[axis], 1};
+  for (int d = 0; d < axis; d++) v.outer *= x.shape[d];
+  for (int d = axis + 1; d < x.rank(); d++) v.inner *= x.shape[d];
+  return v;
+}
+
 double KernelCall::attr(size_t i) const {
   if (i >= attrs.size()) throw fail("missing attribute " + std::to_string(i));
   return attrs[i];

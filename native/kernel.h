@@ -24,6 +24,10 @@ struct KernelCall {
   void expect_inputs(size_t n) const;
   // Throws unless input i has dtype d.
   void expect_dtype(size_t i, DType d) const;
+  // Throws unless out_shape and out_dtype are x's (ops that keep their input's shape).
+  void expect_output_like(const Tensor& x) const;
+  // The `axis` attribute at index i, checked against x's rank (x must have rank >= 1).
+  int axis_attr(size_t i, const Tensor& x) const;
   double attr(size_t i) const;
   // An attribute that must be an integer in [lo, hi].
   int64_t attr_int(size_t i, int64_t lo, int64_t hi) const;
@@ -31,6 +35,14 @@ struct KernelCall {
   // A fresh contiguous output of out_shape and out_dtype.
   Tensor make_output() const { return empty_tensor(out_dtype, out_shape, name); }
 };
+
+// x made contiguous and seen as [outer, length, inner] around one axis: the layout of every
+// kernel that works along an axis (scans, arg-reductions, softmax).
+struct AxisView {
+  Tensor x;
+  int64_t outer, length, inner;
+};
+AxisView axis_view(const Tensor& x, int axis, const char* what);
 
 using Kernel = Tensor (*)(const KernelCall&);
 

@@ -104,8 +104,7 @@ template <bool kMax>
 Tensor arg_kernel(const KernelCall& c) {
   c.expect_inputs(1);
   const Tensor& x = c.input(0);
-  if (x.rank() == 0) throw c.fail("a scalar has no axis");
-  int axis = int(c.attr_int(0, 0, x.rank() - 1));
+  int axis = c.axis_attr(0, x);
   Dims expected;
   for (int d = 0; d < x.rank(); d++) {
     if (d != axis) expected.push_back(x.shape[d], c.name);
@@ -122,14 +121,11 @@ Tensor arg_kernel(const KernelCall& c) {
   if (R > int64_t(std::numeric_limits<int32_t>::max())) throw c.fail("axis is too long for int32 indices");
   Tensor out = c.make_output();
   if (out.numel() == 0) return out;
-  Tensor xc = contiguous(x, c.name);
-  int64_t A = 1, B = 1;
-  for (int d = 0; d < axis; d++) A *= x.shape[d];
-  for (int d = axis + 1; d < x.rank(); d++) B *= x.shape[d];
+  AxisView v = axis_view(x, axis, c.name);
   dispatch_numeric(x.dtype, c.name, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    if (B == 1) arg_rows<kMax, T>(xc.ptr<T>(), A, R, out.ptr<int32_t>());
-    else arg_columns<kMax, T>(xc.ptr<T>(), A, R, B, out.ptr<int32_t>());
+    if (v.inner == 1) arg_rows<kMax, T>(v.x.ptr<T>(), v.outer, R, out.ptr<int32_t>());
+    else arg_columns<kMax, T>(v.x.ptr<T>(), v.outer, R, v.inner, out.ptr<int32_t>());
   });
   return out;
 }

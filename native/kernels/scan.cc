@@ -103,24 +103,17 @@ template <template <typename> class Op>
 Tensor scan_kernel(const KernelCall& c) {
   c.expect_inputs(1);
   const Tensor& x = c.input(0);
-  if (x.rank() == 0) throw c.fail("a scalar has no axis");
-  int axis = int(c.attr_int(0, 0, x.rank() - 1));
+  int axis = c.axis_attr(0, x);
   bool exclusive = c.attr_int(1, 0, 1) == 1;
   bool reverse = c.attr_int(2, 0, 1) == 1;
-  bool same = c.out_shape.n == x.rank();
-  for (int d = 0; same && d < x.rank(); d++) same = c.out_shape[d] == x.shape[d];
-  if (!same) throw c.fail("output shape " + c.out_shape.to_string() + " differs from the input shape " + x.shape.to_string());
-  if (c.out_dtype != x.dtype) throw c.fail("output dtype must equal the input dtype");
+  c.expect_output_like(x);
   Tensor out = c.make_output();
   if (out.numel() == 0) return out;
-  Tensor xc = contiguous(x, c.name);
-  int64_t A = 1, B = 1, R = x.shape[axis];
-  for (int d = 0; d < axis; d++) A *= x.shape[d];
-  for (int d = axis + 1; d < x.rank(); d++) B *= x.shape[d];
+  AxisView v = axis_view(x, axis, c.name);
   dispatch_numeric(x.dtype, c.name, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    if (B == 1) scan_rows<Op<T>, T>(xc.ptr<T>(), out.ptr<T>(), A, R, exclusive, reverse);
-    else scan_block<Op<T>, T>(xc.ptr<T>(), out.ptr<T>(), A, R, B, exclusive, reverse);
+    if (v.inner == 1) scan_rows<Op<T>, T>(v.x.ptr<T>(), out.ptr<T>(), v.outer, v.length, exclusive, reverse);
+    else scan_block<Op<T>, T>(v.x.ptr<T>(), out.ptr<T>(), v.outer, v.length, v.inner, exclusive, reverse);
   });
   return out;
 }
