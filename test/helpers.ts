@@ -254,3 +254,24 @@ export function assertManyClose(actual: ArrayLike<number>, expected: ArrayLike<n
     if (!ok) assertClose([a], [e], tol, `${what}[${i}]`);
   }
 }
+
+/** Values of a reference tensor in row-major order, with its shape. */
+export interface Ref { values: number[]; shape: number[] }
+
+const strideCache = new Map<string, number[]>();
+/** Row-major flat position of a multi-index in `shape`. */
+export function flatIndex(idx: readonly number[], shape: readonly number[]): number {
+  const key = shape.join(',');
+  let s = strideCache.get(key);
+  if (s === undefined) strideCache.set(key, (s = stridesOf(shape)));
+  let flat = 0;
+  for (let d = 0; d < idx.length; d++) flat += idx[d] * s[d];
+  return flat;
+}
+
+/** A reference built element by element: f maps an output multi-index to its value. */
+export function build(shape: number[], f: (idx: number[]) => number): Ref {
+  const values = new Array(sizeOf(shape));
+  for (let k = 0; k < values.length; k++) values[k] = f(unravel(k, shape));
+  return { values, shape };
+}

@@ -3,14 +3,13 @@ import * as rv from '../lib/index';
 import { binding } from '../lib/backend/binding';
 import { dtypeCode } from '../lib/tensor/dtype';
 import {
-  assertTensor, assertThrowsNamed, makeRng, nonContiguous, randomData, randomInt, randomShape, roundTo, sizeOf,
-  stridesOf, unravel,
+  assertTensor, assertThrowsNamed, build, flatIndex, makeRng, nonContiguous, randomData, randomInt, randomShape, type Ref,
+  roundTo, sizeOf, unravel,
 } from './helpers';
 
 const dtypes: rv.DType[] = ['float32', 'float64', 'int32', 'bool'];
 const exact = { rtol: 0, atol: 0 };
 
-interface Ref { values: number[]; shape: number[] }
 
 function tensorOf(rng: () => number, ref: Ref, dtype: rv.DType, layout = rng() < 0.5 ? 'view' : 'plain'): rv.Tensor {
   return layout === 'view' ? nonContiguous(ref.values, ref.shape, dtype, rng) : rv.tensor(ref.values, ref.shape, dtype);
@@ -25,21 +24,6 @@ function indexRef(rng: () => number, shape: number[], n: number): Ref {
   return { values: Array.from({ length: sizeOf(shape) }, () => randomInt(rng, 0, n - 1)), shape };
 }
 
-const strideCache = new Map<string, number[]>();
-function flatIndex(idx: readonly number[], shape: readonly number[]): number {
-  const key = shape.join(',');
-  let s = strideCache.get(key);
-  if (s === undefined) strideCache.set(key, (s = stridesOf(shape)));
-  let flat = 0;
-  for (let d = 0; d < idx.length; d++) flat += idx[d] * s[d];
-  return flat;
-}
-
-function build(shape: number[], f: (idx: number[]) => number): Ref {
-  const values = new Array(sizeOf(shape));
-  for (let k = 0; k < values.length; k++) values[k] = f(unravel(k, shape));
-  return { values, shape };
-}
 
 function refGather(x: Ref, ind: Ref, axis: number, batchDims: number): Ref {
   const ni = ind.shape.length - batchDims;

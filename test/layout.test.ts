@@ -3,14 +3,13 @@ import * as rv from '../lib/index';
 import { binding } from '../lib/backend/binding';
 import { dtypeCode } from '../lib/tensor/dtype';
 import {
-  assertTensor, assertThrowsNamed, makeRng, nonContiguous, randomData, randomInt, randomShape, roundTo, sizeOf,
-  stridesOf, unravel,
+  assertTensor, assertThrowsNamed, build, flatIndex, makeRng, nonContiguous, randomData, randomInt, randomShape, type Ref,
+  roundTo, sizeOf,
 } from './helpers';
 
 const dtypes: rv.DType[] = ['float32', 'float64', 'int32', 'bool'];
 const exact = { rtol: 0, atol: 0 };
 
-interface Ref { values: number[]; shape: number[] }
 
 /** Random values of `shape` as `dtype` stores them, in a contiguous tensor or one of several kinds of view. */
 function input(rng: () => number, shape: number[], dtype: rv.DType, layout = rng() < 0.5 ? 'view' : 'plain'): { t: rv.Tensor; ref: Ref } {
@@ -19,23 +18,6 @@ function input(rng: () => number, shape: number[], dtype: rv.DType, layout = rng
   return { t, ref: { values, shape } };
 }
 
-const strideCache = new Map<string, number[]>();
-function flatIndex(idx: readonly number[], shape: readonly number[]): number {
-  const key = shape.join(',');
-  let s = strideCache.get(key);
-  if (s === undefined) strideCache.set(key, (s = stridesOf(shape)));
-  let flat = 0;
-  for (let d = 0; d < idx.length; d++) flat += idx[d] * s[d];
-  return flat;
-}
-
-/** Builds the output element by element: f maps an output multi-index to a value. */
-function build(shape: number[], f: (idx: number[]) => number): Ref {
-  const n = sizeOf(shape);
-  const values = new Array(n);
-  for (let k = 0; k < n; k++) values[k] = f(unravel(k, shape));
-  return { values, shape };
-}
 
 function refConcat(parts: Ref[], axis: number): Ref {
   const shape = [...parts[0].shape];
