@@ -3,7 +3,6 @@
 // TypeScript shape rule computed, numeric attributes and the input tensors.
 #include <napi.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -226,29 +225,23 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   });
 }
 
-// memcpyBandwidth(bytes, repeats) -> seconds per copy, using every pool thread: the
-// reference that elementwise benchmarks are measured against.
-Napi::Value MemcpySeconds(const Napi::CallbackInfo& info) {
+// memcpy(dst, src): copies src's bytes into dst with std::memcpy split across the thread pool;
+// the reference that bandwidth benchmarks are measured against. Both must be contiguous and of
+// one byte size (any dtypes), so the benchmark copies between the very buffers its ops use.
+Napi::Value Memcpy(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    double bytes = number(info[0], "memcpySeconds", "bytes");
-    double repeats = number(info[1], "memcpySeconds", "repeats");
-    if (!(bytes >= 1 && bytes <= 1e10) || !(repeats >= 1 && repeats <= 1e6)) throw Error("memcpySeconds: bad arguments");
-    size_t n = size_t(bytes);
-    Block a = allocate(n, "memcpySeconds"), b = allocate(n, "memcpySeconds");
-    std::memset(a.data, 1, n);
-    std::memset(b.data, 0, n);
-    auto copy = [&] {
-      parallel_for(int64_t(n), 1 << 20, [&](int64_t begin, int64_t end) {
-        std::memcpy(static_cast<char*>(b.data) + begin, static_cast<char*>(a.data) + begin, size_t(end - begin));
-      });
-    };
-    copy();
-    auto start = std::chrono::steady_clock::now();
-    for (int r = 0; r < int(repeats); r++) copy();
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    release(a);
-    release(b);
-    return Napi::Number::New(env, seconds / repeats);
+    Tensor* dst = unwrap(env, info[0], "memcpy", 0);
+    Tensor* src = unwrap(env, info[1], "memcpy", 1);
+    size_t bytes = size_t(src->numel()) * itemsize(src->dtype);
+    if (!dst->is_contiguous() || !src->is_contiguous() || size_t(dst->numel()) * itemsize(dst->dtype) != bytes) {
+      throw Error("memcpy: dst and src must be contiguous and of one byte size");
+    }
+    char* to = dst->data();
+    const char* from = src->data();
+    parallel_for(int64_t(bytes), 1 << 20, [&](int64_t begin, int64_t end) {
+      std::memcpy(to + begin, from + begin, size_t(end - begin));
+    });
+    return env.Undefined();
   });
 }
 
@@ -265,7 +258,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("emptyCache", Napi::Function::New(env, EmptyCache));
   exports.Set("numThreads", Napi::Function::New(env, NumThreads));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
-  exports.Set("memcpySeconds", Napi::Function::New(env, MemcpySeconds));
+  exports.Set("memcpy", Napi::Function::New(env, Memcpy));
   return exports;
 }
 

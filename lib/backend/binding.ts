@@ -34,7 +34,8 @@ export interface Binding {
   emptyCache(): void;
   numThreads(): number;
   setNumThreads(n: number): void;
-  memcpySeconds(bytes: number, repeats: number): number;
+  /** Copies src's bytes into dst (contiguous, same byte size) with memcpy on every pool thread: a benchmark reference. */
+  memcpy(dst: NativeTensor, src: NativeTensor): void;
 }
 
 // lib/backend and dist/backend both sit two levels below the package root.
