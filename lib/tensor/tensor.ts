@@ -2,6 +2,7 @@
  * The Tensor: a shape, a dtype and a handle to native storage. Ops are declared in the op
  * table (./op.ts and ./ops/); their chainable methods are added to this class there.
  */
+import { inspect } from 'util';
 import { binding, type NativeTensor } from '../backend/binding';
 import type { DType, TypedArray } from './dtype';
 import { edgeItems, formatTensor, summaryReader, threshold as summaryThreshold } from './format';
@@ -85,6 +86,16 @@ export class Tensor {
 
   async array(): Promise<NestedArray> {
     return this.arraySync();
+  }
+
+  /** Prints the tensor to the console. @example rv.eye(2).print() */
+  print(): void {
+    console.log(this.toString());
+  }
+
+  /** console.log and util.inspect show the values, not the handle. */
+  [inspect.custom](): string {
+    return this.toString();
   }
 
   /**
