@@ -19,3 +19,7 @@ export * from './tensor/ops/reduction';
 export * from './tensor/ops/view';
 export * from './tensor/ops/layout';
 export * from './tensor/ops/indexing';
+export * from './tensor/ops/matmul';
+export * from './tensor/ops/linalg';
+export * from './tensor/ops/special';
+export * from './tensor/ops/random';

@@ -40,6 +40,13 @@ export const signatures: Record<string, ArgKind[]> = {
   // indexing
   gather: ['tensor', 'int-tensor', 'axis', 'int'], gatherND: ['tensor', 'int-tensor'],
   scatterAdd: ['tensor', 'int-tensor', 'tensor', 'axis'], oneHot: ['int-tensor', 'int', 'number', 'number', 'dtype'],
+  // matmul (issue 3): entries go here
+
+  // linear algebra (issue 3): entries go here
+
+  // special functions (issue 3): entries go here
+
+  // random numbers (issue 3): entries go here
 };
 
 /** Exports that are not tensor ops (runtime controls, memory management, classes). */

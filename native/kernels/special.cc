@@ -1,0 +1,2 @@
+// Placeholder: kernels for this file are being written.
+#include "../kernel.h"
