@@ -20,9 +20,11 @@ namespace rv {
 #endif
 
 // `contiguous`, when given, replaces the generic loop on contiguous rows (a multiversioned,
-// vectorised routine).
+// vectorised routine). `grain` is the smallest parallel chunk: costly functions (special
+// functions) pass a smaller one.
 template <typename Out, typename In, typename F>
-void map1(const Tensor& out, const Tensor& in, F f, void (*contiguous)(Out*, const In*, int64_t) = nullptr) {
+void map1(const Tensor& out, const Tensor& in, F f, void (*contiguous)(Out*, const In*, int64_t) = nullptr,
+          int64_t grain = kElementwiseGrain) {
   StridedLoop loop(out.shape, {&out, &in});
   loop.run([&f, contiguous](char** p, const int64_t* s, int64_t n) {
     if (s[0] == sizeof(Out) && s[1] == sizeof(In)) {
@@ -40,11 +42,11 @@ void map1(const Tensor& out, const Tensor& in, F f, void (*contiguous)(Out*, con
     for (int64_t i = 0; i < n; i++, o += s[0], a += s[1]) {
       *reinterpret_cast<Out*>(o) = f(*reinterpret_cast<const In*>(a));
     }
-  });
+  }, grain);
 }
 
 template <typename Out, typename A, typename B, typename F>
-void map2(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
+void map2(const Tensor& out, const Tensor& a, const Tensor& b, F f, int64_t grain = kElementwiseGrain) {
   StridedLoop loop(out.shape, {&out, &a, &b});
   loop.run([&f](char** p, const int64_t* s, int64_t n) {
     Out* __restrict o = reinterpret_cast<Out*>(p[0]);
@@ -72,11 +74,11 @@ void map2(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
     for (int64_t i = 0; i < n; i++, po += s[0], pa += s[1], pb += s[2]) {
       *reinterpret_cast<Out*>(po) = f(*reinterpret_cast<const A*>(pa), *reinterpret_cast<const B*>(pb));
     }
-  });
+  }, grain);
 }
 
 template <typename Out, typename A, typename B, typename C, typename F>
-void map3(const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& c, F f) {
+void map3(const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& c, F f, int64_t grain = kElementwiseGrain) {
   StridedLoop loop(out.shape, {&out, &a, &b, &c});
   loop.run([&f](char** p, const int64_t* s, int64_t n) {
     if (s[0] == sizeof(Out) && s[1] == sizeof(A) && s[2] == sizeof(B) && s[3] == sizeof(C)) {
@@ -95,7 +97,7 @@ void map3(const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& c, 
       *reinterpret_cast<Out*>(po) = f(*reinterpret_cast<const A*>(pa), *reinterpret_cast<const B*>(pb),
                                       *reinterpret_cast<const C*>(pc));
     }
-  });
+  }, grain);
 }
 
 }  // namespace rv
