@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Generates native/special_coefficients.h: the Chebyshev expansions and series coefficients
-that native/special_math.h evaluates.
+"""Generates native/special_coefficients.h: the polynomial approximations and series
+coefficients that native/special_math.h evaluates.
 
 Every table is computed here from its definition in 50-digit arithmetic (mpmath), so the C++
-holds no hand-copied constants: a Chebyshev expansion of f on [lo, hi] is the interpolant at 80
-Chebyshev nodes, truncated where the dropped coefficients fall below the piece's tolerance.
-Each piece also reports the largest error of its double-precision Clenshaw evaluation over
-2000 points, measured here against mpmath, as a check that the truncation is not the limit.
+holds no hand-copied constants: an approximation of f on [lo, hi] is its Chebyshev interpolant
+at 80 nodes, truncated where the dropped coefficients fall below the piece's tolerance, and
+written in powers of x minus the interval's midpoint for Horner's rule. Each piece also reports
+the largest error of its double-precision evaluation over 2000 points, measured here against
+mpmath, as a check that the truncation is not the limit.
 
 Run: python3 native/special_coefficients.py > native/special_coefficients.h
 """
@@ -37,18 +38,19 @@ def cheb_coefficients(f, lo, hi, nodes=80):
     return coeffs
 
 
-def clenshaw_double(coeffs, t):
-    """Clenshaw's recurrence in IEEE double, as the C++ evaluates it."""
-    b1 = 0.0
-    b2 = 0.0
-    t2 = 2.0 * t
-    for c in reversed(coeffs[1:]):
-        b1, b2 = c + t2 * b1 - b2, b1
-    return coeffs[0] + t * b1 - b2
+def horner_double(coeffs, d):
+    """Horner's rule in IEEE double, as the C++ evaluates it (coefficients ascending)."""
+    r = 0.0
+    for c in reversed(coeffs):
+        r = r * d + c
+    return r
 
 
 def fit(name, f, lo, hi, tol, relative=True, doc=''):
-    """A Chebyshev expansion of f on [lo, hi] to relative (or absolute) tolerance tol."""
+    """A polynomial in (x - center) approximating f on [lo, hi] to relative (or absolute)
+    tolerance tol: the Chebyshev interpolant, truncated, then written in powers of x - center
+    (center the midpoint), which Horner's rule evaluates with fewer roundings than Clenshaw's
+    recurrence on these short intervals."""
     lo_s, hi_s = lo, hi
     lo, hi = mp.mpf(lo), mp.mpf(hi)
     c = cheb_coefficients(f, lo, hi)
@@ -57,21 +59,37 @@ def fit(name, f, lo, hi, tol, relative=True, doc=''):
     while n > 1 and mp.fsum(abs(x) for x in c[n - 1:]) < tol * scale:
         n -= 1
     n += 1
-    coeffs = [float(x) for x in c[:n]]
+    # sum c_k T_k(t) with t = (x - center) / h, as sum m_k (x - center)^k.
+    center = mp.mpf(float((lo + hi) / 2))
+    h = (hi - lo) / 2
+    tk_prev, tk = [mp.mpf(1)], [mp.mpf(0), mp.mpf(1)]  # T_0, T_1 as monomials in t
+    mono = [mp.mpf(0)] * n
+    for k in range(n):
+        poly = tk_prev if k == 0 else tk
+        if k >= 2:
+            nxt = [mp.mpf(0)] + [2 * v for v in tk]
+            for i, v in enumerate(tk_prev):
+                nxt[i] -= v
+            tk_prev, tk = tk, nxt
+            poly = tk
+        for i, v in enumerate(poly):
+            mono[i] += c[k] * v
+    coeffs = [float(m / h ** i) for i, m in enumerate(mono)]
+    center_d = float(center)
     # Measured error of the double evaluation, in units of the function's magnitude.
     worst = 0.0
     lo_d, hi_d = float(lo), float(hi)
     for i in range(2001):
         x = lo_d + (hi_d - lo_d) * i / 2000
-        t = (2.0 * x - lo_d - hi_d) / (hi_d - lo_d)
         exact = f(mp.mpf(x))
-        got = clenshaw_double(coeffs, t)
+        got = horner_double(coeffs, x - center_d)
         err = abs(mp.mpf(got) - exact) / (abs(exact) if relative and exact != 0 else 1)
         worst = max(worst, float(err))
     sys.stderr.write(f'{name}: {n} terms on [{lo_s}, {hi_s}], double evaluation error {worst:.3g}\n')
     emit(f'// {doc}')
-    emit(f'// Chebyshev expansion on [{lo_s}, {hi_s}], {n} terms; double evaluation error {worst:.2g}'
+    emit(f'// On [{lo_s}, {hi_s}], in powers of x - {name}Center, {n} terms; double evaluation error {worst:.2g}'
          f' ({"relative" if relative else "absolute"}).')
+    emit(f'constexpr double {name}Center = {center_d!r};')
     emit(f'constexpr double {name}[] = {{')
     for x in coeffs:
         emit(f'    {x!r},')
@@ -169,7 +187,7 @@ def digamma_over_root(x):
 
 
 fit('kDigammaNearRoot', digamma_over_root, '0.75', '1.75', 1e-18, doc='digamma(x) / (x - x0).')
-fit('kDigammaMid', mp.digamma, '1.75', '2.75', 1e-18, doc='digamma(x).')
+fit('kDigammaMid', digamma_over_root, '1.75', '2.75', 1e-18, doc='digamma(x) / (x - x0).')
 table('kDigammaAsym', [mp.bernoulli(2 * k) / (2 * k) for k in range(1, 11)],
       'B_2k / 2k, k = 1..10: digamma(x) ~ log x - 1/(2x) - sum B_2k / (2k x^2k).')
 

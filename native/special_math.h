@@ -31,22 +31,6 @@ constexpr double kEpsilon = 1.1102230246251565e-16;  // 2^-53
 // ---------------------------------------------------------------------------------------------
 // Evaluation helpers
 
-// Clenshaw's recurrence for sum c[k] T_k(t), t in [-1, 1].
-template <size_t N>
-inline double chebyshev(const double (&c)[N], double t) {
-  double b1 = 0.0, b2 = 0.0;
-  const double t2 = 2.0 * t;
-  for (size_t k = N - 1; k >= 1; k--) {
-    const double b0 = c[k] + t2 * b1 - b2;
-    b2 = b1;
-    b1 = b0;
-  }
-  return c[0] + t * b1 - b2;
-}
-
-// x in [lo, hi] mapped to [-1, 1], as the generator maps it.
-inline double cheb_arg(double x, double lo, double hi) { return (2.0 * x - lo - hi) / (hi - lo); }
-
 // sum c[k] x^k.
 template <size_t N>
 inline double horner(const double (&c)[N], double x) {
@@ -233,10 +217,10 @@ inline double stirling_correction(double x) {
 // lgamma(1 + z) for z in (-0.28, 1], computed from z itself (1 + z would round).
 inline double lgamma1p(double z) {
   using namespace coef;
-  if (z < 0.232) return z * chebyshev(kLgamma1pOverZ, cheb_arg(z, -0.28, 0.24));
-  if (z < 0.73) return chebyshev(kLgammaNearMin, cheb_arg(z - kLgammaTm1, -0.24, 0.28));
+  if (z < 0.232) return z * horner(kLgamma1pOverZ, z - kLgamma1pOverZCenter);
+  if (z < 0.73) return horner(kLgammaNearMin, (z - kLgammaTm1) - kLgammaNearMinCenter);
   const double w = z - 1.0;
-  return w * chebyshev(kLgamma2pOverZ, cheb_arg(w, -0.28, 0.52));
+  return w * horner(kLgamma2pOverZ, w - kLgamma2pOverZCenter);
 }
 
 // lgamma for finite x > 0. Below 2.5 three expansions, each in an exact difference of x and a
@@ -246,16 +230,16 @@ inline double lgamma1p(double z) {
 // Stirling's series with ten terms.
 inline double lgamma_positive(double x) {
   using namespace coef;
-  if (x < 0.232) return x * chebyshev(kLgamma1pOverZ, cheb_arg(x, -0.28, 0.24)) - std::log(x);
-  if (x < 0.73) return chebyshev(kLgammaNearMin, cheb_arg(x - kLgammaTm1, -0.24, 0.28)) - std::log(x);
+  if (x < 0.232) return x * horner(kLgamma1pOverZ, x - kLgamma1pOverZCenter) - std::log(x);
+  if (x < 0.73) return horner(kLgammaNearMin, (x - kLgammaTm1) - kLgammaNearMinCenter) - std::log(x);
   if (x < 1.23) {
     const double z = x - 1.0;
-    return z * chebyshev(kLgamma1pOverZ, cheb_arg(z, -0.28, 0.24)) + 0.0;  // +0, not -0, at 1
+    return z * horner(kLgamma1pOverZ, z - kLgamma1pOverZCenter) + 0.0;  // +0, not -0, at 1
   }
-  if (x < 1.73) return chebyshev(kLgammaNearMin, cheb_arg(x - kLgammaT, -0.24, 0.28));
+  if (x < 1.73) return horner(kLgammaNearMin, (x - kLgammaT) - kLgammaNearMinCenter);
   if (x < 2.5) {
     const double z = x - 2.0;
-    return z * chebyshev(kLgamma2pOverZ, cheb_arg(z, -0.28, 0.52));
+    return z * horner(kLgamma2pOverZ, z - kLgamma2pOverZCenter);
   }
   if (x < 8.0) {
     double y = x, p = 1.0;
@@ -279,7 +263,7 @@ inline double lgamma(double x) {
   if (std::isinf(x)) return kInf;
   if (x > 0) return lgamma_positive(x);
   if (x == std::floor(x)) return kInf;
-  if (x > -0.27) return x * chebyshev(coef::kLgamma1pOverZ, cheb_arg(x, -0.28, 0.24)) - std::log(-x);
+  if (x > -0.27) return x * horner(coef::kLgamma1pOverZ, x - coef::kLgamma1pOverZCenter) - std::log(-x);
   return kLogPi - std::log(std::fabs(x * sinpi(x))) - lgamma_positive(-x);
 }
 
@@ -295,6 +279,26 @@ inline double gamma_below_10(double a) {
   return p.hi * std::exp(lgamma_positive(a));
 }
 
+// Gamma(x) = p * Gamma(x0) with x0 in [0.5, 1.5) and p the product of the exact factors
+// (x - 1)(x - 2)...x0 in double-double, for 0.5 <= x < 30.
+inline double gamma_reduce(double x, DD& p) {
+  p = {1.0, 0.0};
+  while (x >= 1.5) {
+    x -= 1.0;
+    p = dd_mul(p, x);
+  }
+  return x;
+}
+
+// e^e / Gamma(a) for 0 < a < 10, with Gamma's own small exponential folded into e, so that one
+// exp and one division round.
+inline double exp_over_gamma(DD e, double a) {
+  if (a < 0.5) return exp_dd(dd_add(e, -lgamma1p(a))) * a;  // 1/Gamma(a) = a / Gamma(1 + a)
+  DD p;
+  const double a0 = gamma_reduce(a, p);
+  return exp_dd(dd_add(e, -lgamma_positive(a0))) / p.hi * (1.0 - p.lo / p.hi);
+}
+
 // 1 / Gamma(a) for 0 < a < 10 (tiny a gives a, not 1/Inf).
 inline double rgamma_below_10(double a) {
   if (a < 0.5) return a * std::exp(-lgamma1p(a));
@@ -304,15 +308,15 @@ inline double rgamma_below_10(double a) {
 // ---------------------------------------------------------------------------------------------
 // Digamma
 
-// digamma for finite x > 0. Below 0.75 digamma(1 + x) - 1/x; on [0.75, 1.75] an expansion of
+// digamma for finite x > 0. Below 0.75 digamma(1 + x) - 1/x; on [0.75, 2.75] two expansions of
 // digamma(x) / (x - x0) times the exact (x - x0), x0 the positive root, so the result keeps its
-// relative accuracy at the root; up to 10 the recurrence down to [1.75, 2.75], where all terms
-// are positive; above, the asymptotic series.
+// relative accuracy at the root; up to 10 the recurrence down to [1.75, 2.75], whose terms are
+// all positive there; above, the asymptotic series.
 inline double digamma_positive(double x) {
   using namespace coef;
-  if (x < 0.75) return chebyshev(kDigamma1p, cheb_arg(x, 0.0, 0.75)) - 1.0 / x;
+  if (x < 0.75) return horner(kDigamma1p, x - kDigamma1pCenter) - 1.0 / x;
   if (x < 1.75) {
-    return ((x - kDigammaRootHi) - kDigammaRootLo) * chebyshev(kDigammaNearRoot, cheb_arg(x, 0.75, 1.75));
+    return ((x - kDigammaRootHi) - kDigammaRootLo) * horner(kDigammaNearRoot, x - kDigammaNearRootCenter);
   }
   if (x < 10.0) {
     double y = x, s = 0.0;
@@ -320,7 +324,7 @@ inline double digamma_positive(double x) {
       y -= 1.0;
       s += 1.0 / y;
     }
-    return chebyshev(kDigammaMid, cheb_arg(y, 1.75, 2.75)) + s;
+    return ((y - kDigammaRootHi) - kDigammaRootLo) * horner(kDigammaMid, y - kDigammaMidCenter) + s;
   }
   const double r = 1.0 / x, r2 = r * r;
   return std::log(x) - 0.5 * r - r2 * horner(kDigammaAsym, r2);
@@ -352,17 +356,17 @@ inline double exp_neg_square(double x) {
 // exp(x^2) erfc(x) for x >= 0.46 (finite or +Infinity).
 inline double erfcx_positive(double x) {
   using namespace coef;
-  if (x < 1.25) return chebyshev(kErfcx0, cheb_arg(x, 0.46, 1.25));
-  if (x < 2.25) return chebyshev(kErfcx1, cheb_arg(x, 1.25, 2.25));
-  if (x < 3.5) return chebyshev(kErfcx2, cheb_arg(x, 2.25, 3.5));
-  if (x < 5.25) return chebyshev(kErfcx3, cheb_arg(x, 3.5, 5.25));
-  if (x < 8.0) return chebyshev(kErfcx4, cheb_arg(x, 5.25, 8.0));
+  if (x < 1.25) return horner(kErfcx0, x - kErfcx0Center);
+  if (x < 2.25) return horner(kErfcx1, x - kErfcx1Center);
+  if (x < 3.5) return horner(kErfcx2, x - kErfcx2Center);
+  if (x < 5.25) return horner(kErfcx3, x - kErfcx3Center);
+  if (x < 8.0) return horner(kErfcx4, x - kErfcx4Center);
   const double u = 1.0 / (x * x);
-  return chebyshev(kErfcxLarge, cheb_arg(u, 0.0, 0.015625)) / x;
+  return horner(kErfcxLarge, u - kErfcxLargeCenter) / x;
 }
 
 // erf(x) / x from its expansion in x^2, |x| <= 0.5.
-inline double erf_small(double x) { return x * chebyshev(coef::kErfSmall, cheb_arg(x * x, 0.0, 0.25)); }
+inline double erf_small(double x) { return x * horner(coef::kErfSmall, (x * x) - coef::kErfSmallCenter); }
 
 // erf: x * f(x^2) below 0.5, else 1 - erfc (erfc < 0.48 there, so nothing cancels).
 inline double erf(double x) {
@@ -393,11 +397,11 @@ inline double erfcinv_tail(double c) {
   const double lc = std::log(c);
   const double w = std::sqrt(-lc);
   double u;
-  if (w < 2.0) u = chebyshev(kErfcinvStart0, cheb_arg(w, 0.8, 2.0));
-  else if (w < 4.0) u = chebyshev(kErfcinvStart1, cheb_arg(w, 2.0, 4.0));
-  else if (w < 8.0) u = chebyshev(kErfcinvStart2, cheb_arg(w, 4.0, 8.0));
-  else if (w < 16.0) u = chebyshev(kErfcinvStart3, cheb_arg(w, 8.0, 16.0));
-  else u = chebyshev(kErfcinvStart4, cheb_arg(w, 16.0, 28.0));
+  if (w < 2.0) u = horner(kErfcinvStart0, w - kErfcinvStart0Center);
+  else if (w < 4.0) u = horner(kErfcinvStart1, w - kErfcinvStart1Center);
+  else if (w < 8.0) u = horner(kErfcinvStart2, w - kErfcinvStart2Center);
+  else if (w < 16.0) u = horner(kErfcinvStart3, w - kErfcinvStart3Center);
+  else u = horner(kErfcinvStart4, w - kErfcinvStart4Center);
   for (int i = 0; i < 2; i++) {
     double s, e;
     exact_square(u, s, e);
@@ -415,7 +419,7 @@ inline double erfinv(double y) {
   const double ay = std::fabs(y);
   if (ay > 1.0) return kNaN;
   if (ay == 1.0) return y > 0 ? kInf : -kInf;
-  if (ay <= 0.5) return y * chebyshev(coef::kErfinvSmall, cheb_arg(y * y, 0.0, 0.25));
+  if (ay <= 0.5) return y * horner(coef::kErfinvSmall, (y * y) - coef::kErfinvSmallCenter);
   const double u = erfcinv_tail(1.0 - ay);
   return y > 0 ? u : -u;
 }
@@ -431,7 +435,7 @@ inline double ndtri(double p) {
   if (p < 0.25) return -kSqrt2 * erfcinv_tail(2.0 * p);
   if (p > 0.75) return kSqrt2 * erfcinv_tail(2.0 * (1.0 - p));
   const double y = 2.0 * p - 1.0;
-  return kSqrt2 * (y * chebyshev(coef::kErfinvSmall, cheb_arg(y * y, 0.0, 0.25)));
+  return kSqrt2 * (y * horner(coef::kErfinvSmall, (y * y) - coef::kErfinvSmallCenter));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -460,6 +464,27 @@ inline double xlog1py(double x, double y) { return x == 0 ? 0.0 : x * std::log1p
 // ---------------------------------------------------------------------------------------------
 // Log-beta
 
+// lgamma(b) - lgamma(a + b) for 0 < a <= b < 10, to a few ulp of its largest term: the
+// recurrence down to b in [1, 2), whose steps are -log1p(a / z) with exact z; then two small
+// lgammas, with the rounding of their argument's sum corrected by digamma (below 1, through
+// lgamma(1 + z) and log1p(a / z), since lgamma(z) itself is large there).
+inline double lgamma_difference(double a, double b) {
+  double z = b, diff = 0.0;
+  while (z >= 2.0) {
+    z -= 1.0;
+    diff -= std::log1p(a / z);
+  }
+  double s, e;
+  exact_sum(z, a, s, e);
+  if (z < 1.0) {
+    // lgamma(z) = lgamma(1 + z) - log z is large here; the small lgamma(1 + .) and the logs
+    // combined as log1p(a / z) are not.
+    const double ls = s <= 1.0 ? lgamma1p(s) : lgamma_positive(s) + std::log(s);
+    return (lgamma1p(z) - (ls + e * digamma_positive(1.0 + s))) + std::log1p(a / z);
+  }
+  return diff + (lgamma_positive(z) - (lgamma_positive(s) + e * digamma_positive(s)));
+}
+
 // log B(a, b) = lgamma(a) + lgamma(b) - lgamma(a + b). For positive a, b each case avoids the
 // cancellation of the three large terms: both at least 10, Stirling's series with the logs
 // written as log1p of ratios; one below 10, the difference lgamma(b) - lgamma(a + b) through
@@ -486,17 +511,7 @@ inline double betaln(double a, double b) {
                         (stirling_correction(b) - stirling_correction(a + b));
     return lgamma_positive(a) + diff;
   }
-  // lgamma(b) - lgamma(a + b) by the recurrence down to b in [1, 2), whose steps are
-  // -log1p(a / z) with exact z; the two lgammas left are small.
-  double z = b, diff = 0.0;
-  while (z >= 2.0) {
-    z -= 1.0;
-    diff -= std::log1p(a / z);
-  }
-  double s, e;
-  exact_sum(z, a, s, e);
-  diff += lgamma_positive(z) - (lgamma_positive(s) + e * digamma_positive(s));
-  return lgamma_positive(a) + diff;
+  return lgamma_positive(a) + lgamma_difference(a, b);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -515,8 +530,7 @@ inline double gamma_prefix(double a, double x) {
     const DD e = dd_add(dd_mul(log1pmx_dd(relative_difference(x, a)), a), -stirling_correction(a));
     return std::sqrt(a / (2.0 * kPi)) * exp_dd(e);
   }
-  const DD e = dd_add(dd_mul(log_dd(DD{x, 0.0}), a), -x);
-  return exp_dd(e) * rgamma_below_10(a);
+  return exp_over_gamma(dd_add(dd_mul(log_dd(DD{x, 0.0}), a), -x), a);
 }
 
 // P by its series: P = x^a e^-x / Gamma(a + 1) * sum_n x^n / ((a+1)...(a+n)); all terms
@@ -561,7 +575,7 @@ inline double igammac_continued_fraction(double a, double x) {
     c = b + an / c;
     if (std::fabs(c) < tiny) c = tiny;
     d = 1.0 / d;
-    if (std::fabs(d * c - 1.0) < kEpsilon) break;
+    if (std::fabs(d * c - 1.0) <= 4.0 * kEpsilon) break;  // steps stall at an ulp or two
   }
   double f = gamma_cf_backward(a, x, 2 * n + 2);
   for (int depth = 4 * n + 4; depth < 4000000; depth *= 2) {
@@ -683,21 +697,20 @@ inline double igammac(double a, double x) {
 // x and y = 1 - x travel as double-doubles: 1 - x is exact as a two-sum, and after the
 // symmetry I_x(a, b) = 1 - I_y(b, a) the roles swap, so neither ever carries a rounding.
 
-// Gamma(s) (1 + e digamma(s)) = Gamma(s + e) for the exact sum s + e of two parameters, s < 20.
-inline double gamma_of_sum(double s, double e) {
-  double g;
-  if (s < 10.0) {
-    g = gamma_below_10(s);
-  } else {
-    DD p{1.0, 0.0};
-    double z = s;
-    while (z >= 10.0) {
-      z -= 1.0;
-      p = dd_mul(p, z);
-    }
-    g = p.hi * gamma_below_10(z);
-  }
-  return e == 0 ? g : g * (1.0 + e * digamma_positive(s));
+// 1 / B(a, b) = Gamma(a + b) / (Gamma(a) Gamma(b)) for 0 < a, b < 10, to about two ulp. With the
+// smaller parameter below 1, 1/Gamma(small) * exp(lgamma(small + large) - lgamma(large)), the
+// difference by its recurrence; otherwise the three gammas as products of exact factors, in
+// double-double, times exp of the three small lgammas left, so only one exp rounds.
+inline double inverse_beta_below_10(double a, double b) {
+  const double small = a < b ? a : b, large = a < b ? b : a;
+  if (small < 1.0) return rgamma_below_10(small) * std::exp(-lgamma_difference(small, large));
+  double s, e;
+  exact_sum(a, b, s, e);
+  DD ps, pa, pb;
+  const double s0 = gamma_reduce(s, ps), a0 = gamma_reduce(a, pa), b0 = gamma_reduce(b, pb);
+  const double l = lgamma_positive(s0) - lgamma_positive(a0) - lgamma_positive(b0);
+  const double r = to_double(dd_div(ps, dd_mul(pa, pb))) * std::exp(l);
+  return e == 0 ? r : r * (1.0 + e * digamma_positive(s));
 }
 
 // x^a y^b / B(a, b) with its exponent in double-double. Both a, b >= 10: Stirling's form
@@ -706,8 +719,9 @@ inline double gamma_of_sum(double s, double e) {
 // where x/x0 - 1 = d/a and y/y0 - 1 = -d/b with d = bx - ay. One of them >= 10 (say b):
 // [(bx)^a e^-bx / Gamma(a)] e^(b log1pmx(-x)) Gamma(a+b) / (Gamma(b) b^a), the last factor
 // exp((a - 1/2) log1p(a/b) + b log1pmx(a/b) + mu(a+b) - mu(b)). Both below 10:
-// exp(a log x + b log y) Gamma(a+b) / (Gamma(a) Gamma(b)).
-inline double beta_prefix(double a, double b, DD x, DD y) {
+// exp(a log x + b log y) / B(a, b).
+// With include_y false, x^a / B(a, b) (the power series' factor), where the form allows.
+inline double beta_prefix(double a, double b, DD x, DD y, bool include_y = true) {
   if (a >= 10.0 && b >= 10.0) {
     const DD d = dd_add(dd_mul(x, b), dd_neg(dd_mul(y, a)));
     const DD l1 = log1pmx_dd(dd_div(d, DD{a, 0.0}));
@@ -715,7 +729,8 @@ inline double beta_prefix(double a, double b, DD x, DD y) {
     const double s = a + b;
     const double mu = stirling_correction(s) - stirling_correction(a) - stirling_correction(b);
     const DD e = dd_add(dd_add(dd_mul(l1, a), dd_mul(l2, b)), mu);
-    return std::sqrt(a / s * (b / (2.0 * kPi))) * exp_dd(e);
+    const double r = std::sqrt(a / s * (b / (2.0 * kPi))) * exp_dd(e);
+    return include_y ? r : r / exp_dd(dd_mul(log_dd(y), b));
   }
   if (a >= 10.0 || b >= 10.0) {
     double small = a, large = b;
@@ -728,15 +743,20 @@ inline double beta_prefix(double a, double b, DD x, DD y) {
     const DD w = dd_div(DD{small, 0.0}, DD{large, 0.0});
     const DD ratio = dd_add(dd_add(dd_mul(log_dd(dd_add(w, 1.0)), two_sum(small, -0.5)), dd_mul(log1pmx_dd(w), large)),
                             stirling_correction(small + large) - stirling_correction(large));
-    const DD tail = dd_mul(log1pmx_dd(dd_neg(xs)), large);
     const DD bx = dd_mul(xs, large);
+    if (!include_y && b >= 10.0) {
+      // x^a / B(a, b) = (bx)^a / Gamma(a) * Gamma(a+b) / (Gamma(b) b^a).
+      return exp_over_gamma(dd_add(dd_mul(log_dd(bx), small), ratio), small);
+    }
+    const DD tail = dd_mul(log1pmx_dd(dd_neg(xs)), large);
     // (bx)^a e^-bx / Gamma(a), small < 10.
     const DD e = dd_add(dd_add(dd_mul(log_dd(bx), small), dd_neg(bx)), dd_add(tail, ratio));
-    return exp_dd(e) * rgamma_below_10(small);
+    const double r = exp_over_gamma(e, small);
+    return include_y ? r : r / exp_dd(dd_mul(log_dd(y), b));
   }
-  DD e = dd_add(dd_mul(log_dd(x), a), dd_mul(log_dd(y), b));
-  const DD sum = two_sum(a, b);
-  const double ratio = gamma_of_sum(sum.hi, sum.lo) * rgamma_below_10(a) * rgamma_below_10(b);
+  DD e = dd_mul(log_dd(x), a);
+  if (include_y) e = dd_add(e, dd_mul(log_dd(y), b));
+  const double ratio = inverse_beta_below_10(a, b);
   // Far in the tails fold the gamma ratio into the exponent, so exp does not underflow early.
   if (e.hi < -700.0) return exp_dd(dd_add(e, std::log(ratio)));
   return exp_dd(e) * ratio;
@@ -786,34 +806,31 @@ inline double betainc_continued_fraction(double a, double b, DD x, DD y) {
     c = 1.0 + dk / c;
     if (std::fabs(c) < tiny) c = tiny;
     d = 1.0 / d;
-    if (std::fabs(c * d - 1.0) < kEpsilon && n > 2) break;
+    if (std::fabs(c * d - 1.0) <= 4.0 * kEpsilon && n > 2) break;  // steps stall at an ulp or two
   }
   // Near the edge of the fast region the steps fall below an ulp before the tail does:
-  // doubling depths until two evaluations agree. Where 1 + d1 = (1 + a y - b x)/(a + 1) is small
-  // the fraction's levels cancel and magnify every rounding (of x too) by about
-  // (a + b) x / (1 + a y - b x); there it is evaluated in double-double.
-  const double lambda1 = to_double(dd_add(dd_add(dd_mul(y, a), dd_neg(dd_mul(x, b))), 1.0));
-  double f;
-  if ((a + b) * x.hi > std::fabs(lambda1)) f = beta_cf_converged(DD{a, 0.0}, DD{b, 0.0}, x, n);
-  else f = beta_cf_converged(a, b, x.hi + x.lo, n);
+  // doubling depths until two evaluations agree. The backward evaluation is in double-double:
+  // where 1 + d1 = (1 + a y - b x)/(a + 1) is small the fraction's levels cancel and magnify
+  // every rounding (of x too) by about (a + b) x / (1 + a y - b x), and even elsewhere the
+  // roundings of a dozen levels add up to several ulp in double.
+  const double f = beta_cf_converged(DD{a, 0.0}, DD{b, 0.0}, x, n);
   return beta_prefix(a, b, x, y) / a * f;
 }
 
 // The power series I_x(a, b) = x^a / (a B(a, b)) [1 + a sum_{j>=1} (1-b)(2-b)...(j-b) / j! x^j / (a + j)],
-// summed with compensation: few terms where b x is small, all terms positive where b <= 1.
+// used where the continued fraction converges slowly: b <= 1 (all terms positive) or b x <= 1.
+// It can take hundreds of terms, so they are formed and summed in double-double: in double each
+// term would carry about j roundings.
 inline double betainc_power_series(double a, double b, DD x, DD y) {
-  double term = 1.0;
+  DD term{1.0, 0.0};
   DD sum{0.0, 0.0};
   for (int j = 1; j < 1000000; j++) {
-    term *= (j - b) * x.hi / j;
-    const double t = term / (a + j);
-    const DD s = two_sum(sum.hi, t);
-    sum = {s.hi, sum.lo + s.lo};
-    if (std::fabs(t) < std::fabs(sum.hi) * kEpsilon * 0.25 || term == 0) break;
+    term = dd_div(dd_mul(dd_mul(term, two_sum(double(j), -b)), x), DD{double(j), 0.0});
+    const DD t = dd_div(term, two_sum(a, double(j)));
+    sum = dd_add(sum, t);
+    if (std::fabs(t.hi) < std::fabs(sum.hi) * kEpsilon * 0.125 || term.hi == 0) break;
   }
-  // x^a / (a B) is the prefix without its y^b.
-  const double yb = exp_dd(dd_mul(log_dd(y), b));
-  return beta_prefix(a, b, x, y) / yb / a * (1.0 + a * (sum.hi + sum.lo));
+  return beta_prefix(a, b, x, y, false) / a * to_double(dd_add(dd_mul(sum, a), 1.0));
 }
 
 // Whether I_x(a, b) has a quickly converging method: the continued fraction below
@@ -822,9 +839,12 @@ inline bool betainc_fast(double a, double b, double x) {
   return x < (a + 1.0) / (a + b + 2.0) || (b * x <= 1.0 && x <= 0.95) || (b <= 1.0 && x <= 0.9);
 }
 
-// I_x(a, b) by the method that suits (a, b, x).
+// I_x(a, b) by the method that suits (a, b, x): the continued fraction where it converges
+// quickly, else the power series where that does.
 inline double betainc_direct(double a, double b, DD x, DD y) {
-  if ((b * x.hi <= 1.0 && x.hi <= 0.95) || (b <= 1.0 && x.hi <= 0.9)) return betainc_power_series(a, b, x, y);
+  if (x.hi >= (a + 1.0) / (a + b + 2.0) && ((b * x.hi <= 1.0 && x.hi <= 0.95) || (b <= 1.0 && x.hi <= 0.9))) {
+    return betainc_power_series(a, b, x, y);
+  }
   return betainc_continued_fraction(a, b, x, y);
 }
 
@@ -832,7 +852,8 @@ inline double betainc_direct(double a, double b, DD x, DD y) {
 // for a or b <= 0 or x outside [0, 1] (TensorFlow's betainc). Computed directly where a
 // quickly converging method exists; otherwise as 1 - I_{1-x}(b, a), unless that complement is
 // near 1 (shapes with b < 1 pile up near x = 1), where the subtraction would cancel and the
-// slower direct method is used after all.
+// continued fraction is used beyond its fast region after all (it still converges, in hundreds
+// of terms rather than tens).
 inline double betainc(double a, double b, double x) {
   if (std::isnan(a) || std::isnan(b) || std::isnan(x) || a <= 0 || b <= 0 || x < 0 || x > 1) return kNaN;
   if (x == 0) return 0.0;
@@ -841,12 +862,27 @@ inline double betainc(double a, double b, double x) {
     if (a == kInf && b == kInf) return kNaN;
     return a == kInf ? 0.0 : 1.0;
   }
+  // One parameter beyond 1e15 times the other: the gamma limit I_x(a, b) = P(a, -b log(1 - x)),
+  // whose corrections are O(a / b), below the last bit.
+  if (b > 1e15 * (a > 1.0 ? a : 1.0)) return igamma(a, -b * std::log1p(-x));
+  if (a > 1e15 * (b > 1.0 ? b : 1.0)) return igammac(b, -a * std::log(x));
+  // Both beyond 1e13: the continued fraction would need some sqrt(a) terms; the distribution is
+  // normal to within its skewness, about 1/sqrt(min(a, b)) (the one approximate case).
+  if (a > 1e13 && b > 1e13) {
+    const double s = a + b;
+    const double z = (x - a / s) / std::sqrt(a / s * (b / s) / (s + 1.0));
+    return 0.5 * erfc(-z / kSqrt2);
+  }
   const DD xd{x, 0.0};
   const DD yd = two_sum(1.0, -x);
-  if (betainc_fast(a, b, x)) return betainc_direct(a, b, xd, yd);
-  const double complement = betainc_direct(b, a, yd, xd);
-  if (complement <= 0.75) return 1.0 - complement;
-  return b <= 1.0 ? betainc_power_series(a, b, xd, yd) : betainc_continued_fraction(a, b, xd, yd);
+  double r;
+  if (betainc_fast(a, b, x)) {
+    r = betainc_direct(a, b, xd, yd);
+  } else {
+    const double complement = betainc_direct(b, a, yd, xd);
+    r = complement <= 0.75 ? 1.0 - complement : betainc_continued_fraction(a, b, xd, yd);
+  }
+  return r < 0.0 ? 0.0 : r > 1.0 ? 1.0 : r;  // rounding may step an ulp past 1 when the other side is ~1e-300
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -877,7 +913,7 @@ inline double bessel_series(const double (&c)[N], double ax) {
 inline double bessel_i0e(double x) {
   const double ax = std::fabs(x);
   if (ax <= 8.0) return bessel_series(coef::kBesselI0Series, ax) * std::exp(-ax);
-  return chebyshev(coef::kBesselI0eLarge, cheb_arg(8.0 / ax, 0.0, 1.0)) / std::sqrt(ax);
+  return horner(coef::kBesselI0eLarge, (8.0 / ax) - coef::kBesselI0eLargeCenter) / std::sqrt(ax);
 }
 
 // exp(-|x|) I1(x), odd in x; the same split as bessel_i0e.
@@ -885,7 +921,7 @@ inline double bessel_i1e(double x) {
   const double ax = std::fabs(x);
   double r;
   if (ax <= 8.0) r = ax * bessel_series(coef::kBesselI1Series, ax) * std::exp(-ax);
-  else r = chebyshev(coef::kBesselI1eLarge, cheb_arg(8.0 / ax, 0.0, 1.0)) / std::sqrt(ax);
+  else r = horner(coef::kBesselI1eLarge, (8.0 / ax) - coef::kBesselI1eLargeCenter) / std::sqrt(ax);
   return x < 0 ? -r : r;
 }
 

@@ -45,6 +45,10 @@ export const signatures: Record<string, ArgKind[]> = {
   // linear algebra (issue 3): entries go here
 
   // special functions (issue 3): entries go here
+  lgamma: ['tensor'], digamma: ['tensor'], erf: ['tensor'], erfc: ['tensor'], erfinv: ['tensor'], ndtri: ['tensor'],
+  log1mexp: ['tensor'], log1pexp: ['tensor'], besselI0e: ['tensor'], besselI1e: ['tensor'],
+  betaln: ['tensor', 'tensor'], igamma: ['tensor', 'tensor'], igammac: ['tensor', 'tensor'], xlogy: ['tensor', 'tensor'],
+  xlog1py: ['tensor', 'tensor'], betainc: ['tensor', 'tensor', 'tensor'],
 
   // random numbers (issue 3): entries go here
 };
