@@ -22,7 +22,6 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kPi = 3.141592653589793;
 constexpr double kLogPi = 1.1447298858494002;
 constexpr double kHalfLog2Pi = 0.9189385332046728;   // log(2 pi) / 2
-constexpr double kInvSqrt2Pi = 0.3989422804014327;   // 1 / sqrt(2 pi)
 constexpr double kSqrtPi = 1.7724538509055160;
 constexpr double kSqrt2 = 1.4142135623730951;
 constexpr double kLn2 = 0.6931471805599453;
@@ -242,12 +241,13 @@ inline double lgamma_positive(double x) {
     return z * horner(kLgamma2pOverZ, z - kLgamma2pOverZCenter);
   }
   if (x < 8.0) {
-    double y = x, p = 1.0;
+    double y = x;
+    DD p{1.0, 0.0};
     while (y >= 2.5) {
       y -= 1.0;
-      p *= y;
+      p = dd_mul(p, y);
     }
-    return std::log(p) + lgamma_positive(y);
+    return (std::log(p.hi) + p.lo / p.hi) + lgamma_positive(y);
   }
   // (x - 1/2)(log x - 1) keeps the two large terms of (x - 1/2) log x - x together.
   return (x - 0.5) * (std::log(x) - 1.0) + (kHalfLog2Pi - 0.5) + stirling_correction(x);
@@ -267,20 +267,9 @@ inline double lgamma(double x) {
   return kLogPi - std::log(std::fabs(x * sinpi(x))) - lgamma_positive(-x);
 }
 
-// Gamma(a) for 0 < a < 10, to about an ulp: the recurrence with exact factors (a - k) down to
-// [0.5, 1.5), where exp(lgamma) is accurate because lgamma is small there.
-inline double gamma_below_10(double a) {
-  if (a < 0.5) return std::exp(lgamma1p(a)) / a;
-  DD p{1.0, 0.0};  // the product in double-double: nine roundings would cost up to 4 ulp
-  while (a >= 1.5) {
-    a -= 1.0;
-    p = dd_mul(p, a);
-  }
-  return p.hi * std::exp(lgamma_positive(a));
-}
-
 // Gamma(x) = p * Gamma(x0) with x0 in [0.5, 1.5) and p the product of the exact factors
-// (x - 1)(x - 2)...x0 in double-double, for 0.5 <= x < 30.
+// (x - 1)(x - 2)...x0 in double-double (in double, their roundings would add up to several
+// ulp), for 0.5 <= x < 30.
 inline double gamma_reduce(double x, DD& p) {
   p = {1.0, 0.0};
   while (x >= 1.5) {
@@ -299,11 +288,17 @@ inline double exp_over_gamma(DD e, double a) {
   return exp_dd(dd_add(e, -lgamma_positive(a0))) / p.hi * (1.0 - p.lo / p.hi);
 }
 
-// 1 / Gamma(a) for 0 < a < 10 (tiny a gives a, not 1/Inf).
-inline double rgamma_below_10(double a) {
-  if (a < 0.5) return a * std::exp(-lgamma1p(a));
-  return 1.0 / gamma_below_10(a);
+// e^e / Gamma(1 + a) = e^e / (a Gamma(a)) for 0 < a < 10, likewise with one exp and one division.
+inline double exp_over_gamma1p(DD e, double a) {
+  if (a < 0.5) return exp_dd(dd_add(e, -lgamma1p(a)));
+  DD p;
+  const double a0 = gamma_reduce(a, p);
+  p = dd_mul(p, a);
+  return exp_dd(dd_add(e, -lgamma_positive(a0))) / p.hi * (1.0 - p.lo / p.hi);
 }
+
+// 1 / Gamma(a) for 0 < a < 10 (tiny a gives a, not 1/Inf).
+inline double rgamma_below_10(double a) { return exp_over_gamma(DD{0.0, 0.0}, a); }
 
 // ---------------------------------------------------------------------------------------------
 // Digamma
@@ -544,7 +539,9 @@ inline double igamma_series(double a, double x) {
     sum = {s.hi, sum.lo + s.lo};
     if (term < sum.hi * kEpsilon * 0.25) break;
   }
-  return gamma_prefix(a, x) / a * (sum.hi + sum.lo);
+  const double s = sum.hi + sum.lo;
+  if (a < 10.0) return exp_over_gamma1p(dd_add(dd_mul(log_dd(DD{x, 0.0}), a), -x), a) * s;
+  return gamma_prefix(a, x) / a * s;
 }
 
 // Q by Legendre's continued fraction,
@@ -559,6 +556,22 @@ inline double gamma_cf_backward(double a, double x, int n) {
   double tail = 0.0;
   for (int i = n; i >= 1; i--) tail = (-i * (i - a)) / ((x + (2 * i + 1)) - a + tail);
   return 1.0 / ((x + 1.0 - a) + tail);
+}
+
+// The same with the top `top` levels in double-double: over dozens of levels the roundings in
+// double add up to a few ulp, while those of the deep levels reach the result damped by every
+// level above them. x - a is exact as a two-sum, and so is each i - a.
+inline double gamma_cf_backward_dd(double a, double x, int n, int top = 1 << 30) {
+  const DD xma = two_sum(x, -a);
+  double deep = 0.0;
+  int i = n;
+  for (; i > top; i--) deep = (-i * (i - a)) / ((x + (2 * i + 1)) - a + deep);
+  DD tail{deep, 0.0};
+  for (; i >= 1; i--) {
+    const DD an = dd_mul(two_sum(double(i), -a), -double(i));
+    tail = dd_div(an, dd_add(dd_add(xma, double(2 * i + 1)), tail));
+  }
+  return to_double(dd_div(DD{1.0, 0.0}, dd_add(dd_add(xma, 1.0), tail)));
 }
 
 inline double igammac_continued_fraction(double a, double x) {
@@ -577,14 +590,17 @@ inline double igammac_continued_fraction(double a, double x) {
     d = 1.0 / d;
     if (std::fabs(d * c - 1.0) <= 4.0 * kEpsilon) break;  // steps stall at an ulp or two
   }
-  double f = gamma_cf_backward(a, x, 2 * n + 2);
-  for (int depth = 4 * n + 4; depth < 4000000; depth *= 2) {
-    const double g = gamma_cf_backward(a, x, depth);
-    const bool same = std::fabs(g - f) <= 2.0 * kEpsilon * std::fabs(g);
+  // Convergence is checked in double (depths whose values agree to a few ulp), the value then
+  // computed once in double-double at twice the depth that passed.
+  int depth = 2 * n + 2;
+  double f = gamma_cf_backward(a, x, depth);
+  for (; depth < 2000000; depth *= 2) {
+    const double g = gamma_cf_backward(a, x, 2 * depth);
+    const bool same = std::fabs(g - f) <= 4.0 * kEpsilon * std::fabs(g);
     f = g;
     if (same) break;
   }
-  return gamma_prefix(a, x) * f;
+  return gamma_prefix(a, x) * gamma_cf_backward_dd(a, x, 2 * depth, 8);
 }
 
 // Small a (< 1) and x < 1/2, where P may be near 1: with u = x^a / Gamma(a + 1),
@@ -697,20 +713,29 @@ inline double igammac(double a, double x) {
 // x and y = 1 - x travel as double-doubles: 1 - x is exact as a two-sum, and after the
 // symmetry I_x(a, b) = 1 - I_y(b, a) the roles swap, so neither ever carries a rounding.
 
-// 1 / B(a, b) = Gamma(a + b) / (Gamma(a) Gamma(b)) for 0 < a, b < 10, to about two ulp. With the
-// smaller parameter below 1, 1/Gamma(small) * exp(lgamma(small + large) - lgamma(large)), the
+// 1 / B(a, b) = Gamma(a + b) / (Gamma(a) Gamma(b)) for 0 < a, b < 10, as exp(l) * factor with
+// l small, so the caller folds l into its own exponent and only one exp rounds. With the
+// smaller parameter below 1, exp(lgamma(small + large) - lgamma(large)) / Gamma(small), the
 // difference by its recurrence; otherwise the three gammas as products of exact factors, in
-// double-double, times exp of the three small lgammas left, so only one exp rounds.
-inline double inverse_beta_below_10(double a, double b) {
+// double-double, times the exp of the three small lgammas left.
+inline double inverse_beta_below_10(double a, double b, DD& factor) {
   const double small = a < b ? a : b, large = a < b ? b : a;
-  if (small < 1.0) return rgamma_below_10(small) * std::exp(-lgamma_difference(small, large));
+  if (small < 1.0) {
+    const double d = -lgamma_difference(small, large);
+    if (small < 0.5) {
+      factor = {small, 0.0};  // 1/Gamma(small) = small / Gamma(1 + small)
+      return d - lgamma1p(small);
+    }
+    factor = {1.0, 0.0};
+    return d - lgamma_positive(small);
+  }
   double s, e;
   exact_sum(a, b, s, e);
   DD ps, pa, pb;
   const double s0 = gamma_reduce(s, ps), a0 = gamma_reduce(a, pa), b0 = gamma_reduce(b, pb);
-  const double l = lgamma_positive(s0) - lgamma_positive(a0) - lgamma_positive(b0);
-  const double r = to_double(dd_div(ps, dd_mul(pa, pb))) * std::exp(l);
-  return e == 0 ? r : r * (1.0 + e * digamma_positive(s));
+  factor = dd_div(ps, dd_mul(pa, pb));
+  // Gamma(s + e) = Gamma(s) (1 + e digamma(s)), |e| below an ulp of s.
+  return lgamma_positive(s0) - lgamma_positive(a0) - lgamma_positive(b0) + (e == 0 ? 0.0 : e * digamma_positive(s));
 }
 
 // x^a y^b / B(a, b) with its exponent in double-double. Both a, b >= 10: Stirling's form
@@ -719,7 +744,7 @@ inline double inverse_beta_below_10(double a, double b) {
 // where x/x0 - 1 = d/a and y/y0 - 1 = -d/b with d = bx - ay. One of them >= 10 (say b):
 // [(bx)^a e^-bx / Gamma(a)] e^(b log1pmx(-x)) Gamma(a+b) / (Gamma(b) b^a), the last factor
 // exp((a - 1/2) log1p(a/b) + b log1pmx(a/b) + mu(a+b) - mu(b)). Both below 10:
-// exp(a log x + b log y) / B(a, b).
+// exp(a log x + b log y) / B(a, b), with 1/B's own small exponent folded in.
 // With include_y false, x^a / B(a, b) (the power series' factor), where the form allows.
 inline double beta_prefix(double a, double b, DD x, DD y, bool include_y = true) {
   if (a >= 10.0 && b >= 10.0) {
@@ -756,10 +781,11 @@ inline double beta_prefix(double a, double b, DD x, DD y, bool include_y = true)
   }
   DD e = dd_mul(log_dd(x), a);
   if (include_y) e = dd_add(e, dd_mul(log_dd(y), b));
-  const double ratio = inverse_beta_below_10(a, b);
-  // Far in the tails fold the gamma ratio into the exponent, so exp does not underflow early.
-  if (e.hi < -700.0) return exp_dd(dd_add(e, std::log(ratio)));
-  return exp_dd(e) * ratio;
+  DD factor;
+  e = dd_add(e, inverse_beta_below_10(a, b, factor));
+  // Far in the tails fold the factor into the exponent too, so exp does not underflow early.
+  if (e.hi < -700.0) return exp_dd(dd_add(e, std::log(factor.hi)));
+  return exp_dd(e) * factor.hi * (1.0 + factor.lo / factor.hi);
 }
 
 // The continued fraction for I_x(a, b) (Abramowitz & Stegun 26.5.8),
@@ -775,19 +801,22 @@ inline T beta_cf_term(T a, T b, T x, int k) {
   return (a + double(m)) * ((a + b) + double(m)) * x * -1.0 / ((a + double(2 * m)) * (a + double(2 * m + 1)));
 }
 
-// 1 / (1 + d1 / (1 + d2 / (... + d_n))), evaluated backward in T.
+// 1 / (1 + d1 / (1 + d2 / (... + d_n))), evaluated backward in T, below level `top` in double.
 template <typename T>
-inline double beta_cf_backward(T a, T b, T x, int n) {
-  T t = x * 0.0;
-  for (int k = n; k >= 1; k--) t = beta_cf_term(a, b, x, k) / (t + 1.0);
+inline double beta_cf_backward(T a, T b, T x, int n, int top = 1 << 30) {
+  double deep = 0.0;
+  int k = n;
+  for (; k > top; k--) deep = beta_cf_term(to_double(a), to_double(b), to_double(x), k) / (deep + 1.0);
+  T t = x * 0.0 + deep;
+  for (; k >= 1; k--) t = beta_cf_term(a, b, x, k) / (t + 1.0);
   return to_double(1.0 / (t + 1.0));
 }
 
 template <typename T>
-inline double beta_cf_converged(T a, T b, T x, int n) {
-  double f = beta_cf_backward(a, b, x, 2 * n + 2);
+inline double beta_cf_converged(T a, T b, T x, int n, int top) {
+  double f = beta_cf_backward(a, b, x, 2 * n + 2, top);
   for (int depth = 4 * n + 4; depth < 4000000; depth *= 2) {
-    const double g = beta_cf_backward(a, b, x, depth);
+    const double g = beta_cf_backward(a, b, x, depth, top);
     const bool same = std::fabs(g - f) <= 2.0 * kEpsilon * std::fabs(g);
     f = g;
     if (same) break;
@@ -813,7 +842,12 @@ inline double betainc_continued_fraction(double a, double b, DD x, DD y) {
   // where 1 + d1 = (1 + a y - b x)/(a + 1) is small the fraction's levels cancel and magnify
   // every rounding (of x too) by about (a + b) x / (1 + a y - b x), and even elsewhere the
   // roundings of a dozen levels add up to several ulp in double.
-  const double f = beta_cf_converged(DD{a, 0.0}, DD{b, 0.0}, x, n);
+  // Levels cancel while d_2m+1 stays near -1: in the fast region some sqrt(a + b) of them,
+  // which go in double-double, the deeper ones (whose roundings reach the result damped) in
+  // double; beyond it, where this is only the fallback, all of them.
+  const bool fast = x.hi < (a + 1.0) / (a + b + 2.0);
+  const int top = fast ? 16 + int(2.0 * std::sqrt(a + b)) : 1 << 30;
+  const double f = beta_cf_converged(DD{a, 0.0}, DD{b, 0.0}, x, n, top);
   return beta_prefix(a, b, x, y) / a * f;
 }
 
@@ -851,9 +885,10 @@ inline double betainc_direct(double a, double b, DD x, DD y) {
 // Regularised incomplete beta I_x(a, b) for a, b > 0, x in [0, 1]: 0 at x = 0, 1 at x = 1, NaN
 // for a or b <= 0 or x outside [0, 1] (TensorFlow's betainc). Computed directly where a
 // quickly converging method exists; otherwise as 1 - I_{1-x}(b, a), unless that complement is
-// near 1 (shapes with b < 1 pile up near x = 1), where the subtraction would cancel and the
+// above 1/2 (shapes with b < 1 pile up near x = 1), where the subtraction would cancel and the
 // continued fraction is used beyond its fast region after all (it still converges, in hundreds
-// of terms rather than tens).
+// of terms rather than tens). Known limit: with b < 1 and x within 1e-6 of 1 the subtraction is
+// kept, and loses accuracy where the result is far below 1/2.
 inline double betainc(double a, double b, double x) {
   if (std::isnan(a) || std::isnan(b) || std::isnan(x) || a <= 0 || b <= 0 || x < 0 || x > 1) return kNaN;
   if (x == 0) return 0.0;
@@ -880,7 +915,9 @@ inline double betainc(double a, double b, double x) {
     r = betainc_direct(a, b, xd, yd);
   } else {
     const double complement = betainc_direct(b, a, yd, xd);
-    r = complement <= 0.75 ? 1.0 - complement : betainc_continued_fraction(a, b, xd, yd);
+    // The fraction beyond its fast region needs some 10/sqrt(1 - x) terms: past 1 - 1e-6 the
+    // subtraction is kept even where it cancels.
+    r = complement <= 0.5 || yd.hi < 1e-6 ? 1.0 - complement : betainc_continued_fraction(a, b, xd, yd);
   }
   return r < 0.0 ? 0.0 : r > 1.0 ? 1.0 : r;  // rounding may step an ulp past 1 when the other side is ~1e-300
 }

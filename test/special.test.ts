@@ -270,7 +270,7 @@ describe('special functions: float64 accuracy against high-precision references'
       push(u, Math.max(1e-3, u + 5 * Math.sqrt(u) * uniform(rng, -1, 1)));
     }
     const exact = a.map((u, i) => R.igamma(b(u), b(x[i])));
-    // Measured: igamma 3.3 ulp, igammac 2.9 ulp (up to 4.0 in wider sweeps against mpmath).
+    // Measured: igamma 2.9 ulp, igammac 2.8 ulp (3.7 over 20000 points against mpmath).
     assertAccurate('igamma', [a, x], evaluate(rv.igamma, a, x), exact.map((e) => e.p), FEW);
     assertAccurate('igammac', [a, x], evaluate(rv.igammac, a, x), exact.map((e) => e.q), FEW);
   });
@@ -313,7 +313,7 @@ describe('special functions: float64 accuracy against high-precision references'
       push(u, v, nearMean(u, v));
     }
     const exact = a.map((u, i) => R.betainc(b(u), b(bb[i]), b(x[i])));
-    // Measured: 3.1 ulp (up to 3.9 in wider sweeps against mpmath).
+    // Measured: 2.7 ulp (3.3 over 7000 points against mpmath).
     assertAccurate('betainc', [a, bb, x], evaluate(rv.betainc, a, bb, x), exact, FEW);
   });
 
