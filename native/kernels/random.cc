@@ -1,2 +1,370 @@
-// Placeholder: kernels for this file are being written.
+// Random-number kernels with a fixed number of words per element (uniform, normal,
+// exponential, bernoulli: "blocked", G elements per Philox block) and the continuous rejection
+// samplers (truncated normal, gamma, beta), plus the raw Philox op behind key derivation and the
+// known-answer tests. Counter layouts and determinism: random.h.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
 #include "../kernel.h"
+#include "../thread_pool.h"
+#include "random.h"
+
+namespace rv {
+namespace {
+
+using namespace random;
+
+// ---------------------------------------------------------------------------------------------
+// Blocked draws: standard values for the elements of whole Philox blocks g0 .. g0 + nb - 1,
+// written in element order. Multiversioned loops over independent counters, so the Philox
+// rounds, the uniform conversion, log and sin/cos all vectorise.
+
+enum class Standard { Uniform24, Uniform53, Normal32, Normal53, Exponential53 };
+
+int elements_per_block(Standard kind) {
+  return kind == Standard::Uniform24 || kind == Standard::Normal32 ? 4 : 2;
+}
+
+#define RV_PHILOX_BLOCK(g)                                                     \
+  uint32_t x0 = uint32_t(g), x1 = uint32_t((g) >> 32), x2 = 0, x3 = philox::kTagBlocked; \
+  philox::rounds10(x0, x1, x2, x3, k0, k1)
+
+RV_MULTIVERSION void uniform24_blocks(uint32_t k0, uint32_t k1, uint64_t g0, int64_t nb, double* __restrict out) {
+  for (int64_t i = 0; i < nb; i++) {
+    RV_PHILOX_BLOCK(g0 + uint64_t(i));
+    // 24 bits each: exactly the float32 values k * 2^-24.
+    out[4 * i + 0] = double(int32_t(x0 >> 8)) * 0x1p-24;
+    out[4 * i + 1] = double(int32_t(x1 >> 8)) * 0x1p-24;
+    out[4 * i + 2] = double(int32_t(x2 >> 8)) * 0x1p-24;
+    out[4 * i + 3] = double(int32_t(x3 >> 8)) * 0x1p-24;
+  }
+}
+
+RV_MULTIVERSION void uniform53_blocks(uint32_t k0, uint32_t k1, uint64_t g0, int64_t nb, double* __restrict out) {
+  for (int64_t i = 0; i < nb; i++) {
+    RV_PHILOX_BLOCK(g0 + uint64_t(i));
+    out[2 * i + 0] = uniform53(x0, x1);
+    out[2 * i + 1] = uniform53(x2, x3);
+  }
+}
+
+// Box–Muller on two pairs of 32-bit uniforms: radius uniforms in (0, 1] with 32 bits, so the
+// tails reach 6.6 standard deviations (more than float32 draws need in practice).
+RV_MULTIVERSION void normal32_blocks(uint32_t k0, uint32_t k1, uint64_t g0, int64_t nb, double* __restrict out) {
+  for (int64_t i = 0; i < nb; i++) {
+    RV_PHILOX_BLOCK(g0 + uint64_t(i));
+    double r0 = std::sqrt(-2.0 * log_positive((u32_to_double(x0) + 1.0) * 0x1p-32));
+    double r1 = std::sqrt(-2.0 * log_positive((u32_to_double(x2) + 1.0) * 0x1p-32));
+    double s0, c0, s1, c1;
+    sincos_2pi(u32_to_double(x1) * 0x1p-32, s0, c0);
+    sincos_2pi(u32_to_double(x3) * 0x1p-32, s1, c1);
+    out[4 * i + 0] = r0 * c0;
+    out[4 * i + 1] = r0 * s0;
+    out[4 * i + 2] = r1 * c1;
+    out[4 * i + 3] = r1 * s1;
+  }
+}
+
+// Box–Muller on 53-bit uniforms: tails to 8.6 standard deviations.
+RV_MULTIVERSION void normal53_blocks(uint32_t k0, uint32_t k1, uint64_t g0, int64_t nb, double* __restrict out) {
+  for (int64_t i = 0; i < nb; i++) {
+    RV_PHILOX_BLOCK(g0 + uint64_t(i));
+    double r = std::sqrt(-2.0 * log_positive(uniform53_open0(x0, x1)));
+    double s, c;
+    sincos_2pi(uniform53(x2, x3), s, c);
+    out[2 * i + 0] = r * c;
+    out[2 * i + 1] = r * s;
+  }
+}
+
+// -log of a uniform on (0, 1]: a standard exponential.
+RV_MULTIVERSION void exponential53_blocks(uint32_t k0, uint32_t k1, uint64_t g0, int64_t nb, double* __restrict out) {
+  for (int64_t i = 0; i < nb; i++) {
+    RV_PHILOX_BLOCK(g0 + uint64_t(i));
+    out[2 * i + 0] = -log_positive(uniform53_open0(x0, x1));
+    out[2 * i + 1] = -log_positive(uniform53_open0(x2, x3));
+  }
+}
+
+// 64 random bits per element, for integer uniforms.
+RV_MULTIVERSION void bits64_blocks(uint32_t k0, uint32_t k1, uint64_t g0, int64_t nb, uint64_t* __restrict out) {
+  for (int64_t i = 0; i < nb; i++) {
+    RV_PHILOX_BLOCK(g0 + uint64_t(i));
+    out[2 * i + 0] = (uint64_t(x0) << 32) | x1;
+    out[2 * i + 1] = (uint64_t(x2) << 32) | x3;
+  }
+}
+#undef RV_PHILOX_BLOCK
+
+constexpr int64_t kTile = 512;  // elements generated per batch (a multiple of every G)
+
+// Standard draws of elements [first, first + m), m <= kTile, into scratch (kTile + 4 values);
+// returns where element `first` landed.
+const double* fill_standard(Standard kind, Key key, int64_t first, int64_t m, double* scratch) {
+  const int64_t G = elements_per_block(kind);
+  const uint64_t g0 = uint64_t(first / G);
+  const int64_t nb = (first + m - 1) / G - int64_t(g0) + 1;
+  switch (kind) {
+    case Standard::Uniform24: uniform24_blocks(key.k0, key.k1, g0, nb, scratch); break;
+    case Standard::Uniform53: uniform53_blocks(key.k0, key.k1, g0, nb, scratch); break;
+    case Standard::Normal32: normal32_blocks(key.k0, key.k1, g0, nb, scratch); break;
+    case Standard::Normal53: normal53_blocks(key.k0, key.k1, g0, nb, scratch); break;
+    case Standard::Exponential53: exponential53_blocks(key.k0, key.k1, g0, nb, scratch); break;
+  }
+  return scratch + (first - int64_t(g0) * G);
+}
+
+// out[i] = g(standard draw of element i, params at i). `g` is called as g(z, a, b) with the
+// parameters as doubles; when every parameter is one value for the whole row, the row is a
+// plain loop the compiler vectorises.
+template <typename T, typename P, typename G>
+void sample_blocked(const KernelCall& c, const Tensor& out, Standard kind, Key key, const G& g) {
+  StridedLoop loop = params_loop(c, out);
+  const int np = int(c.num_inputs());
+  if (np > 2) throw c.fail("too many parameters");
+  parallel_for(loop.numel(), 8192, [&](int64_t begin, int64_t end) {
+    double scratch[kTile + 4];
+    for (int64_t tile = begin; tile < end; tile += kTile) {
+      const int64_t m = std::min(kTile, end - tile);
+      const double* z = fill_standard(kind, key, tile, m, scratch);
+      auto row = [&](char** p, const int64_t* st, int64_t n) {
+        const bool uniform_params = (np < 1 || st[1] == 0) && (np < 2 || st[2] == 0);
+        if (st[0] == int64_t(sizeof(T)) && uniform_params) {
+          T* __restrict o = reinterpret_cast<T*>(p[0]);
+          const double a = np >= 1 ? double(*reinterpret_cast<const P*>(p[1])) : 0.0;
+          const double b = np >= 2 ? double(*reinterpret_cast<const P*>(p[2])) : 0.0;
+          for (int64_t j = 0; j < n; j++) o[j] = g(z[j], a, b);
+        } else {
+          for (int64_t j = 0; j < n; j++) {
+            const double a = np >= 1 ? double(*reinterpret_cast<const P*>(p[1] + j * st[1])) : 0.0;
+            const double b = np >= 2 ? double(*reinterpret_cast<const P*>(p[2] + j * st[2])) : 0.0;
+            *reinterpret_cast<T*>(p[0] + j * st[0]) = g(z[j], a, b);
+          }
+        }
+        z += n;
+      };
+      loop.run_range(row, tile, tile + m);
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kernels. Inputs are the parameter tensors (broadcast to the output by the op's shape rule);
+// attrs[0..3] the key and stream (random.h).
+
+// philox: raw blocks. attrs: key k0, k1, then counter c0..c3; the output [n, 4] int32 holds
+// blocks with counters (c0, c1) + b (as one 64-bit number), c2, c3 for b < n.
+Tensor philox_kernel(const KernelCall& c) {
+  c.expect_inputs(0);
+  if (c.out_dtype != DType::Int32 || c.out_shape.n != 2 || c.out_shape[1] != 4) {
+    throw c.fail("output must be [n, 4] int32, got " + c.out_shape.to_string() + " " + dtype_name(c.out_dtype));
+  }
+  uint32_t w[6];
+  for (size_t i = 0; i < 6; i++) w[i] = uint32_t(c.attr_int(i, 0, 0xFFFFFFFFLL));
+  Key key{w[0], w[1]};
+  const uint64_t base = uint64_t(w[2]) | (uint64_t(w[3]) << 32);
+  Tensor out = c.make_output();
+  uint32_t* o = out.ptr<uint32_t>();
+  parallel_for(c.out_shape[0], 4096, [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; b++) {
+      uint64_t ctr = base + uint64_t(b);
+      philox::Block blk = philox::block(key, uint32_t(ctr), uint32_t(ctr >> 32), w[4], w[5]);
+      std::memcpy(o + 4 * b, blk.w, sizeof blk.w);
+    }
+  });
+  return out;
+}
+
+// The largest value of T below hi: uniforms stay in [lo, hi) after rounding to T.
+template <typename T> T below(double hi) { return std::nextafter(T(hi), T(-INFINITY)); }
+
+// randomUniform(minval, maxval). Floats: lo + (hi - lo) u, u with 24 (float32) or 53 bits,
+// kept below hi after rounding. int32: lo + floor(u64 (hi - lo) / 2^64) on 64 random bits
+// (bias below 2^-32); its bounds must be integers with lo < hi, checked before drawing.
+Tensor uniform_kernel(const KernelCall& c) {
+  c.expect_inputs(2);
+  Key key = call_key(c);
+  Tensor out = c.make_output();
+  if (c.out_dtype == DType::Int32) {
+    StridedLoop loop = params_loop(c, out);
+    dispatch_float(param_dtype(c), c.name, [&](auto p_tag) {
+      using P = typename decltype(p_tag)::type;
+      // Validate every (lo, hi) pair first: kernels cannot throw from the pool.
+      bool ok = true;
+      auto check = [&](char** p, const int64_t* st, int64_t n) {
+        for (int64_t j = 0; j < n; j++) {
+          double lo = double(*reinterpret_cast<const P*>(p[1] + j * st[1]));
+          double hi = double(*reinterpret_cast<const P*>(p[2] + j * st[2]));
+          if (!(lo >= -2147483648.0 && hi <= 2147483647.0 && lo < hi) || std::floor(lo) != lo || std::floor(hi) != hi) ok = false;
+        }
+      };
+      loop.run_range(check, 0, loop.numel());
+      if (!ok) throw c.fail("int32 bounds must be integers in the int32 range with minval < maxval");
+      parallel_for(loop.numel(), 8192, [&](int64_t begin, int64_t end) {
+        uint64_t bits[kTile + 4];
+        for (int64_t tile = begin; tile < end; tile += kTile) {
+          const int64_t m = std::min(kTile, end - tile);
+          const uint64_t g0 = uint64_t(tile / 2);
+          bits64_blocks(key.k0, key.k1, g0, (tile + m - 1) / 2 - int64_t(g0) + 1, bits);
+          const uint64_t* z = bits + (tile - int64_t(g0) * 2);
+          auto row = [&](char** p, const int64_t* st, int64_t n) {
+            for (int64_t j = 0; j < n; j++) {
+              int64_t lo = int64_t(*reinterpret_cast<const P*>(p[1] + j * st[1]));
+              int64_t hi = int64_t(*reinterpret_cast<const P*>(p[2] + j * st[2]));
+              uint64_t range = uint64_t(hi - lo);  // in [1, 2^32)
+              uint64_t x = z[j];
+              // floor(x * range / 2^64), exactly, from 32-bit halves.
+              uint64_t high = ((x >> 32) * range + (((x & 0xFFFFFFFFull) * range) >> 32)) >> 32;
+              *reinterpret_cast<int32_t*>(p[0] + j * st[0]) = int32_t(lo + int64_t(high));
+            }
+            z += n;
+          };
+          loop.run_range(row, tile, tile + m);
+        }
+      });
+    });
+    return out;
+  }
+  dispatch_sampler(c, false, [&](auto out_tag, auto p_tag) {
+    using T = typename decltype(out_tag)::type;
+    using P = typename decltype(p_tag)::type;
+    const Standard kind = std::is_same_v<T, float> ? Standard::Uniform24 : Standard::Uniform53;
+    sample_blocked<T, P>(c, out, kind, key, [](double u, double lo, double hi) {
+      T v = T(lo + (hi - lo) * u);
+      return (v >= T(hi) && lo < hi) ? below<T>(hi) : v;
+    });
+  });
+  return out;
+}
+
+// randomNormal(mean, stdDev): mean + stdDev z, z by Box–Muller (4 per block in float32, 2 in
+// float64).
+Tensor normal_kernel(const KernelCall& c) {
+  c.expect_inputs(2);
+  Key key = call_key(c);
+  Tensor out = c.make_output();
+  dispatch_sampler(c, false, [&](auto out_tag, auto p_tag) {
+    using T = typename decltype(out_tag)::type;
+    using P = typename decltype(p_tag)::type;
+    const Standard kind = std::is_same_v<T, float> ? Standard::Normal32 : Standard::Normal53;
+    sample_blocked<T, P>(c, out, kind, key, [](double z, double mean, double sd) { return T(mean + sd * z); });
+  });
+  return out;
+}
+
+// randomExponential(rate): E / rate with E = -log U; rate <= 0 or NaN gives NaN.
+Tensor exponential_kernel(const KernelCall& c) {
+  c.expect_inputs(1);
+  Key key = call_key(c);
+  Tensor out = c.make_output();
+  dispatch_sampler(c, false, [&](auto out_tag, auto p_tag) {
+    using T = typename decltype(out_tag)::type;
+    using P = typename decltype(p_tag)::type;
+    sample_blocked<T, P>(c, out, Standard::Exponential53, key,
+                         [](double e, double rate, double) { return T(rate > 0.0 ? e / rate : kNaN); });
+  });
+  return out;
+}
+
+// randomBernoulli(probs): 1 where u < p (53-bit u); p outside [0, 1] or NaN gives NaN (-1 for int32).
+Tensor bernoulli_kernel(const KernelCall& c) {
+  c.expect_inputs(1);
+  Key key = call_key(c);
+  Tensor out = c.make_output();
+  dispatch_sampler(c, true, [&](auto out_tag, auto p_tag) {
+    using T = typename decltype(out_tag)::type;
+    using P = typename decltype(p_tag)::type;
+    sample_blocked<T, P>(c, out, Standard::Uniform53, key, [](double u, double p, double) {
+      if constexpr (std::is_same_v<T, int32_t>) {
+        return (p >= 0.0 && p <= 1.0) ? int32_t(u < p) : int32_t(-1);
+      } else {
+        return (p >= 0.0 && p <= 1.0) ? T(u < p) : T(kNaN);
+      }
+    });
+  });
+  return out;
+}
+
+// truncatedNormal(mean, stdDev): standard normals redrawn until |z| <= 2 (TensorFlow's
+// definition), each element from its own stream.
+Tensor truncated_normal_kernel(const KernelCall& c) {
+  c.expect_inputs(2);
+  Key key = call_key(c);
+  Tensor out = c.make_output();
+  dispatch_sampler(c, false, [&](auto out_tag, auto p_tag) {
+    using T = typename decltype(out_tag)::type;
+    using P = typename decltype(p_tag)::type;
+    auto draw = [key](uint64_t i, const double* p) {
+      Stream s(key, i);
+      double z;
+      do z = s.normal();
+      while (std::fabs(z) > 2.0);
+      return p[0] + p[1] * z;
+    };
+    sample_per_element<T, P>(c, out, draw, 4096);
+  });
+  return out;
+}
+
+// randomGamma(alpha, beta): Gamma(alpha) / beta, beta a rate. alpha < 1 is drawn in log space
+// and divided in log space, so results underflow only where the value itself is below the
+// dtype's smallest number. alpha or beta not positive and finite gives NaN.
+Tensor gamma_kernel(const KernelCall& c) {
+  c.expect_inputs(2);
+  Key key = call_key(c);
+  Tensor out = c.make_output();
+  dispatch_sampler(c, false, [&](auto out_tag, auto p_tag) {
+    using T = typename decltype(out_tag)::type;
+    using P = typename decltype(p_tag)::type;
+    auto draw = [key](uint64_t i, const double* p) {
+      const double alpha = p[0], rate = p[1];
+      if (!(rate > 0.0) || !std::isfinite(rate)) return kNaN;
+      Stream s(key, i);
+      if (alpha >= 1.0) return gamma_sample(alpha, s, false) / rate;
+      return std::exp(gamma_sample(alpha, s, true) - std::log(rate));
+    };
+    sample_per_element<T, P>(c, out, draw, 1024);
+  });
+  return out;
+}
+
+// randomBeta(concentration1, concentration0): X / (X + Y) with X ~ Gamma(c1), Y ~ Gamma(c0) on
+// sub-streams 0 and 1. When either concentration is below 1, from the logs: sigmoid(log X -
+// log Y), so tiny concentrations give values near 0 and 1 rather than 0/0.
+Tensor beta_kernel(const KernelCall& c) {
+  c.expect_inputs(2);
+  Key key = call_key(c);
+  Tensor out = c.make_output();
+  dispatch_sampler(c, false, [&](auto out_tag, auto p_tag) {
+    using T = typename decltype(out_tag)::type;
+    using P = typename decltype(p_tag)::type;
+    auto draw = [key](uint64_t i, const double* p) {
+      const double a = p[0], b = p[1];
+      Stream sx(key, i, 0), sy(key, i, 1);
+      if (a >= 1.0 && b >= 1.0) {
+        double x = gamma_sample(a, sx, false), y = gamma_sample(b, sy, false);
+        return x / (x + y);
+      }
+      double t = gamma_sample(a, sx, true) - gamma_sample(b, sy, true);  // NaN for invalid a or b
+      return t >= 0.0 ? 1.0 / (1.0 + std::exp(-t)) : std::exp(t) / (1.0 + std::exp(t));
+    };
+    sample_per_element<T, P>(c, out, draw, 1024);
+  });
+  return out;
+}
+
+KernelRegistrar registrations[] = {
+    {"philox", philox_kernel},
+    {"randomUniform", uniform_kernel},
+    {"randomNormal", normal_kernel},
+    {"randomExponential", exponential_kernel},
+    {"randomBernoulli", bernoulli_kernel},
+    {"truncatedNormal", truncated_normal_kernel},
+    {"randomGamma", gamma_kernel},
+    {"randomBeta", beta_kernel},
+};
+
+}  // namespace
+}  // namespace rv
