@@ -98,22 +98,36 @@ RV_MULTIVERSION void bits64_blocks(uint32_t k0, uint32_t k1, uint64_t g0, int64_
 }
 #undef RV_PHILOX_BLOCK
 
-constexpr int64_t kTile = 512;  // elements generated per batch (a multiple of every G)
+// Draws are generated a group of kGroup whole blocks at a time, groups aligned to multiples
+// of kGroup: every block is then always computed at the same position of the same vectorised
+// loop, whatever range a thread asks for. (A vector body and its scalar remainder may round
+// differently, as with contracted multiply-adds, so a block must never move between them when
+// the chunking changes.)
+constexpr int64_t kGroup = 64;
+constexpr int64_t kGroupElements = 4 * kGroup;  // scratch size: kGroup blocks of up to 4 elements
 
-// Standard draws of elements [first, first + m), m <= kTile, into scratch (kTile + 4 values);
-// returns where element `first` landed.
-const double* fill_standard(Standard kind, Key key, int64_t first, int64_t m, double* scratch) {
-  const int64_t G = elements_per_block(kind);
-  const uint64_t g0 = uint64_t(first / G);
-  const int64_t nb = (first + m - 1) / G - int64_t(g0) + 1;
+// The standard draws of group q's elements (kGroup * G of them), into scratch.
+void fill_group(Standard kind, Key key, uint64_t q, double* scratch) {
+  const uint64_t g0 = q * uint64_t(kGroup);
   switch (kind) {
-    case Standard::Uniform24: uniform24_blocks(key.k0, key.k1, g0, nb, scratch); break;
-    case Standard::Uniform53: uniform53_blocks(key.k0, key.k1, g0, nb, scratch); break;
-    case Standard::Normal32: normal32_blocks(key.k0, key.k1, g0, nb, scratch); break;
-    case Standard::Normal53: normal53_blocks(key.k0, key.k1, g0, nb, scratch); break;
-    case Standard::Exponential53: exponential53_blocks(key.k0, key.k1, g0, nb, scratch); break;
+    case Standard::Uniform24: uniform24_blocks(key.k0, key.k1, g0, kGroup, scratch); break;
+    case Standard::Uniform53: uniform53_blocks(key.k0, key.k1, g0, kGroup, scratch); break;
+    case Standard::Normal32: normal32_blocks(key.k0, key.k1, g0, kGroup, scratch); break;
+    case Standard::Normal53: normal53_blocks(key.k0, key.k1, g0, kGroup, scratch); break;
+    case Standard::Exponential53: exponential53_blocks(key.k0, key.k1, g0, kGroup, scratch); break;
   }
-  return scratch + (first - int64_t(g0) * G);
+}
+
+// Calls visit(first, last, draws) for consecutive pieces of [begin, end) that lie in one group,
+// draws pointing at element `first`'s value in the group's scratch.
+template <typename Fill, typename Visit>
+void for_each_group(int64_t per_group, int64_t begin, int64_t end, Fill fill, Visit visit) {
+  for (int64_t first = begin; first < end;) {
+    const int64_t q = first / per_group;
+    const int64_t last = std::min(end, (q + 1) * per_group);
+    visit(first, last, fill(uint64_t(q)) + (first - q * per_group));
+    first = last;
+  }
 }
 
 // out[i] = g(standard draw of element i, params at i). `g` is called as g(z, a, b) with the
@@ -124,11 +138,14 @@ void sample_blocked(const KernelCall& c, const Tensor& out, Standard kind, Key k
   StridedLoop loop = params_loop(c, out);
   const int np = int(c.num_inputs());
   if (np > 2) throw c.fail("too many parameters");
+  const int64_t per_group = kGroup * elements_per_block(kind);
   parallel_for(loop.numel(), 8192, [&](int64_t begin, int64_t end) {
-    double scratch[kTile + 4];
-    for (int64_t tile = begin; tile < end; tile += kTile) {
-      const int64_t m = std::min(kTile, end - tile);
-      const double* z = fill_standard(kind, key, tile, m, scratch);
+    double scratch[kGroupElements];
+    auto fill = [&](uint64_t q) -> const double* {
+      fill_group(kind, key, q, scratch);
+      return scratch;
+    };
+    for_each_group(per_group, begin, end, fill, [&](int64_t first, int64_t last, const double* z) {
       auto row = [&](char** p, const int64_t* st, int64_t n) {
         const bool uniform_params = (np < 1 || st[1] == 0) && (np < 2 || st[2] == 0);
         if (st[0] == int64_t(sizeof(T)) && uniform_params) {
@@ -145,8 +162,8 @@ void sample_blocked(const KernelCall& c, const Tensor& out, Standard kind, Key k
         }
         z += n;
       };
-      loop.run_range(row, tile, tile + m);
-    }
+      loop.run_range(row, first, last);
+    });
   });
 }
 
@@ -203,12 +220,12 @@ Tensor uniform_kernel(const KernelCall& c) {
       loop.run_range(check, 0, loop.numel());
       if (!ok) throw c.fail("int32 bounds must be integers in the int32 range with minval < maxval");
       parallel_for(loop.numel(), 8192, [&](int64_t begin, int64_t end) {
-        uint64_t bits[kTile + 4];
-        for (int64_t tile = begin; tile < end; tile += kTile) {
-          const int64_t m = std::min(kTile, end - tile);
-          const uint64_t g0 = uint64_t(tile / 2);
-          bits64_blocks(key.k0, key.k1, g0, (tile + m - 1) / 2 - int64_t(g0) + 1, bits);
-          const uint64_t* z = bits + (tile - int64_t(g0) * 2);
+        uint64_t bits[2 * kGroup];
+        auto fill = [&](uint64_t q) -> const uint64_t* {
+          bits64_blocks(key.k0, key.k1, q * uint64_t(kGroup), kGroup, bits);
+          return bits;
+        };
+        for_each_group(2 * kGroup, begin, end, fill, [&](int64_t first, int64_t last, const uint64_t* z) {
           auto row = [&](char** p, const int64_t* st, int64_t n) {
             for (int64_t j = 0; j < n; j++) {
               int64_t lo = int64_t(*reinterpret_cast<const P*>(p[1] + j * st[1]));
@@ -221,8 +238,8 @@ Tensor uniform_kernel(const KernelCall& c) {
             }
             z += n;
           };
-          loop.run_range(row, tile, tile + m);
-        }
+          loop.run_range(row, first, last);
+        });
       });
     });
     return out;

@@ -51,7 +51,8 @@ inline double uniform53_open0(uint32_t hi, uint32_t lo) { return 1.0 - uniform53
 inline double log_positive(double x) {
   uint64_t bits;
   std::memcpy(&bits, &x, sizeof bits);
-  int64_t e = int64_t(bits >> 52) - 1023;
+  // The exponent through 32-bit integers: int64 -> double conversions do not vectorise before AVX-512.
+  int32_t e = int32_t(uint32_t(bits >> 32) >> 20) - 1023;
   uint64_t mbits = (bits & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull;
   double m;
   std::memcpy(&m, &mbits, sizeof m);  // x = m * 2^e, m in [1, 2)
