@@ -11,6 +11,10 @@
  * Significance level of the KS and chi-square tests: 1e-3, fixed seeds.
  */
 import { strict as assert } from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as rv from '../lib/index';
 import { philoxBlocks, RandomKey } from '../lib/tensor/random/key';
 import { assertThrowsNamed, makeRng, nonContiguous } from './helpers';
@@ -320,6 +324,50 @@ describe('random numbers', () => {
       }
     });
 
+    // Box–Muller with Math.log/cos/sin on the same words: checks the kernels' own log and
+    // sin/cos as well as the layout. Tolerance: the reference's angle 2πu is itself rounded
+    // (up to 4.4e-16), plus an ulp or so from each of log, sqrt and cos: about 1e-15 of r.
+    it('float64 normals are Box–Muller on 53-bit uniforms from each block (2 per block)', () => {
+      const seed = rv.random.key(31);
+      const n = 2 * 300 + 1;
+      const got = data(rv.randomNormal([n], 0, 1, 'float64', seed));
+      const w = philoxBlocks(callKey(seed, 0), [0, 0, 0, 0], Math.ceil(n / 2));
+      const u53 = (hi: number, lo: number) => (hi * 2 ** 21 + (lo >>> 11)) * 2 ** -53;
+      for (let i = 0; i < n; i++) {
+        const b = 4 * Math.floor(i / 2);
+        const r = Math.sqrt(-2 * Math.log(1 - u53(w[b], w[b + 1])));
+        const theta = 2 * Math.PI * u53(w[b + 2], w[b + 3]);
+        const expected = i % 2 === 0 ? r * Math.cos(theta) : r * Math.sin(theta);
+        assert.ok(Math.abs(got[i] - expected) <= 1e-15 * Math.max(1, r), `element ${i}: ${got[i]} vs ${expected}`);
+      }
+    });
+
+    it('float32 normals are Box–Muller on pairs of 32-bit words (4 per block)', () => {
+      const seed = rv.random.key(32);
+      const n = 4 * 200 + 3;
+      const got = data(rv.randomNormal([n], 0, 1, 'float32', seed));
+      const w = philoxBlocks(callKey(seed, 0), [0, 0, 0, 0], Math.ceil(n / 4));
+      for (let i = 0; i < n; i++) {
+        const pair = 2 * Math.floor(i / 2);  // words of the pair: radius, angle
+        const r = Math.sqrt(-2 * Math.log((w[pair] + 1) * 2 ** -32));
+        const theta = 2 * Math.PI * w[pair + 1] * 2 ** -32;
+        const expected = i % 2 === 0 ? r * Math.cos(theta) : r * Math.sin(theta);
+        assert.ok(Math.abs(got[i] - expected) <= 2 ** -24 * Math.max(Math.abs(expected), 2 ** -10) + 1e-15 * r, `element ${i}: ${got[i]} vs ${expected}`);
+      }
+    });
+
+    it('exponentials are -log of 53-bit uniforms on (0, 1]', () => {
+      const seed = rv.random.key(33);
+      const n = 301;
+      const got = data(rv.randomExponential([n], 1, 'float64', seed));
+      const w = philoxBlocks(callKey(seed, 0), [0, 0, 0, 0], Math.ceil(n / 2));
+      for (let i = 0; i < n; i++) {
+        const u = (w[2 * i] * 2 ** 21 + (w[2 * i + 1] >>> 11)) * 2 ** -53;
+        const expected = -Math.log(1 - u);
+        assert.ok(Math.abs(got[i] - expected) <= 4e-16 * Math.max(expected, 1e-3), `element ${i}: ${got[i]} vs ${expected}`);
+      }
+    });
+
     it('an unseeded draw uses the global key with the next stream number', () => {
       rv.setSeed(77);
       rv.randomUniform([1]).dispose();
@@ -368,6 +416,31 @@ describe('random numbers', () => {
         assert.ok(short.every((v, i) => Object.is(v, long[i])));
       });
     }
+
+    it('every Philox batch path (AVX-512, AVX2, scalar: RANDVAR_RANDOM_ISA) gives the same draws', function () {
+      this.timeout(60_000);
+      const script = path.join(os.tmpdir(), `randvar-isa-${process.pid}.ts`);
+      fs.writeFileSync(script, [
+        `import * as rv from ${JSON.stringify(path.resolve(__dirname, '../lib/index'))};`,
+        'const draws = [',
+        "  rv.randomUniform([999], 0, 1, 'float32', 5), rv.randomUniform([999], 0, 1, 'float64', 5),",
+        "  rv.randomUniform([999], -7, 100, 'int32', 5), rv.randomNormal([999], 0, 1, 'float64', 5),",
+        "  rv.randomGamma([999], 1.7, 1, 'float64', 5), rv.randomPoisson([999], 30, 'float64', 5),",
+        '];',
+        'console.log(JSON.stringify(draws.map((t) => Array.from(t.dataSync()))));',
+      ].join('\n'));
+      try {
+        const runs = ['avx512', 'avx2', 'scalar'].map((isa) => {
+          const child = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', env: { ...process.env, RANDVAR_RANDOM_ISA: isa } });
+          assert.equal(child.status, 0, child.stderr);
+          return child.stdout.trim();
+        });
+        assert.equal(runs[1], runs[0], 'AVX2 differs from AVX-512');
+        assert.equal(runs[2], runs[0], 'scalar differs from AVX-512');
+      } finally {
+        fs.unlinkSync(script);
+      }
+    });
 
     it('the output shape does not change the values, only their arrangement', () => {
       const flat = data(rv.randomGamma([60], 1.5, 1, 'float64', 4));

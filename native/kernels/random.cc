@@ -17,9 +17,15 @@ namespace {
 using namespace random;
 
 // ---------------------------------------------------------------------------------------------
-// Blocked draws: standard values for the elements of whole Philox blocks g0 .. g0 + nb - 1,
-// written in element order. Multiversioned loops over independent counters, so the Philox
-// rounds, the uniform conversion, log and sin/cos all vectorise.
+// Blocked draws: the standard values of the elements of one batch of kBatch Philox blocks
+// (philox_batch), written in element order. Multiversioned loops over the batch's words, so the
+// uniform conversion, log and sin/cos vectorise.
+//
+// Draws are generated a whole batch at a time, batches aligned to multiples of kBatch blocks:
+// every block is then always computed at the same position of the same vectorised loop,
+// whatever range a thread asks for. (A vector body and its scalar remainder may round
+// differently, as with contracted multiply-adds, so a block must never move between them when
+// the chunking changes.)
 
 enum class Standard { Uniform24, Uniform53, Normal32, Normal53, Exponential53 };
 
@@ -27,39 +33,34 @@ int elements_per_block(Standard kind) {
   return kind == Standard::Uniform24 || kind == Standard::Normal32 ? 4 : 2;
 }
 
-#define RV_PHILOX_BLOCK(g)                                                     \
-  uint32_t x0 = uint32_t(g), x1 = uint32_t((g) >> 32), x2 = 0, x3 = philox::kTagBlocked; \
-  philox::rounds10(x0, x1, x2, x3, k0, k1)
+constexpr int64_t kBatchElements = 4 * kBatch;  // scratch size: kBatch blocks of up to 4 elements
 
-RV_MULTIVERSION void uniform24_blocks(uint32_t k0, uint32_t k1, uint64_t g0, int64_t nb, double* __restrict out) {
-  for (int64_t i = 0; i < nb; i++) {
-    RV_PHILOX_BLOCK(g0 + uint64_t(i));
+RV_MULTIVERSION void uniform24_from(const PhiloxWords& w, double* __restrict out) {
+  for (int64_t i = 0; i < kBatch; i++) {
     // 24 bits each: exactly the float32 values k * 2^-24.
-    out[4 * i + 0] = double(int32_t(x0 >> 8)) * 0x1p-24;
-    out[4 * i + 1] = double(int32_t(x1 >> 8)) * 0x1p-24;
-    out[4 * i + 2] = double(int32_t(x2 >> 8)) * 0x1p-24;
-    out[4 * i + 3] = double(int32_t(x3 >> 8)) * 0x1p-24;
+    out[4 * i + 0] = double(int32_t(w.w0[i] >> 8)) * 0x1p-24;
+    out[4 * i + 1] = double(int32_t(w.w1[i] >> 8)) * 0x1p-24;
+    out[4 * i + 2] = double(int32_t(w.w2[i] >> 8)) * 0x1p-24;
+    out[4 * i + 3] = double(int32_t(w.w3[i] >> 8)) * 0x1p-24;
   }
 }
 
-RV_MULTIVERSION void uniform53_blocks(uint32_t k0, uint32_t k1, uint64_t g0, int64_t nb, double* __restrict out) {
-  for (int64_t i = 0; i < nb; i++) {
-    RV_PHILOX_BLOCK(g0 + uint64_t(i));
-    out[2 * i + 0] = uniform53(x0, x1);
-    out[2 * i + 1] = uniform53(x2, x3);
+RV_MULTIVERSION void uniform53_from(const PhiloxWords& w, double* __restrict out) {
+  for (int64_t i = 0; i < kBatch; i++) {
+    out[2 * i + 0] = uniform53(w.w0[i], w.w1[i]);
+    out[2 * i + 1] = uniform53(w.w2[i], w.w3[i]);
   }
 }
 
 // Box–Muller on two pairs of 32-bit uniforms: radius uniforms in (0, 1] with 32 bits, so the
 // tails reach 6.6 standard deviations (more than float32 draws need in practice).
-RV_MULTIVERSION void normal32_blocks(uint32_t k0, uint32_t k1, uint64_t g0, int64_t nb, double* __restrict out) {
-  for (int64_t i = 0; i < nb; i++) {
-    RV_PHILOX_BLOCK(g0 + uint64_t(i));
-    double r0 = std::sqrt(-2.0 * log_positive((u32_to_double(x0) + 1.0) * 0x1p-32));
-    double r1 = std::sqrt(-2.0 * log_positive((u32_to_double(x2) + 1.0) * 0x1p-32));
+RV_MULTIVERSION void normal32_from(const PhiloxWords& w, double* __restrict out) {
+  for (int64_t i = 0; i < kBatch; i++) {
+    double r0 = std::sqrt(-2.0 * log_positive((u32_to_double(w.w0[i]) + 1.0) * 0x1p-32));
+    double r1 = std::sqrt(-2.0 * log_positive((u32_to_double(w.w2[i]) + 1.0) * 0x1p-32));
     double s0, c0, s1, c1;
-    sincos_2pi(u32_to_double(x1) * 0x1p-32, s0, c0);
-    sincos_2pi(u32_to_double(x3) * 0x1p-32, s1, c1);
+    sincos_2pi(u32_to_double(w.w1[i]) * 0x1p-32, s0, c0);
+    sincos_2pi(u32_to_double(w.w3[i]) * 0x1p-32, s1, c1);
     out[4 * i + 0] = r0 * c0;
     out[4 * i + 1] = r0 * s0;
     out[4 * i + 2] = r1 * c1;
@@ -67,65 +68,43 @@ RV_MULTIVERSION void normal32_blocks(uint32_t k0, uint32_t k1, uint64_t g0, int6
   }
 }
 
-// Box–Muller on 53-bit uniforms: tails to 8.6 standard deviations.
-RV_MULTIVERSION void normal53_blocks(uint32_t k0, uint32_t k1, uint64_t g0, int64_t nb, double* __restrict out) {
-  for (int64_t i = 0; i < nb; i++) {
-    RV_PHILOX_BLOCK(g0 + uint64_t(i));
-    double r = std::sqrt(-2.0 * log_positive(uniform53_open0(x0, x1)));
-    double s, c;
-    sincos_2pi(uniform53(x2, x3), s, c);
-    out[2 * i + 0] = r * c;
-    out[2 * i + 1] = r * s;
-  }
-}
-
 // -log of a uniform on (0, 1]: a standard exponential.
-RV_MULTIVERSION void exponential53_blocks(uint32_t k0, uint32_t k1, uint64_t g0, int64_t nb, double* __restrict out) {
-  for (int64_t i = 0; i < nb; i++) {
-    RV_PHILOX_BLOCK(g0 + uint64_t(i));
-    out[2 * i + 0] = -log_positive(uniform53_open0(x0, x1));
-    out[2 * i + 1] = -log_positive(uniform53_open0(x2, x3));
+RV_MULTIVERSION void exponential53_from(const PhiloxWords& w, double* __restrict out) {
+  for (int64_t i = 0; i < kBatch; i++) {
+    out[2 * i + 0] = -log_positive(uniform53_open0(w.w0[i], w.w1[i]));
+    out[2 * i + 1] = -log_positive(uniform53_open0(w.w2[i], w.w3[i]));
   }
 }
 
 // 64 random bits per element, for integer uniforms.
-RV_MULTIVERSION void bits64_blocks(uint32_t k0, uint32_t k1, uint64_t g0, int64_t nb, uint64_t* __restrict out) {
-  for (int64_t i = 0; i < nb; i++) {
-    RV_PHILOX_BLOCK(g0 + uint64_t(i));
-    out[2 * i + 0] = (uint64_t(x0) << 32) | x1;
-    out[2 * i + 1] = (uint64_t(x2) << 32) | x3;
+void bits64_from(const PhiloxWords& w, uint64_t* __restrict out) {
+  for (int64_t i = 0; i < kBatch; i++) {
+    out[2 * i + 0] = (uint64_t(w.w0[i]) << 32) | w.w1[i];
+    out[2 * i + 1] = (uint64_t(w.w2[i]) << 32) | w.w3[i];
   }
 }
-#undef RV_PHILOX_BLOCK
 
-// Draws are generated a group of kGroup whole blocks at a time, groups aligned to multiples
-// of kGroup: every block is then always computed at the same position of the same vectorised
-// loop, whatever range a thread asks for. (A vector body and its scalar remainder may round
-// differently, as with contracted multiply-adds, so a block must never move between them when
-// the chunking changes.)
-constexpr int64_t kGroup = 64;
-constexpr int64_t kGroupElements = 4 * kGroup;  // scratch size: kGroup blocks of up to 4 elements
-
-// The standard draws of group q's elements (kGroup * G of them), into scratch.
-void fill_group(Standard kind, Key key, uint64_t q, double* scratch) {
-  const uint64_t g0 = q * uint64_t(kGroup);
+// The standard draws of batch q's elements (kBatch * G of them), into scratch.
+void fill_batch(Standard kind, Key key, uint64_t q, double* scratch) {
+  PhiloxWords words;
+  philox_batch(key, q * uint64_t(kBatch), 0, philox::kTagBlocked, words);
   switch (kind) {
-    case Standard::Uniform24: uniform24_blocks(key.k0, key.k1, g0, kGroup, scratch); break;
-    case Standard::Uniform53: uniform53_blocks(key.k0, key.k1, g0, kGroup, scratch); break;
-    case Standard::Normal32: normal32_blocks(key.k0, key.k1, g0, kGroup, scratch); break;
-    case Standard::Normal53: normal53_blocks(key.k0, key.k1, g0, kGroup, scratch); break;
-    case Standard::Exponential53: exponential53_blocks(key.k0, key.k1, g0, kGroup, scratch); break;
+    case Standard::Uniform24: uniform24_from(words, scratch); break;
+    case Standard::Uniform53: uniform53_from(words, scratch); break;
+    case Standard::Normal32: normal32_from(words, scratch); break;
+    case Standard::Normal53: normal53_from(words, scratch); break;
+    case Standard::Exponential53: exponential53_from(words, scratch); break;
   }
 }
 
-// Calls visit(first, last, draws) for consecutive pieces of [begin, end) that lie in one group,
-// draws pointing at element `first`'s value in the group's scratch.
+// Calls visit(first, last, draws) for consecutive pieces of [begin, end) that lie in one batch,
+// draws pointing at element `first`'s value in the batch's scratch.
 template <typename Fill, typename Visit>
-void for_each_group(int64_t per_group, int64_t begin, int64_t end, Fill fill, Visit visit) {
+void for_each_batch(int64_t per_batch, int64_t begin, int64_t end, Fill fill, Visit visit) {
   for (int64_t first = begin; first < end;) {
-    const int64_t q = first / per_group;
-    const int64_t last = std::min(end, (q + 1) * per_group);
-    visit(first, last, fill(uint64_t(q)) + (first - q * per_group));
+    const int64_t q = first / per_batch;
+    const int64_t last = std::min(end, (q + 1) * per_batch);
+    visit(first, last, fill(uint64_t(q)) + (first - q * per_batch));
     first = last;
   }
 }
@@ -138,14 +117,14 @@ void sample_blocked(const KernelCall& c, const Tensor& out, Standard kind, Key k
   StridedLoop loop = params_loop(c, out);
   const int np = int(c.num_inputs());
   if (np > 2) throw c.fail("too many parameters");
-  const int64_t per_group = kGroup * elements_per_block(kind);
+  const int64_t per_batch = kBatch * elements_per_block(kind);
   parallel_for(loop.numel(), 8192, [&](int64_t begin, int64_t end) {
-    double scratch[kGroupElements];
+    double scratch[kBatchElements];
     auto fill = [&](uint64_t q) -> const double* {
-      fill_group(kind, key, q, scratch);
+      fill_batch(kind, key, q, scratch);
       return scratch;
     };
-    for_each_group(per_group, begin, end, fill, [&](int64_t first, int64_t last, const double* z) {
+    for_each_batch(per_batch, begin, end, fill, [&](int64_t first, int64_t last, const double* z) {
       auto row = [&](char** p, const int64_t* st, int64_t n) {
         const bool uniform_params = (np < 1 || st[1] == 0) && (np < 2 || st[2] == 0);
         if (st[0] == int64_t(sizeof(T)) && uniform_params) {
@@ -194,8 +173,18 @@ Tensor philox_kernel(const KernelCall& c) {
   return out;
 }
 
-// The largest value of T below hi: uniforms stay in [lo, hi) after rounding to T.
-template <typename T> T below(double hi) { return std::nextafter(T(hi), T(-INFINITY)); }
+// The largest T below x (finite x), by stepping its bit pattern: branch-free, so the
+// uniform's row loop still vectorises (std::nextafter is a call per element).
+template <typename T> T next_below(T x) {
+  using U = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+  U bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  const U sign = U(1) << (8 * sizeof(T) - 1);
+  U down = x > T(0) ? bits - 1 : (x < T(0) ? bits + 1 : (sign | 1));  // zero: the negative subnormal
+  T out;
+  std::memcpy(&out, &down, sizeof out);
+  return out;
+}
 
 // randomUniform(minval, maxval). Floats: lo + (hi - lo) u, u with 24 (float32) or 53 bits,
 // kept below hi after rounding. int32: lo + floor(u64 (hi - lo) / 2^64) on 64 random bits
@@ -220,12 +209,14 @@ Tensor uniform_kernel(const KernelCall& c) {
       loop.run_range(check, 0, loop.numel());
       if (!ok) throw c.fail("int32 bounds must be integers in the int32 range with minval < maxval");
       parallel_for(loop.numel(), 8192, [&](int64_t begin, int64_t end) {
-        uint64_t bits[2 * kGroup];
+        uint64_t bits[2 * kBatch];
         auto fill = [&](uint64_t q) -> const uint64_t* {
-          bits64_blocks(key.k0, key.k1, q * uint64_t(kGroup), kGroup, bits);
+          PhiloxWords words;
+          philox_batch(key, q * uint64_t(kBatch), 0, philox::kTagBlocked, words);
+          bits64_from(words, bits);
           return bits;
         };
-        for_each_group(2 * kGroup, begin, end, fill, [&](int64_t first, int64_t last, const uint64_t* z) {
+        for_each_batch(2 * kBatch, begin, end, fill, [&](int64_t first, int64_t last, const uint64_t* z) {
           auto row = [&](char** p, const int64_t* st, int64_t n) {
             for (int64_t j = 0; j < n; j++) {
               int64_t lo = int64_t(*reinterpret_cast<const P*>(p[1] + j * st[1]));
@@ -248,9 +239,10 @@ Tensor uniform_kernel(const KernelCall& c) {
     using T = typename decltype(out_tag)::type;
     using P = typename decltype(p_tag)::type;
     const Standard kind = std::is_same_v<T, float> ? Standard::Uniform24 : Standard::Uniform53;
+    // Rounding can carry lo + (hi - lo) u up to hi; such values step down to the float below.
     sample_blocked<T, P>(c, out, kind, key, [](double u, double lo, double hi) {
       T v = T(lo + (hi - lo) * u);
-      return (v >= T(hi) && lo < hi) ? below<T>(hi) : v;
+      return (v >= T(hi) && lo < hi && std::isfinite(hi)) ? next_below(T(hi)) : v;
     });
   });
   return out;
@@ -313,14 +305,14 @@ Tensor truncated_normal_kernel(const KernelCall& c) {
   dispatch_sampler(c, false, [&](auto out_tag, auto p_tag) {
     using T = typename decltype(out_tag)::type;
     using P = typename decltype(p_tag)::type;
-    auto draw = [key](uint64_t i, const double* p) {
-      Stream s(key, i);
+    auto draw = [](const ElementStreams& streams, const double* p) {
+      Stream s = streams.stream();
       double z;
       do z = s.normal();
       while (std::fabs(z) > 2.0);
       return p[0] + p[1] * z;
     };
-    sample_per_element<T, P>(c, out, draw, 4096);
+    sample_per_element<T, P>(c, out, key, draw, 4096, 1, 1, true);
   });
   return out;
 }
@@ -335,14 +327,14 @@ Tensor gamma_kernel(const KernelCall& c) {
   dispatch_sampler(c, false, [&](auto out_tag, auto p_tag) {
     using T = typename decltype(out_tag)::type;
     using P = typename decltype(p_tag)::type;
-    auto draw = [key](uint64_t i, const double* p) {
+    auto draw = [](const ElementStreams& streams, const double* p) {
       const double alpha = p[0], rate = p[1];
       if (!(rate > 0.0) || !std::isfinite(rate)) return kNaN;
-      Stream s(key, i);
+      Stream s = streams.stream();
       if (alpha >= 1.0) return gamma_sample(alpha, s, false) / rate;
       return std::exp(gamma_sample(alpha, s, true) - std::log(rate));
     };
-    sample_per_element<T, P>(c, out, draw, 1024);
+    sample_per_element<T, P>(c, out, key, draw, 1024, 1, 2, true);
   });
   return out;
 }
@@ -357,9 +349,9 @@ Tensor beta_kernel(const KernelCall& c) {
   dispatch_sampler(c, false, [&](auto out_tag, auto p_tag) {
     using T = typename decltype(out_tag)::type;
     using P = typename decltype(p_tag)::type;
-    auto draw = [key](uint64_t i, const double* p) {
+    auto draw = [](const ElementStreams& streams, const double* p) {
       const double a = p[0], b = p[1];
-      Stream sx(key, i, 0), sy(key, i, 1);
+      Stream sx = streams.stream(0), sy = streams.stream(1);
       if (a >= 1.0 && b >= 1.0) {
         double x = gamma_sample(a, sx, false), y = gamma_sample(b, sy, false);
         return x / (x + y);
@@ -367,7 +359,7 @@ Tensor beta_kernel(const KernelCall& c) {
       double t = gamma_sample(a, sx, true) - gamma_sample(b, sy, true);  // NaN for invalid a or b
       return t >= 0.0 ? 1.0 / (1.0 + std::exp(-t)) : std::exp(t) / (1.0 + std::exp(t));
     };
-    sample_per_element<T, P>(c, out, draw, 1024);
+    sample_per_element<T, P>(c, out, key, draw, 1024, 2, 2, true);
   });
   return out;
 }

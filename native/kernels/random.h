@@ -115,14 +115,35 @@ inline void sincos_2pi(double u, double& sin_out, double& cos_out) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Batches: the blocks with counters (g0 + i as one 64-bit number, c2, c3) for i < kBatch, words
+// stored by position (philox_batch.cc; SIMD where available, the same words on every path).
+
+constexpr int64_t kBatch = 64;
+
+struct PhiloxWords {
+  uint32_t w0[kBatch], w1[kBatch], w2[kBatch], w3[kBatch];
+};
+
+void philox_batch(Key key, uint64_t g0, uint32_t c2, uint32_t c3, PhiloxWords& out);
+
+// Box–Muller on each block of a batch: out[2i], out[2i + 1] = r cos, r sin from the 53-bit
+// uniforms (w0, w1) (radius, on (0, 1]) and (w2, w3) (angle). Vectorised (philox_batch.cc).
+void normal53_from(const PhiloxWords& w, double* out);
+
+// ---------------------------------------------------------------------------------------------
 // Per-element streams, for samplers that draw a variable number of words.
 
 class Stream {
  public:
   // Sub-stream `sub` of element `index` (a sampler that needs two independent draws per
-  // element, as beta's two gammas, uses sub-streams 0 and 1).
-  Stream(Key key, uint64_t index, uint32_t sub = 0)
-      : key_(key), c0_(uint32_t(index)), c1_(uint32_t(index >> 32)), c3_(philox::kTagElementStream + sub) {}
+  // element, as beta's two gammas, uses sub-streams 0 and 1). Its first `ready` blocks may
+  // come precomputed, as lane `lane` of batches ready[0], ready[1]... (the same words the
+  // stream would compute: only faster, a batch at a time).
+  // `first_pair`, when given, is normal53_from of block 0: a normal() drawn first takes it.
+  Stream(Key key, uint64_t index, uint32_t sub = 0, const PhiloxWords* ready = nullptr, int64_t lane = 0,
+         uint32_t ready_blocks = 0, const double* first_pair = nullptr)
+      : key_(key), c0_(uint32_t(index)), c1_(uint32_t(index >> 32)), c3_(philox::kTagElementStream + sub),
+        ready_(ready), lane_(lane), ready_blocks_(ready ? ready_blocks : 0), first_pair_(first_pair) {}
 
   uint32_t next32() {
     if (used_ == 4) refill();
@@ -135,15 +156,23 @@ class Stream {
   }
   // Uniform on (0, 1].
   double uniform_open0() { return 1.0 - uniform(); }
-  // Standard normal by Box–Muller; the pair's second value is kept for the next call.
+  // Standard normal by Box–Muller; the pair's second value is kept for the next call. One
+  // element at a time, the library's log, sin and cos are faster than the polynomials above
+  // (whose long dependency chains only pay off across vector lanes).
   double normal() {
     if (has_spare_) {
       has_spare_ = false;
       return spare_;
     }
-    double r = std::sqrt(-2.0 * log_positive(uniform_open0()));
-    double s, c;
-    sincos_2pi(uniform(), s, c);
+    if (first_pair_ != nullptr && j_ == 0 && used_ == 4) {  // block 0 as one Box–Muller pair
+      j_ = 1;
+      spare_ = first_pair_[1];
+      has_spare_ = true;
+      return first_pair_[0];
+    }
+    double r = std::sqrt(-2.0 * std::log(uniform_open0()));
+    double theta = 6.283185307179586 * uniform();
+    double s = std::sin(theta), c = std::cos(theta);
     spare_ = r * s;
     has_spare_ = true;
     return r * c;
@@ -151,12 +180,24 @@ class Stream {
 
  private:
   void refill() {
-    philox::Block b = philox::block(key_, c0_, c1_, j_++, c3_);
-    std::memcpy(buf_, b.w, sizeof buf_);
+    if (j_ < ready_blocks_) {
+      const PhiloxWords& w = ready_[j_++];
+      buf_[0] = w.w0[lane_];
+      buf_[1] = w.w1[lane_];
+      buf_[2] = w.w2[lane_];
+      buf_[3] = w.w3[lane_];
+    } else {
+      philox::Block b = philox::block(key_, c0_, c1_, j_++, c3_);
+      std::memcpy(buf_, b.w, sizeof buf_);
+    }
     used_ = 0;
   }
   Key key_;
   uint32_t c0_, c1_, c3_;
+  const PhiloxWords* ready_;
+  int64_t lane_;
+  uint32_t ready_blocks_;
+  const double* first_pair_;
   uint32_t j_ = 0;
   uint32_t buf_[4] = {};
   int used_ = 4;
@@ -231,96 +272,132 @@ inline double gamma_sample(double alpha, Stream& s, bool log_space) {
     return log_space ? std::log(g) : g;
   }
   double g = gamma_marsaglia_tsang(alpha + 1.0, s);
-  double log_value = std::log(g) + log_positive(s.uniform_open0()) / alpha;
+  double log_value = std::log(g) + std::log(s.uniform_open0()) / alpha;
   return log_space ? log_value : std::exp(log_value);
 }
 
 // Poisson(lam): inversion by sequential search for lam < 10 (one uniform), otherwise the
 // transformed rejection method PTRS of Hörmann (1993), "The transformed rejection method for
-// generating Poisson random variables".
-inline double poisson_sample(double lam, Stream& s) {
-  if (!(lam >= 0.0) || !std::isfinite(lam)) return kNaN;
-  if (lam == 0.0) return 0.0;
-  if (lam < 10.0) {
-    const double p0 = std::exp(-lam);
-    for (;;) {
-      double u = s.uniform(), p = p0, cdf = p0;
-      double k = 0;
-      // P(k > 100) < 1e-60 for lam < 10: reaching it means rounding kept cdf below u; draw again.
-      while (u >= cdf && k < 100) {
-        k += 1;
-        p *= lam / k;
-        cdf += p;
-      }
-      if (k < 100) return k;
-    }
-  }
-  const double slam = std::sqrt(lam);
-  const double b = 0.931 + 2.53 * slam;
-  const double a = -0.059 + 0.02483 * b;
-  const double inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
-  const double v_r = 0.9277 - 3.6224 / (b - 2.0);
-  const double log_inv_alpha = std::log(inv_alpha);
-  for (;;) {
-    double u = s.uniform() - 0.5;
-    double v = s.uniform();
-    double us = 0.5 - std::fabs(u);
-    double k = std::floor((2.0 * a / us + b) * u + lam + 0.43);
-    if (us >= 0.07 && v <= v_r) return k;
-    if (k < 0.0 || (us < 0.013 && v > us)) continue;
-    // log of the pmf at k: -lam + k log lam - log k!, in the Stirling form (no cancellation).
-    double log_pmf = k * std::log1p((lam - k - 1.0) / (k + 1.0)) - 0.5 * std::log(k + 1.0) + (k + 1.0 - lam) -
-                     kHalfLog2Pi - stirling_delta(k);
-    if (std::log(v) + log_inv_alpha - std::log(a / (us * us) + b) <= log_pmf) return k;
-  }
-}
+// generating Poisson random variables". The set-up depends on lam alone, so a sampler keeps it
+// while lam repeats.
+struct PoissonSampler {
+  double lam = -1;  // the rate the constants below are for (-1: none yet)
+  double p0 = 0;    // inversion: e^-lam
+  double b = 0, a = 0, v_r = 0, log_inv_alpha = 0;  // PTRS
 
-// Binomial(n, p): inversion when n min(p, 1-p) < 10, otherwise BTRS, the transformed rejection
-// method of Hörmann (1993), "The generation of binomial random variates".
-inline double binomial_sample(double n, double p, Stream& s) {
-  if (!(n >= 0.0) || !std::isfinite(n) || std::floor(n) != n || !(p >= 0.0 && p <= 1.0)) return kNaN;
-  if (n == 0.0 || p == 0.0) return 0.0;
-  if (p == 1.0) return n;
-  const bool flip = p > 0.5;  // sample the rarer outcome
-  const double pp = flip ? 1.0 - p : p;
-  const double q = 1.0 - pp;
-  double k;
-  if (n * pp < 10.0) {
-    const double ratio = pp / q, a = (n + 1.0) * ratio;
-    const double r0 = std::exp(n * std::log1p(-pp));
-    for (;;) {
-      double u = s.uniform(), r = r0;
-      k = 0;
-      while (u >= r && k <= n && k < 200) {  // P(k >= 200) < 1e-150 here; a rounding runaway redraws
-        u -= r;
-        k += 1;
-        r *= a / k - ratio;
-      }
-      if (k <= n && k < 200) break;
+  void set(double rate) {
+    lam = rate;
+    if (!(rate >= 0.0) || !std::isfinite(rate)) return;
+    if (rate < 10.0) {
+      p0 = std::exp(-rate);
+      return;
     }
-  } else {
-    const double spq = std::sqrt(n * pp * q);
-    const double b = 1.15 + 2.53 * spq;
-    const double a = -0.0873 + 0.0248 * b + 0.01 * pp;
-    const double c = n * pp + 0.5;
-    const double v_r = 0.92 - 4.2 / b;
-    const double alpha = (2.83 + 5.1 / b) * spq;
-    const double log_ratio = std::log(pp / q);
-    const double m = std::floor((n + 1.0) * pp);
+    b = 0.931 + 2.53 * std::sqrt(rate);
+    a = -0.059 + 0.02483 * b;
+    v_r = 0.9277 - 3.6224 / (b - 2.0);
+    log_inv_alpha = std::log(1.1239 + 1.1328 / (b - 3.4));
+  }
+
+  double operator()(double rate, Stream& s) {
+    if (!(rate >= 0.0) || !std::isfinite(rate)) return kNaN;
+    if (rate == 0.0) return 0.0;
+    if (!(rate == lam)) set(rate);
+    if (lam < 10.0) {
+      for (;;) {
+        double u = s.uniform(), p = p0, cdf = p0;
+        double k = 0;
+        // P(k > 100) < 1e-60 for lam < 10: reaching it means rounding kept cdf below u; draw again.
+        while (u >= cdf && k < 100) {
+          k += 1;
+          p *= lam / k;
+          cdf += p;
+        }
+        if (k < 100) return k;
+      }
+    }
     for (;;) {
       double u = s.uniform() - 0.5;
       double v = s.uniform();
       double us = 0.5 - std::fabs(u);
-      k = std::floor((2.0 * a / us + b) * u + c);
-      if (k < 0.0 || k > n) continue;
-      if (us >= 0.07 && v <= v_r) break;
-      // log(pmf(k) / pmf(m)), as differences of log-factorials of nearby arguments.
-      double bound = log_factorial_diff(m, k) + log_factorial_diff(n - m, n - k) + (k - m) * log_ratio;
-      if (std::log(v * alpha / (a / (us * us) + b)) <= bound) break;
+      double k = std::floor((2.0 * a / us + b) * u + lam + 0.43);
+      if (us >= 0.07 && v <= v_r) return k;
+      if (k < 0.0 || (us < 0.013 && v > us)) continue;
+      // log of the pmf at k: -lam + k log lam - log k!, in the Stirling form (no cancellation).
+      double log_pmf = k * std::log1p((lam - k - 1.0) / (k + 1.0)) - 0.5 * std::log(k + 1.0) + (k + 1.0 - lam) -
+                       kHalfLog2Pi - stirling_delta(k);
+      if (std::log(v) + log_inv_alpha - std::log(a / (us * us) + b) <= log_pmf) return k;
     }
   }
-  return flip ? n - k : k;
-}
+};
+
+// Binomial(n, p): inversion when n min(p, 1-p) < 10, otherwise BTRS, the transformed rejection
+// method of Hörmann (1993), "The generation of binomial random variates". Set-up kept while
+// (n, p) repeat, as Poisson's.
+struct BinomialSampler {
+  double n = -1, p = -1;  // the parameters the constants below are for
+  bool flip = false, inversion = false;
+  double pp = 0, q = 0;
+  double ratio = 0, a_inv = 0, r0 = 0;                                    // inversion
+  double b = 0, a = 0, c = 0, v_r = 0, alpha = 0, log_ratio = 0, m = 0;  // BTRS
+
+  void set(double trials, double prob) {
+    n = trials;
+    p = prob;
+    flip = p > 0.5;  // sample the rarer outcome
+    pp = flip ? 1.0 - p : p;
+    q = 1.0 - pp;
+    inversion = n * pp < 10.0;
+    if (inversion) {
+      ratio = pp / q;
+      a_inv = (n + 1.0) * ratio;
+      r0 = std::exp(n * std::log1p(-pp));
+      return;
+    }
+    const double spq = std::sqrt(n * pp * q);
+    b = 1.15 + 2.53 * spq;
+    a = -0.0873 + 0.0248 * b + 0.01 * pp;
+    c = n * pp + 0.5;
+    v_r = 0.92 - 4.2 / b;
+    alpha = (2.83 + 5.1 / b) * spq;
+    log_ratio = std::log(pp / q);
+    m = std::floor((n + 1.0) * pp);
+  }
+
+  double operator()(double trials, double prob, Stream& s) {
+    if (!(trials >= 0.0) || !std::isfinite(trials) || std::floor(trials) != trials || !(prob >= 0.0 && prob <= 1.0)) {
+      return kNaN;
+    }
+    if (trials == 0.0 || prob == 0.0) return 0.0;
+    if (prob == 1.0) return trials;
+    if (!(trials == n && prob == p)) set(trials, prob);
+    double k;
+    if (inversion) {
+      for (;;) {
+        double u = s.uniform(), r = r0;
+        k = 0;
+        while (u >= r && k <= n && k < 200) {  // P(k >= 200) < 1e-150 here; a rounding runaway redraws
+          u -= r;
+          k += 1;
+          r *= a_inv / k - ratio;
+        }
+        if (k <= n && k < 200) break;
+      }
+    } else {
+      for (;;) {
+        double u = s.uniform() - 0.5;
+        double v = s.uniform();
+        double us = 0.5 - std::fabs(u);
+        k = std::floor((2.0 * a / us + b) * u + c);
+        if (k < 0.0 || k > n) continue;
+        if (us >= 0.07 && v <= v_r) break;
+        // log(pmf(k) / pmf(m)), as differences of log-factorials of nearby arguments.
+        double bound = log_factorial_diff(m, k) + log_factorial_diff(n - m, n - k) + (k - m) * log_ratio;
+        if (std::log(v * alpha / (a / (us * us) + b)) <= bound) break;
+      }
+    }
+    return flip ? n - k : k;
+  }
+};
 
 // ---------------------------------------------------------------------------------------------
 // Kernel plumbing.
@@ -381,24 +458,62 @@ template <typename T> inline T store(double v) {
 
 constexpr int kMaxParams = 3;
 
-// out[i] = f(i, params at i) for every flat output index i, f returning a double (a functor
-// copied per parallel chunk, so it may cache work that depends on the parameters alone).
+// The streams of one element: stream(sub) gives sub-stream `sub`, with its first blocks
+// precomputed when the sampler asked for them.
+struct ElementStreams {
+  Key key;
+  uint64_t index;
+  const PhiloxWords* ready;  // [sub][block] batches, `blocks` per sub-stream
+  int64_t lane;
+  uint32_t blocks;
+  const double* pairs;  // [sub][2 * kBatch]: block 0 as Box–Muller pairs, or null
+  Stream stream(uint32_t sub = 0) const {
+    return Stream(key, index, sub, ready ? ready + sub * blocks : nullptr, lane, blocks,
+                  pairs ? pairs + sub * 2 * kBatch + 2 * lane : nullptr);
+  }
+};
+
+constexpr int kMaxReadyBlocks = 4;
+
+// out[i] = f(streams of element i, params at i) for every flat output index i, f returning a
+// double. The first `blocks` blocks of sub-streams 0..subs-1 are computed a batch of kBatch
+// elements at a time (SIMD; scalar Philox is latency-bound at about 20 ns a block), which is
+// most of what a rejection sampler's first attempt needs; with `first_normals`, block 0 also
+// as a vectorised Box–Muller pair, for samplers whose first draw is a normal. Which of these
+// an element's values come from depends on the element alone, never on the chunking.
 template <typename T, typename P, typename F>
-void sample_per_element(const KernelCall& c, const Tensor& out, const F& f, int64_t grain) {
+void sample_per_element(const KernelCall& c, const Tensor& out, Key key, const F& f, int64_t grain, uint32_t subs = 1,
+                        uint32_t blocks = 1, bool first_normals = false) {
+  if (subs * blocks > kMaxReadyBlocks || subs > 2 || blocks < 1) throw c.fail("bad stream precomputation");
   StridedLoop loop = params_loop(c, out);
   const int np = int(c.num_inputs());
   parallel_for(loop.numel(), grain, [&](int64_t begin, int64_t end) {
-    F local = f;
-    int64_t index = begin;
-    auto row = [&](char** p, const int64_t* st, int64_t n) {
-      double params[kMaxParams] = {0, 0, 0};
-      for (int64_t j = 0; j < n; j++) {
-        for (int k = 0; k < np; k++) params[k] = double(*reinterpret_cast<const P*>(p[1 + k] + j * st[1 + k]));
-        *reinterpret_cast<T*>(p[0] + j * st[0]) = store<T>(local(uint64_t(index + j), params));
+    F local = f;  // per chunk: samplers may keep set-up that depends on the parameters alone
+    PhiloxWords ready[kMaxReadyBlocks];
+    double pairs[2 * 2 * kBatch];
+    for (int64_t first = begin; first < end;) {
+      const int64_t batch = first / kBatch;
+      const int64_t last = std::min(end, (batch + 1) * kBatch);
+      for (uint32_t sub = 0; sub < subs; sub++) {
+        for (uint32_t j = 0; j < blocks; j++) {
+          philox_batch(key, uint64_t(batch * kBatch), j, philox::kTagElementStream + sub, ready[sub * blocks + j]);
+        }
+        if (first_normals) normal53_from(ready[sub * blocks], pairs + sub * 2 * kBatch);
       }
-      index += n;
-    };
-    loop.run_range(row, begin, end);
+      int64_t index = first;
+      auto row = [&](char** p, const int64_t* st, int64_t n) {
+        double params[kMaxParams] = {0, 0, 0};
+        for (int64_t j = 0; j < n; j++) {
+          for (int k = 0; k < np; k++) params[k] = double(*reinterpret_cast<const P*>(p[1 + k] + j * st[1 + k]));
+          const int64_t i = index + j;
+          ElementStreams streams{key, uint64_t(i), ready, i - batch * kBatch, blocks, first_normals ? pairs : nullptr};
+          *reinterpret_cast<T*>(p[0] + j * st[0]) = store<T>(local(streams, params));
+        }
+        index += n;
+      };
+      loop.run_range(row, first, last);
+      first = last;
+    }
   });
 }
 

@@ -22,11 +22,11 @@ Tensor poisson_kernel(const KernelCall& c) {
   dispatch_sampler(c, true, [&](auto out_tag, auto p_tag) {
     using T = typename decltype(out_tag)::type;
     using P = typename decltype(p_tag)::type;
-    auto draw = [key](uint64_t i, const double* p) {
-      Stream s(key, i);
-      return poisson_sample(p[0], s);
+    auto draw = [sampler = PoissonSampler()](const ElementStreams& streams, const double* p) mutable {
+      Stream s = streams.stream();
+      return sampler(p[0], s);
     };
-    sample_per_element<T, P>(c, out, draw, 1024);
+    sample_per_element<T, P>(c, out, key, draw, 1024, 1, 1);
   });
   return out;
 }
@@ -40,11 +40,11 @@ Tensor binomial_kernel(const KernelCall& c) {
   dispatch_sampler(c, true, [&](auto out_tag, auto p_tag) {
     using T = typename decltype(out_tag)::type;
     using P = typename decltype(p_tag)::type;
-    auto draw = [key](uint64_t i, const double* p) {
-      Stream s(key, i);
-      return binomial_sample(p[0], p[1], s);
+    auto draw = [sampler = BinomialSampler()](const ElementStreams& streams, const double* p) mutable {
+      Stream s = streams.stream();
+      return sampler(p[0], p[1], s);
     };
-    sample_per_element<T, P>(c, out, draw, 1024);
+    sample_per_element<T, P>(c, out, key, draw, 1024, 1, 1);
   });
   return out;
 }
@@ -157,6 +157,7 @@ Tensor multinomial_counts_kernel(const KernelCall& c) {
     T* o = out.ptr<T>();
     parallel_for(rows, std::max<int64_t>(1, 256 / k), [&](int64_t begin, int64_t end) {
       std::vector<double> rest(size_t(k) + 1);
+      BinomialSampler binomial;
       for (int64_t r = begin; r < end; r++) {
         const P* p = p_of + r * k;
         double n = double(n_of[r]);
@@ -178,7 +179,7 @@ Tensor multinomial_counts_kernel(const KernelCall& c) {
           } else {
             double q = rest[size_t(j)] > 0.0 ? std::min(1.0, double(p[j]) / rest[size_t(j)]) : 0.0;
             Stream s(key, uint64_t(r), uint32_t(j));
-            x = binomial_sample(remaining, q, s);
+            x = binomial(remaining, q, s);
           }
           if (ok) remaining -= x;
           o[r * k + j] = store<T>(x);

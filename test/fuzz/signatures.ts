@@ -47,9 +47,22 @@ export const signatures: Record<string, ArgKind[]> = {
   // special functions (issue 3): entries go here
 
   // random numbers (issue 3): entries go here
+  // (seeds are 'number's: a seeded draw is deterministic; shapes stay small in the fuzz)
+  randomUniform: ['shape', 'tensor', 'tensor', 'dtype', 'number'],
+  randomNormal: ['shape', 'tensor', 'tensor', 'dtype', 'number'],
+  truncatedNormal: ['shape', 'tensor', 'tensor', 'dtype', 'number'],
+  randomGamma: ['shape', 'tensor', 'tensor', 'dtype', 'number'],
+  randomBeta: ['shape', 'tensor', 'tensor', 'dtype', 'number'],
+  randomExponential: ['shape', 'tensor', 'dtype', 'number'],
+  randomPoisson: ['shape', 'tensor', 'dtype', 'number'],
+  randomBinomial: ['shape', 'tensor', 'tensor', 'dtype', 'number'],
+  randomBernoulli: ['shape', 'tensor', 'dtype', 'number'],
+  randomMultinomial: ['shape', 'tensor', 'tensor', 'dtype', 'number'],
+  multinomial: ['tensor', 'int', 'number', 'bool'],
 };
 
 /** Exports that are not tensor ops (runtime controls, memory management, classes). */
 export const notOps = new Set([
   'Tensor', 'tidy', 'keep', 'dispose', 'opTable', 'getNumThreads', 'setNumThreads', 'memory', 'emptyCache',
+  'setSeed',  // random numbers: seeds the global generator, returns nothing
 ]);
