@@ -103,20 +103,28 @@ Tensor categorical_kernel(const KernelCall& c) {
   });
   int32_t* o = out.ptr<int32_t>();
   parallel_for(rows * samples, 4096, [&](int64_t begin, int64_t end) {
+    PhiloxWords words;
+    int64_t batch = -1;
     for (int64_t i = begin; i < end; i++) {
       const int64_t r = i / samples;
       if (!valid[size_t(r)]) {
         o[i] = -1;
         continue;
       }
-      const uint64_t g = uint64_t(i) / 2;
-      philox::Block b = philox::block(key, uint32_t(g), uint32_t(g >> 32), 0, philox::kTagBlocked);
-      const double u = (i & 1) ? uniform53(b.w[2], b.w[3]) : uniform53(b.w[0], b.w[1]);
+      const int64_t block = i / 2;
+      if (block / kBatch != batch) {
+        batch = block / kBatch;
+        philox_batch(key, uint64_t(batch * kBatch), 0, philox::kTagBlocked, words);
+      }
+      const int64_t lane = block - batch * kBatch;
+      const double u = (i & 1) ? uniform53(words.w2[lane], words.w3[lane]) : uniform53(words.w0[lane], words.w1[lane]);
       const double* row = cdf.data() + r * k;
       const double target = u * row[k - 1];
       // First class whose cumulative weight exceeds the target: zero-weight classes are never chosen.
       int64_t j = std::upper_bound(row, row + k, target) - row;
-      o[i] = int32_t(std::min(j, k - 1));
+      // u * total rounded up to total: the last class with positive weight (the first to reach it).
+      if (j == k) j = std::lower_bound(row, row + k, row[k - 1]) - row;
+      o[i] = int32_t(j);
     }
   });
   return out;
