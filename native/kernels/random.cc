@@ -327,12 +327,12 @@ Tensor gamma_kernel(const KernelCall& c) {
   dispatch_sampler(c, false, [&](auto out_tag, auto p_tag) {
     using T = typename decltype(out_tag)::type;
     using P = typename decltype(p_tag)::type;
-    auto draw = [](const ElementStreams& streams, const double* p) {
+    auto draw = [gamma = GammaSampler()](const ElementStreams& streams, const double* p) mutable {
       const double alpha = p[0], rate = p[1];
       if (!(rate > 0.0) || !std::isfinite(rate)) return kNaN;
       Stream s = streams.stream();
-      if (alpha >= 1.0) return gamma_sample(alpha, s, false) / rate;
-      return std::exp(gamma_sample(alpha, s, true) - std::log(rate));
+      if (alpha >= 1.0) return gamma(alpha, s, false) / rate;
+      return std::exp(gamma(alpha, s, true) - std::log(rate));
     };
     sample_per_element<T, P>(c, out, key, draw, 1024, 1, 2, true);
   });
@@ -349,14 +349,14 @@ Tensor beta_kernel(const KernelCall& c) {
   dispatch_sampler(c, false, [&](auto out_tag, auto p_tag) {
     using T = typename decltype(out_tag)::type;
     using P = typename decltype(p_tag)::type;
-    auto draw = [](const ElementStreams& streams, const double* p) {
+    auto draw = [gx = GammaSampler(), gy = GammaSampler()](const ElementStreams& streams, const double* p) mutable {
       const double a = p[0], b = p[1];
       Stream sx = streams.stream(0), sy = streams.stream(1);
       if (a >= 1.0 && b >= 1.0) {
-        double x = gamma_sample(a, sx, false), y = gamma_sample(b, sy, false);
+        double x = gx(a, sx, false), y = gy(b, sy, false);
         return x / (x + y);
       }
-      double t = gamma_sample(a, sx, true) - gamma_sample(b, sy, true);  // NaN for invalid a or b
+      double t = gx(a, sx, true) - gy(b, sy, true);  // NaN for invalid a or b
       return t >= 0.0 ? 1.0 / (1.0 + std::exp(-t)) : std::exp(t) / (1.0 + std::exp(t));
     };
     sample_per_element<T, P>(c, out, key, draw, 1024, 2, 2, true);

@@ -249,39 +249,45 @@ inline double log_factorial_diff(double a, double b) {
 // Samplers. Each takes its parameters as doubles and its element's stream, and returns NaN for
 // parameters outside the distribution's domain.
 
-// Gamma(alpha, 1), alpha >= 1: Marsaglia and Tsang (2000), "A simple method for generating
-// gamma variables".
-inline double gamma_marsaglia_tsang(double alpha, Stream& s) {
-  const double d = alpha - 1.0 / 3.0;
-  const double c = 1.0 / std::sqrt(9.0 * d);
-  for (;;) {
-    double x, v;
-    do {
-      x = s.normal();
-      v = 1.0 + c * x;
-    } while (v <= 0.0);
-    v = v * v * v;
-    double u = s.uniform();
-    double x2 = x * x;
-    if (u < 1.0 - 0.0331 * x2 * x2) return d * v;
-    if (std::log(u) < 0.5 * x2 + d * (1.0 - v + std::log(v))) return d * v;
-  }
-}
+// Gamma(alpha, 1) draws: Marsaglia and Tsang (2000), "A simple method for generating gamma
+// variables", for alpha >= 1; for alpha < 1, Gamma(alpha + 1) * U^(1/alpha), formed in log
+// space: log G + log(U)/alpha. For tiny alpha (0.01) that log is routinely below -700, where
+// the value itself underflows even in float64, so callers that combine draws (beta) take the
+// log. The constants d and c depend on alpha alone and are kept while alpha repeats.
+struct GammaSampler {
+  double alpha = -1;  // the shape d and c are for (-1: none yet)
+  double d = 0, c = 0;
 
-// A Gamma(alpha, 1) draw, or its log when `log_space`. For alpha < 1 the draw is
-// Gamma(alpha + 1) * U^(1/alpha), formed in log space: log G + log(U)/alpha. For tiny alpha
-// (0.01) that log is routinely below -700, where the value itself underflows even in float64,
-// so callers that combine draws (beta) take the log.
-inline double gamma_sample(double alpha, Stream& s, bool log_space) {
-  if (!(alpha > 0.0) || !std::isfinite(alpha)) return kNaN;
-  if (alpha >= 1.0) {
-    double g = gamma_marsaglia_tsang(alpha, s);
-    return log_space ? std::log(g) : g;
+  // One Marsaglia–Tsang draw for shape alpha' = d + 1/3 >= 1.
+  double marsaglia_tsang(Stream& s) const {
+    for (;;) {
+      double x, v;
+      do {
+        x = s.normal();
+        v = 1.0 + c * x;
+      } while (v <= 0.0);
+      v = v * v * v;
+      double u = s.uniform();
+      double x2 = x * x;
+      if (u < 1.0 - 0.0331 * x2 * x2) return d * v;
+      if (std::log(u) < 0.5 * x2 + d * (1.0 - v + std::log(v))) return d * v;
+    }
   }
-  double g = gamma_marsaglia_tsang(alpha + 1.0, s);
-  double log_value = std::log(g) + std::log(s.uniform_open0()) / alpha;
-  return log_space ? log_value : std::exp(log_value);
-}
+
+  // A Gamma(shape, 1) draw, or its log when `log_space`; NaN unless shape is positive and finite.
+  double operator()(double shape, Stream& s, bool log_space) {
+    if (!(shape > 0.0) || !std::isfinite(shape)) return kNaN;
+    if (!(shape == alpha)) {
+      alpha = shape;
+      d = (shape >= 1.0 ? shape : shape + 1.0) - 1.0 / 3.0;
+      c = 1.0 / std::sqrt(9.0 * d);
+    }
+    double g = marsaglia_tsang(s);
+    if (alpha >= 1.0) return log_space ? std::log(g) : g;
+    double log_value = std::log(g) + std::log(s.uniform_open0()) / alpha;
+    return log_space ? log_value : std::exp(log_value);
+  }
+};
 
 // Poisson(lam): inversion by sequential search for lam < 10 (one uniform), otherwise the
 // transformed rejection method PTRS of Hörmann (1993), "The transformed rejection method for
