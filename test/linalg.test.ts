@@ -19,6 +19,8 @@
  * the condition number is at most 1 + ‖M‖²_F / n (about 2.3), known exactly for each matrix.
  */
 import { strict as assert } from 'assert';
+import { spawnSync } from 'child_process';
+import * as path from 'path';
 import { binding } from '../lib/backend/binding';
 import * as rv from '../lib/index';
 import { assertThrowsNamed, assertTensor, makeRng, nonContiguous, roundTo, sizeOf } from './helpers';
@@ -683,4 +685,24 @@ describe('linalg', () => {
       assertThrowsNamed(() => rv.matrixTranspose(rv.zeros([3, 3]), 'no' as unknown as boolean), 'matrixTranspose', 'conjugate');
     });
   });
+
+  // The blocked kernels are compiled per instruction set (AVX-512, AVX2+FMA, baseline SSE2) and
+  // this machine runs only the best one; RANDVAR_LINALG_KERNEL caps the choice, so the round
+  // trips above run again, in child processes, under each lower set.
+  if (!process.env.RANDVAR_LINALG_KERNEL) {
+    describe('every instruction-set kernel', () => {
+      for (const kernel of ['avx2', 'baseline']) {
+        it(`passes the round trips with RANDVAR_LINALG_KERNEL=${kernel}`, function () {
+          this.timeout(300_000);
+          const mocha = path.join(__dirname, '..', 'node_modules', 'mocha', 'bin', 'mocha.js');
+          const child = spawnSync(process.execPath, [mocha, '--no-config', '--node-option', 'import=tsx', '--reporter', 'dot',
+            '--grep', 'within|A·A⁻¹|same bits|exact on diagonal', path.join(__dirname, 'linalg.test.ts')],
+          { encoding: 'utf8', timeout: 300_000, env: { ...process.env, RANDVAR_LINALG_KERNEL: kernel } });
+          assert.equal(child.signal, null, `killed by ${child.signal}`);
+          assert.equal(child.status, 0, `${kernel}: ${child.stdout.slice(-3000)}${child.stderr.slice(-2000)}`);
+          assert.match(child.stdout, /[2-9][0-9] passing/, 'the grep selects the round-trip tests');
+        });
+      }
+    });
+  }
 });

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -169,13 +170,20 @@ RV_LINALG_KERNELS(f32_base, , float, 4, 4)
 
 enum class Level { Avx512, Avx2, Base };
 
+// The best kernel set this CPU runs. RANDVAR_LINALG_KERNEL=avx2 or baseline caps it, so tests
+// can exercise every set on one machine (it never raises the level above what the CPU has).
 Level cpu_level() {
+  Level level = Level::Base;
 #if RV_LINALG_X86
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) return Level::Avx512;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Level::Avx2;
+  if (__builtin_cpu_supports("avx512f")) level = Level::Avx512;
+  else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) level = Level::Avx2;
 #endif
-  return Level::Base;
+  if (const char* cap = std::getenv("RANDVAR_LINALG_KERNEL")) {
+    if (std::strcmp(cap, "baseline") == 0) level = Level::Base;
+    if (std::strcmp(cap, "avx2") == 0 && level == Level::Avx512) level = Level::Avx2;
+  }
+  return level;
 }
 
 template <typename T> const Isa<T>& isa();
