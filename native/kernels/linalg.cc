@@ -111,9 +111,12 @@ std::string batch_index(const Dims& batch, int64_t flat) {
   return s + "]";
 }
 
-// Grain for a parallel loop over matrices of `flops` each.
-int64_t batch_grain(double flops) {
-  return std::max<int64_t>(1, int64_t(linalg::kParallelFlops / std::max(flops, 1.0)));
+// Grain for a parallel loop over matrices of `flops` each and `elements` entries. Small
+// matrices cost far more than their flops (copies, scalar code, per-matrix setup): measured at
+// about 120 ns for an 8 x 8 Cholesky, which the element and fixed terms approximate in flops.
+int64_t batch_grain(double flops, double elements) {
+  const double cost = flops + 64 * elements + 2048;
+  return std::max<int64_t>(1, int64_t(linalg::kParallelFlops / cost));
 }
 
 // ---- cholesky, logDet --------------------------------------------------------------------------
@@ -129,7 +132,7 @@ template <typename T>
 std::vector<Failure> factor_all(Tensor& out, int64_t batch, int64_t n) {
   std::vector<Failure> failures(static_cast<size_t>(batch));
   T* base = out.ptr<T>();
-  parallel_for(batch, batch_grain(double(n) * n * n / 3), [&](int64_t begin, int64_t end) {
+  parallel_for(batch, batch_grain(double(n) * n * n / 3, double(n) * n), [&](int64_t begin, int64_t end) {
     for (int64_t b = begin; b < end; b++) {
       T* a = base + b * n * n;
       T pivot = 0;
@@ -251,7 +254,7 @@ Tensor solve_kernel(const KernelCall& c) {
   dispatch_float(m.dtype, c.name, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const double flops = double(M) * M * K * (kKind == SolveKind::Cholesky ? 2 : 1);
-    parallel_for(nb, batch_grain(flops), [&](int64_t begin, int64_t end) {
+    parallel_for(nb, batch_grain(flops, double(M) * (M + K)), [&](int64_t begin, int64_t end) {
       for (int64_t b = begin; b < end; b++) {
         Mat<T> t{m.ptr<T>() + moff(b), rs, cs};
         T* x = out.ptr<T>() + b * M * K;
@@ -286,7 +289,7 @@ Tensor cholesky_inverse_kernel(const KernelCall& c) {
   const int64_t rs = l.strides[l.rank() - 2], cs = l.strides[l.rank() - 1];
   dispatch_float(l.dtype, c.name, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    parallel_for(count(batch), batch_grain(2.0 * n * n * n), [&](int64_t begin, int64_t end) {
+    parallel_for(count(batch), batch_grain(2.0 * n * n * n, 2.0 * n * n), [&](int64_t begin, int64_t end) {
       std::vector<T> work(size_t(n * n));
       for (int64_t b = begin; b < end; b++) {
         linalg::cholesky_inverse(n, Mat<T>{l.ptr<T>() + loff(b), rs, cs}, out.ptr<T>() + b * n * n, n, work.data());
@@ -355,7 +358,7 @@ Tensor log_matrix_determinant_kernel(const KernelCall& c) {
   Tensor xc = contiguous(x, c.name);
   dispatch_float(x.dtype, c.name, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    parallel_for(nb, batch_grain(2.0 * n * n * n / 3), [&](int64_t begin, int64_t end) {
+    parallel_for(nb, batch_grain(2.0 * n * n * n / 3, double(n) * n), [&](int64_t begin, int64_t end) {
       std::vector<T> work(size_t(n * n));
       for (int64_t b = begin; b < end; b++) {
         std::copy(xc.ptr<T>() + b * n * n, xc.ptr<T>() + (b + 1) * n * n, work.begin());

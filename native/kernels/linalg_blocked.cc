@@ -1,22 +1,23 @@
 // The blocked linear-algebra core (linalg.h).
 //
-// One register-blocked update, C -= A·B, does nearly all the arithmetic. It packs A into
-// panels of MR rows and B into panels of NR columns (so the inner loop reads both
-// contiguously, whatever the operands' strides) and runs a micro-kernel that keeps an MR x NR
-// tile of C in vector registers: per step, one vector of B and MR broadcasts of A. MR and NR
-// depend on the instruction set, so the micro-kernel is compiled once per ISA (AVX-512,
-// AVX2+FMA, baseline) and picked at load time. (RV_MULTIVERSION clones one body for every
-// ISA; here the register tile itself differs, and the AVX2 clone of target_clones would lack
-// FMA.) The micro-kernel fuses multiply-adds, so results differ in the last bits between ISAs.
+// One register-blocked update, C -= A·B, does nearly all the arithmetic. B is packed into
+// panels of NR columns, A read in place when its rows are contiguous (else packed into panels
+// of MR rows), and a micro-kernel keeps an MR x NR tile of C in vector registers: per step,
+// one vector of B and MR broadcasts of A. MR and NR depend on the instruction set, so the
+// micro-kernel is compiled once per ISA (AVX-512, AVX2+FMA, baseline) and picked at load time.
+// (RV_MULTIVERSION clones one body for every ISA; here the register tile itself differs, and
+// the AVX2 clone of target_clones would lack FMA.) The micro-kernel fuses multiply-adds, so
+// results differ in the last bits between ISAs; they never depend on the thread count.
 //
 // The factorisations recurse on halves (Gustavson's recursive Cholesky): the off-diagonal
 // blocks become large updates through the micro-kernel, and only small diagonal blocks
-// (kLeaf x kLeaf) are solved element by element.
+// (kLeaf x kLeaf) are solved element by element, NR rows at a time in vector lanes.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "../thread_pool.h"
@@ -29,7 +30,7 @@ namespace {
 
 constexpr int kMaxMR = 16, kMaxNR = 16;
 constexpr int64_t kKC = 256;   // depth of one packed panel (its B panel stays in L1)
-constexpr int64_t kMC = 256;   // rows of A packed at once (the A block stays in L2)
+constexpr int64_t kMC = 256;   // rows of A per block (the block stays in L2)
 constexpr int kLeaf = 16;      // diagonal blocks at most this size are solved element by element
 
 #if defined(__GNUC__)
@@ -48,6 +49,36 @@ template <typename T, int N>
 struct VecOf {
   typedef T type __attribute__((vector_size(sizeof(T) * N)));
 };
+#endif
+
+// In-register transposes of N x N blocks need __builtin_shufflevector (clang, GCC 12+);
+// without it the same data moves element by element.
+#if RV_LINALG_VECTORS && (defined(__clang__) || __GNUC__ >= 12)
+#define RV_LINALG_SHUFFLE 1
+// out = (a0, b0, a1, b1, ...) from the low halves of a and b, or from the high halves.
+template <typename V, int N, size_t... I>
+RV_INLINE void zip_low(V& out, const V& a, const V& b, std::index_sequence<I...>) {
+  out = __builtin_shufflevector(a, b, ((I % 2) ? N + int(I) / 2 : int(I) / 2)...);
+}
+template <typename V, int N, size_t... I>
+RV_INLINE void zip_high(V& out, const V& a, const V& b, std::index_sequence<I...>) {
+  out = __builtin_shufflevector(a, b, ((I % 2) ? N + N / 2 + int(I) / 2 : N / 2 + int(I) / 2)...);
+}
+// Transposes the N x N block whose rows are r[0..N): log2 N rounds of pairing row i with row
+// i + N/2 (a perfect shuffle of the rows each round).
+template <typename V, int N>
+RV_INLINE void transpose_block(V* r) {
+  for (int round = 1; round < N; round *= 2) {
+    V t[N];
+    for (int i = 0; i < N / 2; i++) {
+      zip_low<V, N>(t[2 * i], r[i], r[i + N / 2], std::make_index_sequence<N>{});
+      zip_high<V, N>(t[2 * i + 1], r[i], r[i + N / 2], std::make_index_sequence<N>{});
+    }
+    for (int i = 0; i < N; i++) r[i] = t[i];
+  }
+}
+#else
+#define RV_LINALG_SHUFFLE 0
 #endif
 
 // c[r * ldc + j] -= Σ_p a[r * ars + p * acs] · b[p * NR + j] for r < MR, j < NR: A either
@@ -88,37 +119,101 @@ RV_INLINE void micro_impl(int64_t kc, const T* __restrict a, int64_t ars, int64_
 // rows of X side by side in one vector: lt[j * kLeaf + q] = L(q, j) below the diagonal (0
 // elsewhere, and in padding), inv[j] = 1 / L(j, j). Column j of the tile is final once the
 // earlier columns are subtracted (axpy order: the updates of one step are independent).
+#if RV_LINALG_VECTORS
+// Loads rows [0, g) x columns [0, k) of x into a tile (column j of x in tile[j], padded with 0).
+template <typename T, int NR, typename V>
+RV_INLINE void load_tile(V* tile, const T* rows, int g, int64_t k, int64_t ldx) {
+#if RV_LINALG_SHUFFLE
+  if (g == NR && k == kLeaf) {
+    // kLeaf / NR square blocks, each transposed in registers.
+    for (int h = 0; h < kLeaf / NR; h++) {
+      V block[NR];
+      for (int r = 0; r < NR; r++) std::memcpy(&block[r], rows + r * ldx + h * NR, sizeof(V));
+      transpose_block<V, NR>(block);
+      for (int c = 0; c < NR; c++) tile[h * NR + c] = block[c];
+    }
+    return;
+  }
+#endif
+  for (int j = 0; j < kLeaf; j++) {
+    for (int r = 0; r < NR; r++) tile[j][r] = (r < g && j < k) ? rows[r * ldx + j] : T(0);
+  }
+}
+
+template <typename T, int NR, typename V>
+RV_INLINE void store_tile(const V* tile, T* rows, int g, int64_t k, int64_t ldx) {
+#if RV_LINALG_SHUFFLE
+  if (g == NR && k == kLeaf) {
+    for (int h = 0; h < kLeaf / NR; h++) {
+      V block[NR];
+      for (int c = 0; c < NR; c++) block[c] = tile[h * NR + c];
+      transpose_block<V, NR>(block);
+      for (int r = 0; r < NR; r++) std::memcpy(rows + r * ldx + h * NR, &block[r], sizeof(V));
+    }
+    return;
+  }
+#endif
+  for (int j = 0; j < k; j++) {
+    for (int r = 0; r < g; r++) rows[r * ldx + j] = tile[j][r];
+  }
+}
+
 template <typename T, int NR>
 RV_INLINE void leaf_impl(int64_t m, int64_t k, const T* __restrict lt, const T* __restrict inv, T* __restrict x, int64_t ldx) {
-#if RV_LINALG_VECTORS
   using V = typename VecOf<T, NR>::type;
   V tile[kLeaf];
+  for (int64_t i0 = 0; i0 < m; i0 += NR) {
+    const int g = int(std::min<int64_t>(NR, m - i0));
+    load_tile<T, NR>(tile, x + i0 * ldx, g, k, ldx);
+    // Fully unrolled, the tile stays in registers.
+    RV_UNROLL
+    for (int j = 0; j < kLeaf; j++) {
+      tile[j] = tile[j] * inv[j];
+      RV_UNROLL
+      for (int q = j + 1; q < kLeaf; q++) tile[q] -= tile[j] * lt[j * kLeaf + q];
+    }
+    store_tile<T, NR>(tile, x + i0 * ldx, g, k, ldx);
+  }
+}
 #else
+template <typename T, int NR>
+RV_INLINE void leaf_impl(int64_t m, int64_t k, const T* lt, const T* inv, T* x, int64_t ldx) {
   T tile[kLeaf][NR];
-#endif
   for (int64_t i0 = 0; i0 < m; i0 += NR) {
     const int g = int(std::min<int64_t>(NR, m - i0));
     T* rows = x + i0 * ldx;
     for (int j = 0; j < kLeaf; j++) {
       for (int r = 0; r < NR; r++) tile[j][r] = (r < g && j < k) ? rows[r * ldx + j] : T(0);
     }
-    // Fully unrolled, the tile stays in registers.
-    RV_UNROLL
     for (int j = 0; j < kLeaf; j++) {
-#if RV_LINALG_VECTORS
-      tile[j] = tile[j] * inv[j];
-      RV_UNROLL
-      for (int q = j + 1; q < kLeaf; q++) tile[q] -= tile[j] * lt[j * kLeaf + q];
-#else
       for (int r = 0; r < NR; r++) tile[j][r] *= inv[j];
       for (int q = j + 1; q < kLeaf; q++) {
         for (int r = 0; r < NR; r++) tile[q][r] -= tile[j][r] * lt[j * kLeaf + q];
       }
-#endif
     }
     for (int j = 0; j < k; j++) {
       for (int r = 0; r < g; r++) rows[r * ldx + j] = tile[j][r];
     }
+  }
+}
+#endif
+
+// Packs a full B panel whose NR columns are rows of memory: dst[p * NR + j] = src[j * ld + p]
+// for p < kc (B's transposed layout, e.g. Lᵀ), by NR x NR blocks transposed in registers.
+template <typename T, int NR>
+RV_INLINE void pack_rows_impl(const T* __restrict src, int64_t ld, int64_t kc, T* __restrict dst) {
+  int64_t p = 0;
+#if RV_LINALG_SHUFFLE
+  using V = typename VecOf<T, NR>::type;
+  for (; p + NR <= kc; p += NR) {
+    V block[NR];
+    for (int j = 0; j < NR; j++) std::memcpy(&block[j], src + j * ld + p, sizeof(V));
+    transpose_block<V, NR>(block);
+    for (int c = 0; c < NR; c++) std::memcpy(dst + (p + c) * NR, &block[c], sizeof(V));
+  }
+#endif
+  for (; p < kc; p++) {
+    for (int j = 0; j < NR; j++) dst[p * NR + j] = src[j * ld + p];
   }
 }
 
@@ -128,6 +223,7 @@ struct Isa {
   void (*micro)(int64_t kc, const T* a, const T* b, T* c, int64_t ldc);               // A packed
   void (*micro_rows)(int64_t kc, const T* a, int64_t lda, const T* b, T* c, int64_t ldc);  // A rows in place
   void (*leaf)(int64_t m, int64_t k, const T* lt, const T* inv, T* x, int64_t ldx);
+  void (*pack_rows)(const T* src, int64_t ld, int64_t kc, T* dst);  // full panel, B's rows stride 1
 };
 
 // Per-ISA instantiations. GCC needs fp-contract=fast to fuse a*b+c under -std=c++17; clang
@@ -147,6 +243,9 @@ struct Isa {
   }                                                                                                       \
   ATTR void leaf_##NAME(int64_t m, int64_t k, const T* lt, const T* inv, T* x, int64_t ldx) {           \
     leaf_impl<T, NR>(m, k, lt, inv, x, ldx);                                                              \
+  }                                                                                                       \
+  ATTR void pack_rows_##NAME(const T* src, int64_t ld, int64_t kc, T* dst) {                            \
+    pack_rows_impl<T, NR>(src, ld, kc, dst);                                                              \
   }
 
 #if RV_LINALG_VECTORS && defined(__x86_64__) && defined(RV_LINALG_TARGET)
@@ -193,14 +292,14 @@ const Isa<double>& isa<double>() {
   static const Isa<double> chosen = [] {
 #if RV_LINALG_X86
     switch (cpu_level()) {
-      case Level::Avx512: return Isa<double>{8, 8, micro_f64_avx512, micro_rows_f64_avx512, leaf_f64_avx512};
-      case Level::Avx2: return Isa<double>{12, 4, micro_f64_avx2, micro_rows_f64_avx2, leaf_f64_avx2};
-      case Level::Base: return Isa<double>{8, 2, micro_f64_base, micro_rows_f64_base, leaf_f64_base};
+      case Level::Avx512: return Isa<double>{8, 8, micro_f64_avx512, micro_rows_f64_avx512, leaf_f64_avx512, pack_rows_f64_avx512};
+      case Level::Avx2: return Isa<double>{12, 4, micro_f64_avx2, micro_rows_f64_avx2, leaf_f64_avx2, pack_rows_f64_avx2};
+      case Level::Base: return Isa<double>{8, 2, micro_f64_base, micro_rows_f64_base, leaf_f64_base, pack_rows_f64_base};
     }
 #elif RV_LINALG_VECTORS
-    return Isa<double>{8, 4, micro_f64_base, micro_rows_f64_base, leaf_f64_base};
+    return Isa<double>{8, 4, micro_f64_base, micro_rows_f64_base, leaf_f64_base, pack_rows_f64_base};
 #endif
-    return Isa<double>{4, 4, micro_f64_base, micro_rows_f64_base, leaf_f64_base};
+    return Isa<double>{4, 4, micro_f64_base, micro_rows_f64_base, leaf_f64_base, pack_rows_f64_base};
   }();
   return chosen;
 }
@@ -210,14 +309,14 @@ const Isa<float>& isa<float>() {
   static const Isa<float> chosen = [] {
 #if RV_LINALG_X86
     switch (cpu_level()) {
-      case Level::Avx512: return Isa<float>{8, 16, micro_f32_avx512, micro_rows_f32_avx512, leaf_f32_avx512};
-      case Level::Avx2: return Isa<float>{12, 8, micro_f32_avx2, micro_rows_f32_avx2, leaf_f32_avx2};
-      case Level::Base: return Isa<float>{8, 4, micro_f32_base, micro_rows_f32_base, leaf_f32_base};
+      case Level::Avx512: return Isa<float>{8, 16, micro_f32_avx512, micro_rows_f32_avx512, leaf_f32_avx512, pack_rows_f32_avx512};
+      case Level::Avx2: return Isa<float>{12, 8, micro_f32_avx2, micro_rows_f32_avx2, leaf_f32_avx2, pack_rows_f32_avx2};
+      case Level::Base: return Isa<float>{8, 4, micro_f32_base, micro_rows_f32_base, leaf_f32_base, pack_rows_f32_base};
     }
 #elif RV_LINALG_VECTORS
-    return Isa<float>{8, 8, micro_f32_base, micro_rows_f32_base, leaf_f32_base};
+    return Isa<float>{8, 8, micro_f32_base, micro_rows_f32_base, leaf_f32_base, pack_rows_f32_base};
 #endif
-    return Isa<float>{4, 4, micro_f32_base, micro_rows_f32_base, leaf_f32_base};
+    return Isa<float>{4, 4, micro_f32_base, micro_rows_f32_base, leaf_f32_base, pack_rows_f32_base};
   }();
   return chosen;
 }
@@ -269,6 +368,10 @@ void pack_a(const Mat<T>& a, int64_t m, int64_t i0, int64_t p0, int64_t kc, int 
 template <typename T>
 void pack_b(const Mat<T>& b, int64_t n, int64_t j0, int64_t p0, int64_t kc, int nr, T* dst) {
   const int cols = int(std::min<int64_t>(nr, n - j0));
+  if (b.rs == 1 && cols == nr) {
+    isa<T>().pack_rows(&b(p0, j0), b.cs, kc, dst);
+    return;
+  }
   if (b.rs == 1) {
     for (int j = 0; j < cols; j++) {
       const T* src = &b(p0, j0 + j);
@@ -295,6 +398,17 @@ constexpr int64_t kChunkFlops = 1 << 18;
 template <typename T>
 void gemm_sub(int64_t m, int64_t n, int64_t k, Mat<T> a, Mat<T> b, Mat<T> c, Part part) {
   if (m <= 0 || n <= 0 || k <= 0) return;
+  if (c.cs != 1 && c.rs != 1) {
+    // Not reached by this file's callers (their C always has a unit stride); kept correct anyway.
+    for (int64_t i = 0; i < m; i++) {
+      for (int64_t j = 0; j < n; j++) {
+        T s = 0;
+        for (int64_t p = 0; p < k; p++) s += a(i, p) * b(p, j);
+        c(i, j) -= s;
+      }
+    }
+    return;
+  }
   if (c.cs != 1) {
     // Cᵀ -= Bᵀ·Aᵀ has unit column stride; the lower part of C is the upper part of Cᵀ.
     Part flipped = part == Part::Lower ? Part::Upper : part == Part::Upper ? Part::Lower : Part::All;
@@ -434,12 +548,15 @@ void solve_right_lt_serial(int64_t m, int64_t k, const T* l, int64_t ldl, T* x, 
   solve_right_lt_serial(m, k2, l + k1 * ldl + k1, ldl, x + k1, ldx);
 }
 
-// Rows of X are independent: split them across threads, each solving its rows in full.
+// Rows of X are independent: split them across threads, each solving its rows in full. One
+// block of rows per thread: every block packs the same pieces of L again, so fewer is better
+// (the work per row is uniform, so nothing is lost in balance).
 template <typename T>
 void solve_right_lt(int64_t m, int64_t k, const T* l, int64_t ldl, T* x, int64_t ldx) {
   constexpr int64_t kRows = 16;
   const int64_t blocks = (m + kRows - 1) / kRows;
-  const int64_t grain = std::max<int64_t>(1, int64_t(kParallelFlops) / std::max<int64_t>(1, kRows * k * k));
+  const int64_t per_thread = (blocks + num_threads() - 1) / num_threads();
+  const int64_t grain = std::max<int64_t>(per_thread, int64_t(kParallelFlops) / std::max<int64_t>(1, kRows * k * k));
   parallel_for(blocks, grain, [&](int64_t begin, int64_t end) {
     const int64_t r0 = begin * kRows, r1 = std::min(m, end * kRows);
     solve_right_lt_serial(r1 - r0, k, l, ldl, x + r0 * ldx, ldx);
@@ -472,6 +589,19 @@ template <typename T>
 RV_MULTIVERSION void divide_row(T* __restrict y, T d, int64_t n) {
   for (int64_t j = 0; j < n; j++) y[j] /= d;
 }
+// Σ a[p]·b[p] with eight running sums, so it vectorises (a fixed order: results depend on n only).
+template <typename T>
+RV_MULTIVERSION T dot(const T* __restrict a, const T* __restrict b, int64_t n) {
+  T part[8] = {};
+  int64_t p = 0;
+  for (; p + 8 <= n; p += 8) {
+    for (int l = 0; l < 8; l++) part[l] += a[p + l] * b[p + l];
+  }
+  T sum = 0;
+  for (int l = 0; l < 8; l++) sum += part[l];
+  for (; p < n; p++) sum += a[p] * b[p];
+  return sum;
+}
 
 // T X = B for T lower, X with unit column stride, on one thread (recursive on rows).
 template <typename T>
@@ -503,12 +633,7 @@ void solve_columns(int64_t M, int64_t K, Mat<T> t, bool lower, T* x, int64_t ldx
       for (int64_t s = 0; s < M; s++) {
         const int64_t i = lower ? s : M - 1 - s;
         const T* ti = &t(i, 0);
-        T acc = y[i];
-        if (lower) {
-          for (int64_t p = 0; p < i; p++) acc -= ti[p] * y[p];
-        } else {
-          for (int64_t p = i + 1; p < M; p++) acc -= ti[p] * y[p];
-        }
+        const T acc = lower ? y[i] - dot(ti, y, i) : y[i] - dot(ti + i + 1, y + i + 1, M - i - 1);
         y[i] = acc / ti[i];
       }
     } else {
