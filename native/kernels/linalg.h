@@ -24,7 +24,8 @@ struct Mat {
 // Which entries of C an update must produce; others may be overwritten with anything.
 enum class Part { All, Lower, Upper };
 
-// C[m x n] -= A[m x k] · B[k x n]. One of C's strides must be 1 (the other may be negative).
+// C[m x n] -= A[m x k] · B[k x n]. C should have a unit stride (the other may be negative);
+// the fast path needs it. (A later change may send large updates to a BLAS.)
 template <typename T>
 void gemm_sub(int64_t m, int64_t n, int64_t k, Mat<T> a, Mat<T> b, Mat<T> c, Part part);
 
@@ -46,9 +47,9 @@ void triangular_solve_in_place(int64_t M, int64_t K, Mat<T> t, bool lower, T* x,
 template <typename T>
 void cholesky_inverse(int64_t n, Mat<T> l, T* out, int64_t ldo, T* work);
 
-// Each routine splits its work across the thread pool when it is large enough (and runs on
-// the calling thread when called from inside a parallel loop, e.g. over a batch).
-// Work, in flops, below which a matrix is factored or solved on one thread.
+// Each routine splits its work across the thread pool when it is large enough, and runs on the
+// calling thread when called from inside a parallel loop (e.g. over a batch). kParallelFlops:
+// the least work, in flops, worth a parallel task.
 constexpr double kParallelFlops = 1 << 20;
 
 }  // namespace linalg

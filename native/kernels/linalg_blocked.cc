@@ -549,13 +549,13 @@ void solve_right_lt_serial(int64_t m, int64_t k, const T* l, int64_t ldl, T* x, 
 }
 
 // Rows of X are independent: split them across threads, each solving its rows in full. One
-// block of rows per thread: every block packs the same pieces of L again, so fewer is better
-// (the work per row is uniform, so nothing is lost in balance).
+// block of rows per thread, of 64 rows at least: every block packs the same pieces of L again,
+// so fewer is better (the work per row is uniform, so nothing is lost in balance).
 template <typename T>
 void solve_right_lt(int64_t m, int64_t k, const T* l, int64_t ldl, T* x, int64_t ldx) {
   constexpr int64_t kRows = 16;
   const int64_t blocks = (m + kRows - 1) / kRows;
-  const int64_t per_thread = (blocks + num_threads() - 1) / num_threads();
+  const int64_t per_thread = std::max<int64_t>(4, (blocks + num_threads() - 1) / num_threads());
   const int64_t grain = std::max<int64_t>(per_thread, int64_t(kParallelFlops) / std::max<int64_t>(1, kRows * k * k));
   parallel_for(blocks, grain, [&](int64_t begin, int64_t end) {
     const int64_t r0 = begin * kRows, r1 = std::min(m, end * kRows);
