@@ -2,7 +2,7 @@
  * Cholesky speed: 512 x 512 float64 (the issue's benchmark), in ms and GFLOP/s counting n³/3
  * flops, against references measured in the same run by bench/cholesky_reference.cc (compiled
  * here with the addon's flags): LAPACK's dpotrf from the system's library (OpenBLAS when
- * installed, with its own threads) and a plain unblocked native loop (one thread). Timings of
+ * installed, with its own threads, and again on one thread) and a plain unblocked native loop (one thread). Timings of
  * randvar and of the references alternate in rounds, so a shared machine's drift hits both.
  * Also: float32, n = 1024, one thread, a batch of small matrices and triangularSolve.
  *
@@ -53,8 +53,10 @@ function compileReference(): string | null {
 
 interface Reference { lapack: number | null; lapackName: string | null; loop: number }
 
-function runReference(binary: string, n: number): Reference {
-  return JSON.parse(execFileSync(binary, [String(n), String(repeats)], { encoding: 'utf8' })) as Reference;
+/** The reference's timings; with `oneThread`, OpenBLAS (and an OpenMP LAPACK) on one thread. */
+function runReference(binary: string, n: number, oneThread = false): Reference {
+  const env = oneThread ? { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' } : process.env;
+  return JSON.parse(execFileSync(binary, [String(n), String(repeats)], { encoding: 'utf8', env })) as Reference;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -64,14 +66,14 @@ const binary = compileReference();
 console.log(`Cholesky, n³/3 flops; ${machine()}`);
 
 /** randvar's cholesky of an n x n SPD matrix, medians per round alternating with the reference. */
-function measure(n: number, dtype: 'float32' | 'float64', threads: number, withReference: boolean) {
+function measure(n: number, dtype: 'float32' | 'float64', threads: number, withReference: boolean, referenceOnOneThread = false) {
   const x = rv.tensor(spd(n, 12345), [n, n], dtype);
   const original = rv.getNumThreads();
   const ours: number[] = [];
   const refs: Reference[] = [];
   try {
     for (let r = 0; r < rounds; r++) {
-      if (withReference && binary) refs.push(runReference(binary, n));
+      if (withReference && binary) refs.push(runReference(binary, n, referenceOnOneThread));
       rv.setNumThreads(threads);
       ours.push(medianSeconds(() => rv.cholesky(x).dispose(), repeats) * 1e3);
       rv.setNumThreads(original);
@@ -101,8 +103,12 @@ if (main.lapack !== null) {
 if (main.loop !== null) {
   rows.push({ what: 'plain native loop (reference)', n: 512, threads: 1, ms: main.loop.toFixed(3), 'GFLOP/s': gflops(flops512, main.loop), 'speed vs dpotrf': vsLapack(main.loop) });
 }
-const single = measure(512, 'float64', 1, false);
-rows.push({ what: 'randvar cholesky, float64', n: 512, threads: 1, ms: single.ms.toFixed(3), 'GFLOP/s': gflops(flops512, single.ms), 'speed vs dpotrf': vsLapack(single.ms) });
+const single = measure(512, 'float64', 1, true, true);
+const vsLapack1 = (ms: number) => (single.lapack !== null ? (single.lapack / ms).toFixed(2) : 'n/a');
+rows.push({ what: 'randvar cholesky, float64', n: 512, threads: 1, ms: single.ms.toFixed(3), 'GFLOP/s': gflops(flops512, single.ms), 'speed vs dpotrf': `${vsLapack1(single.ms)} (vs 1 thread)` });
+if (single.lapack !== null) {
+  rows.push({ what: `dpotrf (${single.lapackName})`, n: 512, threads: 1, ms: single.lapack.toFixed(3), 'GFLOP/s': gflops(flops512, single.lapack), 'speed vs dpotrf': '1.00' });
+}
 const f32 = measure(512, 'float32', threads, false);
 rows.push({ what: 'randvar cholesky, float32', n: 512, threads, ms: f32.ms.toFixed(3), 'GFLOP/s': gflops(flops512, f32.ms), 'speed vs dpotrf': '' });
 const big = measure(1024, 'float64', threads, true);
