@@ -43,6 +43,10 @@ export const signatures: Record<string, ArgKind[]> = {
   // matmul (issue 3): entries go here
 
   // linear algebra (issue 3): entries go here
+  cholesky: ['tensor', 'bool'], logDet: ['tensor', 'bool'], triangularSolve: ['tensor', 'tensor', 'bool', 'bool'],
+  choleskySolve: ['tensor', 'tensor'], choleskyInverse: ['tensor'], logMatrixDeterminant: ['tensor'], slogdet: ['tensor'],
+  matrixDiag: ['tensor'], matrixDiagPart: ['tensor'], matrixSetDiag: ['tensor', 'tensor'], bandPart: ['tensor', 'int', 'int'],
+  matrixTranspose: ['tensor', 'bool'],
 
   // special functions (issue 3): entries go here
 
