@@ -5,7 +5,10 @@
  * Reference, measured in the same run and timed alternately with each sampler: a native
  * multi-threaded memcpy of the sampler's output size between two buffers of that size (the
  * bound for any op that only writes its output). "× memcpy" is the sampler's time over the
- * copy's; draws are seeded (the same values on every run).
+ * copy's; draws are seeded (the same values on every run). "M draws/CPU-s" divides by the CPU
+ * time of all the process's threads instead of wall time: on a shared machine it shows the
+ * kernels' cost when other processes take cores (it stays flat from one thread to two when
+ * the threads scale).
  *
  * Run: npm run bench:random
  */
@@ -19,6 +22,13 @@ const seconds = (fn: () => void) => {
   const start = process.hrtime.bigint();
   fn();
   return Number(process.hrtime.bigint() - start) / 1e9;
+};
+/** CPU seconds (all threads of this process) spent in fn. */
+const cpuSeconds = (fn: () => void) => {
+  const start = process.cpuUsage();
+  fn();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
 };
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 
@@ -41,9 +51,10 @@ function measure(c: Case, threads: number) {
   }
   const opTimes: number[] = [];
   const refTimes: number[] = [];
+  let cpu = 0;
   for (let i = 0; i < repeats; i++) {
     refTimes.push(seconds(copy));
-    opTimes.push(seconds(op));
+    cpu += cpuSeconds(() => opTimes.push(seconds(op)));
   }
   src.dispose();
   dst.dispose();
@@ -51,6 +62,7 @@ function measure(c: Case, threads: number) {
   const ref = median(refTimes);
   return {
     sampler: c.name, dtype: c.dtype, threads, 'M draws/s': (c.n / t / 1e6).toFixed(1), 'ns/draw': ((t / c.n) * 1e9).toFixed(2),
+    'M draws/CPU-s': ((c.n * repeats) / cpu / 1e6).toFixed(1),
     'memcpy ms': (ref * 1e3).toFixed(2), 'sampler ms': (t * 1e3).toFixed(2), '× memcpy': (t / ref).toFixed(1),
   };
 }
