@@ -341,6 +341,23 @@ for (const path of paths) {
   });
 }
 
+describe('matMul: every built-in kernel variant', () => {
+  // The built-in kernel has one tile per instruction set (AVX-512, AVX2, baseline SSE2 on
+  // x86-64); RANDVAR_GEMM_ISA selects a lesser one, so each is checked on this machine.
+  for (const isa of ['avx2', 'base']) {
+    it(`passes the reference tests with RANDVAR_GEMM_ISA=${isa}`, function () {
+      if (process.env.RANDVAR_GEMM_ISA) this.skip();  // already the child
+      this.timeout(240_000);
+      const child = spawnSync(process.execPath, [
+        require.resolve('mocha/bin/mocha.js'), '--no-config', '--node-option', 'import=tsx', '--timeout', '120000',
+        '--grep', 'built-in kernel .*(random broadcast|large enough|views)', __filename,
+      ], { encoding: 'utf8', timeout: 230_000, env: { ...process.env, RANDVAR_BLAS: 'builtin', RANDVAR_GEMM_ISA: isa } });
+      assert.equal(child.status, 0, `${child.stdout.slice(-3000)}\n${child.stderr.slice(-2000)}`);
+      assert.match(child.stdout, /\b7 passing/);  // random, large and view tests, both dtypes; the no-copy test
+    });
+  }
+});
+
 describe('matMul, dot and outer: semantics', () => {
   it('computes small products exactly', () => {
     assert.deepEqual(Array.from(rv.matMul([[1, 2], [3, 4]], [[5], [6]]).dataSync()), [17, 39]);

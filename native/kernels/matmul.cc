@@ -17,7 +17,9 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "../allocator.h"
@@ -155,15 +157,20 @@ template <typename T> struct GemmConfig {
 
 enum class Isa { Base, Avx2, Avx512 };
 
+// The best kernel this CPU runs. RANDVAR_GEMM_ISA = avx2 or base picks a lesser one (never one
+// the CPU lacks), so tests can check every kernel on one machine.
 Isa detect_isa() {
+  Isa best = Isa::Base;
 #ifdef RV_GEMM_X86
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-    return Isa::Avx512;
-  }
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::Avx2;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = Isa::Avx2;
+  if (best == Isa::Avx2 && __builtin_cpu_supports("avx512f")) best = Isa::Avx512;
 #endif
-  return Isa::Base;
+  const char* env = std::getenv("RANDVAR_GEMM_ISA");
+  const std::string wanted = env ? env : "";
+  if (wanted == "base") return Isa::Base;
+  if (wanted == "avx2" && best != Isa::Base) return Isa::Avx2;
+  return best;
 }
 
 template <typename T> GemmConfig<T> gemm_config() {
@@ -471,7 +478,7 @@ void matmul_builtin(int64_t m, int64_t n, int64_t k, MatRef<T> a, MatRef<T> b, T
   if (n == 1) return gemv_builtin(m, k, a, b.p, b.rs, c, parallel, what);
   // A row vector times B is Bᵀ times a column vector: C is 1 x n either way.
   if (m == 1) return gemv_builtin(n, k, MatRef<T>{b.p, b.cs, b.rs}, a.p, a.cs, c, parallel, what);
-  if (m * n * k <= kSmallProduct) return gemm_small(m, n, k, a, b, c, n);
+  if (double(m) * double(n) * double(k) <= kSmallProduct) return gemm_small(m, n, k, a, b, c, n);
   gemm_packed(m, n, k, a, b, c, n, parallel, what);
 }
 
@@ -601,14 +608,16 @@ template <typename T>
 void matmul_batches(const KernelCall& c, Operand& a, Operand& b, bool trans_a, bool trans_b, const Dims& batch,
                     int64_t batches, int64_t m, int64_t n, int64_t k, T* out) {
   const Blas* blas = active_blas(c.name);
-  const bool spread = batches > 1 && m * n * k <= kBatchParallelProduct;
-  const int64_t grain = std::max<int64_t>(1, 65536 / std::max<int64_t>(1, m * n * k));
+  // Multiply-adds per product, in double: views broadcast with stride 0 can be huge.
+  const double work = double(m) * double(n) * double(k);
+  const bool spread = batches > 1 && work <= kBatchParallelProduct;
+  const int64_t grain = spread ? std::max<int64_t>(1, 65536 / std::max<int64_t>(1, m * n * k)) : 1;
   auto matrix = [&](const Operand& o, int64_t flat) {
     return MatRef<T>{o.t.ptr<T>() + batch_offset(o, batch, flat), o.rs, o.cs};
   };
   if (blas && m <= INT_MAX && n <= INT_MAX && k <= INT_MAX) {
     const bool use_gemv = blas->gemv<T>() != nullptr;
-    const bool spread_blas = spread && (!use_gemv || (m != 1 && n != 1) || m * n * k <= kBatchParallelGemv);
+    const bool spread_blas = spread && (!use_gemv || (m != 1 && n != 1) || work <= kBatchParallelGemv);
     // Every matrix of an operand has the same strides: copy, once, what BLAS cannot take.
     if (!blas_takes(*blas, true, use_gemv, m, n, k, a.rs, a.cs)) a = densified(a, trans_a, true, c.name);
     if (!blas_takes(*blas, false, use_gemv, m, n, k, b.rs, b.cs)) b = densified(b, trans_b, false, c.name);

@@ -41,6 +41,7 @@ export const signatures: Record<string, ArgKind[]> = {
   gather: ['tensor', 'int-tensor', 'axis', 'int'], gatherND: ['tensor', 'int-tensor'],
   scatterAdd: ['tensor', 'int-tensor', 'tensor', 'axis'], oneHot: ['int-tensor', 'int', 'number', 'number', 'dtype'],
   // matmul (issue 3): entries go here
+  matMul: ['tensor', 'tensor', 'bool', 'bool'], dot: ['tensor', 'tensor'], outer: ['tensor', 'tensor'],
 
   // linear algebra (issue 3): entries go here
 
@@ -52,4 +53,5 @@ export const signatures: Record<string, ArgKind[]> = {
 /** Exports that are not tensor ops (runtime controls, memory management, classes). */
 export const notOps = new Set([
   'Tensor', 'tidy', 'keep', 'dispose', 'opTable', 'getNumThreads', 'setNumThreads', 'memory', 'emptyCache',
+  'blasInfo', 'setBlas',
 ]);
