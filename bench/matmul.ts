@@ -5,7 +5,8 @@
  * rv.matMul on the built-in kernel (switched with rv.setBlas). Targets: through the BLAS at
  * least 0.90 of direct (nothing copied or transposed around the call), the built-in kernel at
  * least 0.25 of the BLAS. The three are timed in turn within each repetition, so drift on a
- * shared machine affects all of them; the medians are reported.
+ * shared machine affects all of them alike: GFLOP/s are from median times, ratios are medians
+ * of each repetition's own ratio (neighbours in time share the machine's load).
  *
  * Run: npm run bench:matmul
  */
@@ -48,7 +49,7 @@ for (const n of sizes) {
     const c = rv.zeros([n, n], dtype);
     const flops = 2 * n ** 3;
     // About a second of work per method at the BLAS's speed, at least 5 repetitions.
-    const repeats = Math.max(5, Math.min(41, Math.round(4e10 / flops)));
+    const repeats = Math.max(7, Math.min(41, Math.round(4e10 / flops)));
     const methods: [string, () => void][] = [];
     if (blas) {
       methods.push(['direct', () => { rv.setBlas(blas.path!); }]);
@@ -70,20 +71,21 @@ for (const n of sizes) {
     }
     rv.setBlas(blas ? blas.path! : 'builtin');
     const gf = (name: string) => (times[name].length ? flops / median(times[name]) / 1e9 : NaN);
-    const direct = gf('direct');
-    const through = gf('through');
-    const builtin = gf('builtin');
+    // Speed ratio of x to y, repetition by repetition.
+    const ratio = (x: string, y: string) => median(times[x].map((t, r) => times[y][r] / t));
+    const throughRatio = blas ? ratio('through', 'direct') : NaN;
+    const builtinRatio = blas ? ratio('builtin', 'through') : NaN;
     if (blas) {
-      ratios.through.push(through / direct);
-      ratios.builtin.push(builtin / through);
+      ratios.through.push(throughRatio);
+      ratios.builtin.push(builtinRatio);
     }
     rows.push({
       n, dtype,
-      'direct BLAS GF/s': blas ? direct.toFixed(1) : '-',
-      'rv.matMul BLAS GF/s': blas ? through.toFixed(1) : '-',
-      'BLAS / direct': blas ? (through / direct).toFixed(2) : '-',
-      'rv.matMul built-in GF/s': builtin.toFixed(1),
-      'built-in / BLAS': blas ? (builtin / through).toFixed(2) : '-',
+      'direct BLAS GF/s': blas ? gf('direct').toFixed(1) : '-',
+      'rv.matMul BLAS GF/s': blas ? gf('through').toFixed(1) : '-',
+      'BLAS / direct': blas ? throughRatio.toFixed(2) : '-',
+      'rv.matMul built-in GF/s': gf('builtin').toFixed(1),
+      'built-in / BLAS': blas ? builtinRatio.toFixed(2) : '-',
     });
     rv.dispose([a, b, c]);
   }

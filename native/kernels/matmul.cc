@@ -55,10 +55,30 @@ template <typename T> struct MatRef {
 // ---------------------------------------------------------------------------------------------
 // The built-in GEMM: C (m x n, row stride ldc) = A (m x k) · B (k x n).
 
+#if defined(__GNUC__)
 // Vectors of VB bytes (GCC/Clang vector extensions): the compiler emits the ISA's own.
 template <typename T, int VB> struct VecOf {
   typedef T type __attribute__((vector_size(VB)));
 };
+#define RV_UNROLL _Pragma("GCC unroll 16")
+#else
+// Other compilers (MSVC): a plain array with the two operations the micro-kernel uses.
+template <typename T, int VB> struct VecOf {
+  struct type {
+    T v[VB / sizeof(T)];
+    type& operator+=(const type& o) {
+      for (size_t i = 0; i < VB / sizeof(T); i++) v[i] += o.v[i];
+      return *this;
+    }
+    friend type operator*(const type& x, T s) {
+      type r;
+      for (size_t i = 0; i < VB / sizeof(T); i++) r.v[i] = x.v[i] * s;
+      return r;
+    }
+  };
+};
+#define RV_UNROLL
+#endif
 
 // An MR x NR tile of C from packed panels: a holds MR values per step of k, b NR values. The
 // accumulators are NR/L vectors per row, all held in registers (MR and NR are chosen per ISA
@@ -72,26 +92,26 @@ RV_ALWAYS_INLINE void micro_kernel(int64_t kc, const T* __restrict a, const T* _
   constexpr int NV = NR / L;
   static_assert(NV * L == NR, "NR must be a multiple of the vector length");
   V acc[MR][NV];
-#pragma GCC unroll 16
+RV_UNROLL
   for (int i = 0; i < MR; i++) {
-#pragma GCC unroll 16
+RV_UNROLL
     for (int j = 0; j < NV; j++) acc[i][j] = V{};
   }
   for (int64_t p = 0; p < kc; p++) {
     V bv[NV];
-#pragma GCC unroll 16
+RV_UNROLL
     for (int j = 0; j < NV; j++) std::memcpy(&bv[j], b + p * NR + j * L, sizeof(V));
-#pragma GCC unroll 16
+RV_UNROLL
     for (int i = 0; i < MR; i++) {
       const T av = a[p * MR + i];
-#pragma GCC unroll 16
+RV_UNROLL
       for (int j = 0; j < NV; j++) acc[i][j] += bv[j] * av;
     }
   }
   if (mr == MR && nr == NR) {
-#pragma GCC unroll 16
+RV_UNROLL
     for (int i = 0; i < MR; i++) {
-#pragma GCC unroll 16
+RV_UNROLL
       for (int j = 0; j < NV; j++) {
         V v = acc[i][j];
         T* dst = c + i * ldc + j * L;
