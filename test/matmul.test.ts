@@ -284,6 +284,35 @@ for (const path of paths) {
       });
     }
 
+    it('treats a batch that shares one B as one product only where the rows line up', () => {
+      const rng = makeRng(45);
+      for (const dtype of floatDTypes) {
+        const cases: Case[] = [
+          { aShape: [3, 4, 40, 30], bShape: [30, 20], ta: false, tb: false },   // folds: 480 rows
+          { aShape: [3, 40, 30], bShape: [1, 30, 20], ta: false, tb: false },   // B's batch of one folds too
+          { aShape: [6, 1, 30], bShape: [30, 20], ta: false, tb: false },       // single rows, one per batch entry
+          { aShape: [5, 40, 30], bShape: [30], ta: false, tb: false },          // a matrix-vector product
+          { aShape: [3, 1, 40, 30], bShape: [5, 30, 20], ta: false, tb: false }, // A broadcast: no fold
+          { aShape: [3, 30, 40], bShape: [30, 20], ta: true, tb: false },       // rows not at one stride: no fold
+        ];
+        for (const c of cases) {
+          for (const layout of ['contiguous', 'transposed', 'sliced', 'nonContiguous'] as Layout[]) {
+            runCase(c, dtype, [layout, 'contiguous'], rng, 'fold');
+          }
+        }
+        // Every other batch entry: a stride that skips, so no fold.
+        const a = roundTo(dtype, randomData(rng, 6 * 40 * 30, dtype));
+        const b = roundTo(dtype, randomData(rng, 30 * 20, dtype));
+        rv.tidy(() => {
+          const base = rv.tensor(a, [6, 40, 30], dtype);
+          const skip = base.stridedSlice([0], [6], [2]);
+          const kept = a.filter((_, i) => Math.floor(i / 1200) % 2 === 0);
+          const ref = matmulRef({ values: kept, shape: [3, 40, 30] }, { values: b, shape: [30, 20] }, false, false);
+          assertProduct(rv.matMul(skip, rv.tensor(b, [30, 20], dtype)), ref, dtype, 'every other batch entry');
+        });
+      }
+    });
+
     it('passes transposed and sliced views to the BLAS without copies; copies only irregular layouts', () => {
       const rng = makeRng(41);
       const before = rv.blasInfo().operandCopies;

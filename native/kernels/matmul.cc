@@ -624,10 +624,52 @@ int64_t batch_offset(const Operand& o, const Dims& out_batch, int64_t flat) {
 constexpr int64_t kBatchParallelProduct = int64_t(1) << 18;
 constexpr int64_t kBatchParallelGemv = int64_t(1) << 13;
 
+// When every matrix of a batch of A's meets the same B (B broadcast over the batch) and A's
+// rows run at one stride through the whole batch (A's batch axes are its rows, continued), the
+// batch is one product of batches·m rows: one call instead of many, and larger blocks. Returns
+// the row stride of that A, or 0 if the batch does not fold.
+int64_t folded_row_stride(const Operand& a, const Operand& b, const Dims& batch, int64_t m) {
+  for (int d = 0; d < b.batch_rank; d++) {
+    if (b.batch_shape[d] != 1 && b.batch_strides[d] != 0) return 0;
+  }
+  if (a.batch_rank != batch.n) return 0;
+  int64_t rs = m > 1 ? a.rs : 0;  // one row: its stride is free, the batch sets it
+  int64_t expected = 0;
+  for (int d = batch.n - 1; d >= 0; d--) {
+    if (batch[d] == 1) continue;
+    if (a.batch_shape[d] != batch[d]) return 0;  // A itself is broadcast along this axis
+    if (rs == 0) rs = a.batch_strides[d];
+    if (expected == 0) expected = m * rs;
+    if (a.batch_strides[d] != expected || expected == 0) return 0;
+    expected *= batch[d];
+  }
+  return rs;
+}
+
 template <typename T>
 void matmul_batches(const KernelCall& c, Operand& a, Operand& b, bool trans_a, bool trans_b, const Dims& batch,
                     int64_t batches, int64_t m, int64_t n, int64_t k, T* out) {
   const Blas* blas = active_blas(c.name);
+  if (m > INT_MAX || n > INT_MAX || k > INT_MAX) blas = nullptr;  // past BLAS's int: the built-in kernel
+  const bool use_gemv = blas && blas->gemv<T>() != nullptr;
+  if (blas) {
+    // Every matrix of an operand has the same strides: copy, once, what BLAS cannot take.
+    if (!blas_takes(*blas, true, use_gemv, m, n, k, a.rs, a.cs)) a = densified(a, trans_a, true, c.name);
+    if (!blas_takes(*blas, false, use_gemv, m, n, k, b.rs, b.cs)) b = densified(b, trans_b, false, c.name);
+  }
+  if (batches > 1) {
+    const int64_t rs = folded_row_stride(a, b, batch, m), rows = m * batches;
+    const bool ok = rs != 0 && (!blas || (rows <= INT_MAX && blas_takes(*blas, true, use_gemv, rows, n, k, rs, a.cs) &&
+                                          blas_takes(*blas, false, use_gemv, rows, n, k, b.rs, b.cs)));
+    if (ok) {
+      // One matrix of batches·m rows, with no batch axes left.
+      a.rs = rs;
+      a.batch_rank = 0;
+      b.batch_rank = 0;
+      m = rows;
+      batches = 1;
+    }
+  }
   // Multiply-adds per product, in double: views broadcast with stride 0 can be huge.
   const double work = double(m) * double(n) * double(k);
   const bool spread = batches > 1 && work <= kBatchParallelProduct;
@@ -635,14 +677,9 @@ void matmul_batches(const KernelCall& c, Operand& a, Operand& b, bool trans_a, b
   auto matrix = [&](const Operand& o, int64_t flat) {
     return MatRef<T>{o.t.ptr<T>() + batch_offset(o, batch, flat), o.rs, o.cs};
   };
-  if (blas && m <= INT_MAX && n <= INT_MAX && k <= INT_MAX) {
-    const bool use_gemv = blas->gemv<T>() != nullptr;
-    const bool spread_blas = spread && (!use_gemv || (m != 1 && n != 1) || work <= kBatchParallelGemv);
-    // Every matrix of an operand has the same strides: copy, once, what BLAS cannot take.
-    if (!blas_takes(*blas, true, use_gemv, m, n, k, a.rs, a.cs)) a = densified(a, trans_a, true, c.name);
-    if (!blas_takes(*blas, false, use_gemv, m, n, k, b.rs, b.cs)) b = densified(b, trans_b, false, c.name);
+  if (blas) {
     auto one = [&](int64_t f) { blas_product<T>(*blas, use_gemv, m, n, k, matrix(a, f), matrix(b, f), out + f * m * n); };
-    if (spread_blas) {
+    if (spread && (!use_gemv || (m != 1 && n != 1) || work <= kBatchParallelGemv)) {
       parallel_for(batches, grain, [&](int64_t begin, int64_t end) {
         for (int64_t f = begin; f < end; f++) one(f);
       });
