@@ -259,6 +259,7 @@ for (const path of paths) {
           { aShape: [600, 700], bShape: [700], ta: false, tb: false },           // matrix · vector
           { aShape: [700], bShape: [700, 600], ta: false, tb: false },           // vector · matrix
           { aShape: [20000, 7], bShape: [20000], ta: true, tb: false },          // Xᵀr: columns summed in chunks
+          { aShape: [8300, 1024], bShape: [8300], ta: true, tb: false },         // Xᵀr with many rows: split by rows
           { aShape: [5000], bShape: [5000], ta: false, tb: false },              // a long dot product
           { aShape: [64, 1, 30, 20], bShape: [5, 20, 1], ta: false, tb: false }, // many small matrix-vector products
           { aShape: [40, 12, 12], bShape: [40, 12, 12], ta: true, tb: true },    // many small products
@@ -349,6 +350,7 @@ for (const path of paths) {
       const threads = rv.getNumThreads();
       const shapes: [number[], number[], boolean, boolean][] = [
         [[257, 300], [300, 129], false, false], [[20000, 7], [20000], true, false], [[800, 300], [300], false, false],
+        [[8300, 1024], [8300], true, false],
         [[30, 16, 16], [16, 16], false, true],
       ];
       try {

@@ -436,6 +436,21 @@ void gemv_columns(const T* a, int64_t lda, const T* x, int64_t incx, T* y, int64
 // results do not depend on the thread count.
 constexpr int64_t kGemvChunk = 8192;
 
+// y[0:rows] = A · x for columns of A contiguous, chunk by chunk as gemv_builtin describes: the
+// same sums, in the same order, as the chunk-parallel split.
+template <typename T>
+void gemv_columns_chunked(const T* a, int64_t lda, const T* x, int64_t incx, T* y, int64_t rows, int64_t k) {
+  for (int64_t i = 0; i < rows; i++) y[i] = T(0);
+  gemv_columns(a, lda, x, incx, y, rows, 0, std::min(k, kGemvChunk));
+  if (k <= kGemvChunk) return;
+  std::vector<T> part(static_cast<size_t>(rows));
+  for (int64_t p0 = kGemvChunk; p0 < k; p0 += kGemvChunk) {
+    std::fill(part.begin(), part.end(), T(0));
+    gemv_columns(a, lda, x, incx, part.data(), rows, p0, std::min(k, p0 + kGemvChunk));
+    for (int64_t i = 0; i < rows; i++) y[i] += part[size_t(i)];
+  }
+}
+
 template <typename T>
 void gemv_builtin(int64_t m, int64_t k, MatRef<T> a, const T* x, int64_t incx, T* y, bool parallel, const char* what) {
   if (a.cs == 1 || (k == 1 && a.rs != 1)) {
@@ -452,16 +467,14 @@ void gemv_builtin(int64_t m, int64_t k, MatRef<T> a, const T* x, int64_t incx, T
     return;
   }
   if (a.rs == 1) {
-    // Columns of A are contiguous (a transposed view): y accumulates scaled columns. Long k
-    // splits into fixed chunks whose partial vectors are added in order.
+    // Columns of A are contiguous (a transposed view): y accumulates scaled columns, in fixed
+    // chunks of k whose partial vectors are added in order. Many rows: split the rows across
+    // threads; few: split the chunks, each into its own partial vector.
     const int64_t chunks = (k + kGemvChunk - 1) / kGemvChunk;
-    if (chunks <= 1 || !parallel) {
-      for (int64_t i = 0; i < m; i++) y[i] = T(0);
-      for (int64_t p0 = 0; p0 < k; p0 += kGemvChunk) {
-        std::vector<T> part(size_t(m), T(0));
-        gemv_columns(a.p, a.cs, x, incx, part.data(), m, p0, std::min(k, p0 + kGemvChunk));
-        for (int64_t i = 0; i < m; i++) y[i] += part[size_t(i)];
-      }
+    if (!parallel || chunks <= 1 || m >= 1024) {
+      maybe_parallel(parallel, m, std::max<int64_t>(256, 32768 / k), [&](int64_t begin, int64_t end) {
+        gemv_columns_chunked(a.p + begin, a.cs, x, incx, y + begin, end - begin, k);
+      });
       return;
     }
     Scratch partial(sizeof(T) * size_t(chunks) * size_t(m), what);
@@ -473,8 +486,8 @@ void gemv_builtin(int64_t m, int64_t k, MatRef<T> a, const T* x, int64_t incx, T
         gemv_columns(a.p, a.cs, x, incx, py, m, ch * kGemvChunk, std::min(k, (ch + 1) * kGemvChunk));
       }
     });
-    for (int64_t i = 0; i < m; i++) y[i] = T(0);
-    for (int64_t ch = 0; ch < chunks; ch++) {
+    for (int64_t i = 0; i < m; i++) y[i] = part[i];
+    for (int64_t ch = 1; ch < chunks; ch++) {
       for (int64_t i = 0; i < m; i++) y[i] += part[ch * m + i];
     }
     return;
