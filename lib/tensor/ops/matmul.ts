@@ -2,7 +2,8 @@
  * Matrix products: matMul (batched, broadcasting, with transposes), dot and outer, and the
  * controls for the BLAS they run on. The native kernel calls a BLAS found at run time
  * (OpenBLAS, BLIS or reference BLAS; `RANDVAR_BLAS` names another, or `builtin`), passing
- * transposed and sliced views as they lie, or else a built-in blocked kernel.
+ * transposed and sliced views as they lie, or else a built-in blocked kernel. The BLAS is
+ * given the same number of threads as randvar's own pool (`setNumThreads`).
  *
  * float32 and float64 only: int32 and bool inputs are an error (cast them first), because a
  * silent float product of integers would round past 2^24 and would not wrap as int32 does.
