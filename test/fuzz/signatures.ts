@@ -44,6 +44,10 @@ export const signatures: Record<string, ArgKind[]> = {
   matMul: ['tensor', 'tensor', 'bool', 'bool'], dot: ['tensor', 'tensor'], outer: ['tensor', 'tensor'],
 
   // linear algebra (issue 3): entries go here
+  cholesky: ['tensor', 'bool'], logDet: ['tensor', 'bool'], triangularSolve: ['tensor', 'tensor', 'bool', 'bool'],
+  choleskySolve: ['tensor', 'tensor'], choleskyInverse: ['tensor'], logMatrixDeterminant: ['tensor'], slogdet: ['tensor'],
+  matrixDiag: ['tensor'], matrixDiagPart: ['tensor'], matrixSetDiag: ['tensor', 'tensor'], bandPart: ['tensor', 'int', 'int'],
+  matrixTranspose: ['tensor', 'bool'],
 
   // special functions (issue 3): entries go here
 
