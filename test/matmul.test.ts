@@ -189,7 +189,11 @@ const selected = rv.blasInfo();
 const paths = selected.name === 'builtin' ? ['builtin'] : [selected.name, 'builtin'];
 const choose = (path: string) => rv.setBlas(path === 'builtin' ? 'builtin' : selected.path!);
 
-describe('matMul: the BLAS in use', () => {
+// CI also runs this file alone with --no-config (mocha's 2 s default), on a shared machine.
+const timeout = 120_000;
+
+describe('matMul: the BLAS in use', function () {
+  this.timeout(timeout);
   it('reports the library the environment selects', () => {
     if (process.env.RANDVAR_BLAS === 'builtin') {
       assert.equal(selected.name, 'builtin');
@@ -234,7 +238,8 @@ describe('matMul: the BLAS in use', () => {
 });
 
 for (const path of paths) {
-  describe(`matMul on ${path === 'builtin' ? 'the built-in kernel' : path}`, () => {
+  describe(`matMul on ${path === 'builtin' ? 'the built-in kernel' : path}`, function () {
+    this.timeout(timeout);
     before(() => choose(path));
     after(() => choose(selected.name));
 
@@ -389,7 +394,8 @@ describe('matMul: every built-in kernel variant', () => {
   }
 });
 
-describe('matMul, dot and outer: semantics', () => {
+describe('matMul, dot and outer: semantics', function () {
+  this.timeout(timeout);
   it('computes small products exactly', () => {
     assert.deepEqual(Array.from(rv.matMul([[1, 2], [3, 4]], [[5], [6]]).dataSync()), [17, 39]);
     assert.deepEqual(Array.from(rv.matMul([[1, 2], [3, 4]], [[5, 6], [7, 8]], true, false).dataSync()), [26, 30, 38, 44]);
@@ -443,7 +449,8 @@ describe('matMul, dot and outer: semantics', () => {
   });
 });
 
-describe('matMul, dot and outer: errors name the op and the shapes', () => {
+describe('matMul, dot and outer: errors name the op and the shapes', function () {
+  this.timeout(timeout);
   it('inner dimensions that differ', () => {
     assertThrowsNamed(() => rv.matMul(rv.ones([2, 3]), rv.ones([4, 5])), 'matMul:', 'inner dimensions', '[2, 3]', '[4, 5]');
     assertThrowsNamed(() => rv.matMul(rv.ones([2, 3]), rv.ones([3, 5]), true), 'matMul:', '(transposed)');
