@@ -41,6 +41,7 @@ export const signatures: Record<string, ArgKind[]> = {
   gather: ['tensor', 'int-tensor', 'axis', 'int'], gatherND: ['tensor', 'int-tensor'],
   scatterAdd: ['tensor', 'int-tensor', 'tensor', 'axis'], oneHot: ['int-tensor', 'int', 'number', 'number', 'dtype'],
   // matmul (issue 3): entries go here
+  matMul: ['tensor', 'tensor', 'bool', 'bool'], dot: ['tensor', 'tensor'], outer: ['tensor', 'tensor'],
 
   // linear algebra (issue 3): entries go here
   cholesky: ['tensor', 'bool'], logDet: ['tensor', 'bool'], triangularSolve: ['tensor', 'tensor', 'bool', 'bool'],
@@ -69,4 +70,5 @@ export const signatures: Record<string, ArgKind[]> = {
 export const notOps = new Set([
   'Tensor', 'tidy', 'keep', 'dispose', 'opTable', 'getNumThreads', 'setNumThreads', 'memory', 'emptyCache',
   'setSeed',  // random numbers: seeds the global generator, returns nothing
+  'blasInfo', 'setBlas',
 ]);
