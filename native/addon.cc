@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "allocator.h"
+#include "blas.h"
 #include "kernel.h"
 #include "tensor.h"
 #include "thread_pool.h"
@@ -245,6 +246,45 @@ Napi::Value Memcpy(const Napi::CallbackInfo& info) {
   });
 }
 
+// blasInfo() -> { name, path, config, operandCopies }: the library matMul calls (name
+// 'builtin', path null when none). Throws if RANDVAR_BLAS names a library that cannot be used.
+Napi::Value BlasInfo(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    const Blas* blas = active_blas("blasInfo");
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("name", blas ? blas->name : "builtin");
+    out.Set("path", blas ? Napi::Value(Napi::String::New(env, blas->path)) : env.Null());
+    out.Set("config", blas ? Napi::Value(Napi::String::New(env, blas->config)) : env.Null());
+    out.Set("operandCopies", double(blas_operand_copies()));
+    return out;
+  });
+}
+
+// setBlas(mode): 'auto' (search), 'builtin', or a library path or soname.
+Napi::Value SetBlas(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    if (!info[0].IsString()) throw Error("setBlas: mode must be 'auto', 'builtin' or a library path");
+    select_blas("setBlas", info[0].As<Napi::String>().Utf8Value());
+    return env.Undefined();
+  });
+}
+
+// blasGemm(c, a, b): C = A·B straight into the BLAS for contiguous matrices a [m, k], b [k, n],
+// c [m, n] of one float dtype: the matMul benchmark's reference, without the op machinery.
+Napi::Value BlasGemm(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    Tensor* c = unwrap(env, info[0], "blasGemm", 0);
+    Tensor* a = unwrap(env, info[1], "blasGemm", 1);
+    Tensor* b = unwrap(env, info[2], "blasGemm", 2);
+    bool ok = a->rank() == 2 && b->rank() == 2 && c->rank() == 2 && is_float(a->dtype) && a->dtype == b->dtype &&
+              a->dtype == c->dtype && a->is_contiguous() && b->is_contiguous() && c->is_contiguous() &&
+              a->shape[1] == b->shape[0] && c->shape[0] == a->shape[0] && c->shape[1] == b->shape[1];
+    if (!ok) throw Error("blasGemm: expected contiguous float matrices c [m, n], a [m, k], b [k, n] of one dtype");
+    blas_gemm_direct(a->dtype == DType::Float32 ? 0 : 1, a->shape[0], b->shape[1], a->shape[1], a->data(), b->data(), c->data());
+    return env.Undefined();
+  });
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -259,6 +299,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("numThreads", Napi::Function::New(env, NumThreads));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("memcpy", Napi::Function::New(env, Memcpy));
+  exports.Set("blasInfo", Napi::Function::New(env, BlasInfo));
+  exports.Set("setBlas", Napi::Function::New(env, SetBlas));
+  exports.Set("blasGemm", Napi::Function::New(env, BlasGemm));
   return exports;
 }
 

@@ -22,6 +22,18 @@ export interface NativeMemory {
   cacheMisses: number;
 }
 
+/** The BLAS matMul calls, as the addon reports it. */
+export interface NativeBlasInfo {
+  /** 'OpenBLAS', 'BLIS', 'BLAS' (another CBLAS), or 'builtin' when none is used. */
+  name: string;
+  /** The library file, or null for the built-in kernel. */
+  path: string | null;
+  /** The library's own description (OpenBLAS: build and core), where it has one. */
+  config: string | null;
+  /** Operands copied to a dense layout before a BLAS call since start (irregular strides only). */
+  operandCopies: number;
+}
+
 export interface Binding {
   kernels(): Record<string, number>;
   run(kernel: number, outShape: readonly number[] | null, outDtype: number, attrs: readonly number[] | null,
@@ -36,6 +48,12 @@ export interface Binding {
   setNumThreads(n: number): void;
   /** Copies src's bytes into dst (contiguous, same byte size) with memcpy on every pool thread: a benchmark reference. */
   memcpy(dst: NativeTensor, src: NativeTensor): void;
+  /** The BLAS matMul uses; throws if RANDVAR_BLAS names a library that cannot be used. */
+  blasInfo(): NativeBlasInfo;
+  /** 'auto' (search), 'builtin', or a library path or soname; throws (keeping the current one) if unusable. */
+  setBlas(mode: string): void;
+  /** C = A·B for contiguous float matrices, straight into the BLAS: the matMul benchmark's reference. */
+  blasGemm(c: NativeTensor, a: NativeTensor, b: NativeTensor): void;
 }
 
 // lib/backend and dist/backend both sit two levels below the package root.

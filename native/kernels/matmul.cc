@@ -1,2 +1,797 @@
-// Placeholder: kernels for this file are being written.
+// matMul (with batch broadcasting and transposes; also dot) and outer.
+//
+// Each operand is described as a matrix (rows, cols, row stride, column stride) after its
+// transpose flag, plus batch dimensions whose strides are 0 where they broadcast. A rank-1
+// operand is a row (a) or a column (b), as NumPy promotes it.
+//
+// With a BLAS (blas.h), each matrix of the batch goes to cblas_?gemm (cblas_?gemv when one
+// side is a vector) as it lies: a transposed view becomes a transpose flag, a slice a leading
+// dimension; only layouts BLAS cannot describe (rows that overlap, negative or zero strides
+// inside the matrix) are copied first. Large products are called from this thread, so the
+// library's own threads do the work; many small ones are spread over our pool.
+//
+// Without one, a built-in kernel: A and B packed into panels (any strides, so never a copy
+// of the operand), an MR x NR register-blocked micro-kernel over them, blocked for the caches
+// and parallel over tiles of C. Matrix-vector products have their own memory-bound kernels.
+// Both accumulate in the output dtype, as BLAS does.
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "../allocator.h"
+#include "../blas.h"
 #include "../kernel.h"
+#include "../thread_pool.h"
+#include "elementwise.h"
+
+// a*b + c in the kernels below becomes one FMA where the ISA has it, as in every BLAS; the
+// project compiles with -std=c++17, whose default would keep them apart. (After the includes,
+// so it touches this file's functions only.)
+#if defined(__clang__)
+#pragma clang fp contract(fast)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=fast")
+#endif
+
+#if defined(__GNUC__)
+#define RV_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define RV_ALWAYS_INLINE inline
+#endif
+
+namespace rv {
+namespace {
+
+// A matrix in memory: element (i, j) at p[i * rs + j * cs].
+template <typename T> struct MatRef {
+  const T* p;
+  int64_t rs, cs;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The built-in GEMM: C (m x n, row stride ldc) = A (m x k) · B (k x n).
+
+#if defined(__GNUC__)
+// Vectors of VB bytes (GCC/Clang vector extensions): the compiler emits the ISA's own.
+template <typename T, int VB> struct VecOf {
+  typedef T type __attribute__((vector_size(VB)));
+};
+#define RV_UNROLL _Pragma("GCC unroll 16")
+#else
+// Other compilers (MSVC): a plain array with the two operations the micro-kernel uses.
+template <typename T, int VB> struct VecOf {
+  struct type {
+    T v[VB / sizeof(T)];
+    type& operator+=(const type& o) {
+      for (size_t i = 0; i < VB / sizeof(T); i++) v[i] += o.v[i];
+      return *this;
+    }
+    friend type operator*(const type& x, T s) {
+      type r;
+      for (size_t i = 0; i < VB / sizeof(T); i++) r.v[i] = x.v[i] * s;
+      return r;
+    }
+  };
+};
+#define RV_UNROLL
+#endif
+
+// An MR x NR tile of C from packed panels: a holds MR values per step of k, b NR values. The
+// accumulators are NR/L vectors per row, all held in registers (MR and NR are chosen per ISA
+// so they fit). `add` adds to C instead of storing; edge tiles (mr < MR or nr < NR) store
+// the valid part only.
+template <typename T, int VB, int MR, int NR>
+RV_ALWAYS_INLINE void micro_kernel(int64_t kc, const T* __restrict a, const T* __restrict b, T* __restrict c,
+                                   int64_t ldc, bool add, int64_t mr, int64_t nr) {
+  using V = typename VecOf<T, VB>::type;
+  constexpr int L = VB / int(sizeof(T));
+  constexpr int NV = NR / L;
+  static_assert(NV * L == NR, "NR must be a multiple of the vector length");
+  V acc[MR][NV];
+RV_UNROLL
+  for (int i = 0; i < MR; i++) {
+RV_UNROLL
+    for (int j = 0; j < NV; j++) acc[i][j] = V{};
+  }
+  for (int64_t p = 0; p < kc; p++) {
+    V bv[NV];
+RV_UNROLL
+    for (int j = 0; j < NV; j++) std::memcpy(&bv[j], b + p * NR + j * L, sizeof(V));
+RV_UNROLL
+    for (int i = 0; i < MR; i++) {
+      const T av = a[p * MR + i];
+RV_UNROLL
+      for (int j = 0; j < NV; j++) acc[i][j] += bv[j] * av;
+    }
+  }
+  if (mr == MR && nr == NR) {
+RV_UNROLL
+    for (int i = 0; i < MR; i++) {
+RV_UNROLL
+      for (int j = 0; j < NV; j++) {
+        V v = acc[i][j];
+        T* dst = c + i * ldc + j * L;
+        if (add) {
+          V old;
+          std::memcpy(&old, dst, sizeof(V));
+          v += old;
+        }
+        std::memcpy(dst, &v, sizeof(V));
+      }
+    }
+    return;
+  }
+  T tile[MR][NR];
+  std::memcpy(tile, acc, sizeof(tile));
+  for (int64_t i = 0; i < mr; i++) {
+    for (int64_t j = 0; j < nr; j++) c[i * ldc + j] = add ? c[i * ldc + j] + tile[i][j] : tile[i][j];
+  }
+}
+
+// An mc x nc block of C from packed A (mc x kc, panels of MR rows) and packed B (kc x nc,
+// panels of NR columns). Each B panel stays in L1 while the A panels stream past it.
+template <typename T, int VB, int MR, int NR>
+RV_ALWAYS_INLINE void macro_kernel(int64_t mc, int64_t nc, int64_t kc, const T* pa, const T* pb, T* c, int64_t ldc,
+                                   bool add) {
+  for (int64_t j = 0; j < nc; j += NR) {
+    for (int64_t i = 0; i < mc; i += MR) {
+      micro_kernel<T, VB, MR, NR>(kc, pa + i * kc, pb + j * kc, c + i * ldc + j, ldc, add, std::min<int64_t>(MR, mc - i),
+                                  std::min<int64_t>(NR, nc - j));
+    }
+  }
+}
+
+template <typename T> using MacroFn = void (*)(int64_t, int64_t, int64_t, const T*, const T*, T*, int64_t, bool);
+
+// One tile shape per instruction set: the accumulators (MR x NR/L vectors) plus one row of B
+// and a broadcast of A fill the register file (32 vector registers with AVX-512, 16 with AVX2
+// and SSE2). The tile fixes the packing layout, so each ISA has its own instantiation, picked
+// at run time (target_clones cannot change the tile, and its avx2 clone has no FMA).
+#define RV_DEFINE_MACRO(NAME, ATTR, T, VB, MR, NR)                                                              \
+  ATTR void NAME(int64_t mc, int64_t nc, int64_t kc, const T* pa, const T* pb, T* c, int64_t ldc, bool add) { \
+    macro_kernel<T, VB, MR, NR>(mc, nc, kc, pa, pb, c, ldc, add);                                            \
+  }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define RV_GEMM_X86 1
+RV_DEFINE_MACRO(macro_f32_avx512, __attribute__((target("avx512f,avx2,fma"))), float, 64, 8, 32)
+RV_DEFINE_MACRO(macro_f64_avx512, __attribute__((target("avx512f,avx2,fma"))), double, 64, 8, 16)
+RV_DEFINE_MACRO(macro_f32_avx2, __attribute__((target("avx2,fma"))), float, 32, 6, 16)
+RV_DEFINE_MACRO(macro_f64_avx2, __attribute__((target("avx2,fma"))), double, 32, 6, 8)
+RV_DEFINE_MACRO(macro_f32_base, , float, 16, 4, 8)
+RV_DEFINE_MACRO(macro_f64_base, , double, 16, 4, 4)
+#else
+// 128-bit vectors (NEON has 32 registers; other targets get what the compiler makes of it).
+RV_DEFINE_MACRO(macro_f32_base, , float, 16, 8, 8)
+RV_DEFINE_MACRO(macro_f64_base, , double, 16, 8, 4)
+#endif
+
+template <typename T> struct GemmConfig {
+  MacroFn<T> macro;
+  int mr, nr;
+};
+
+enum class Isa { Base, Avx2, Avx512 };
+
+// The best kernel this CPU runs. RANDVAR_GEMM_ISA = avx2 or base picks a lesser one (never one
+// the CPU lacks), so tests can check every kernel on one machine.
+Isa detect_isa() {
+  Isa best = Isa::Base;
+#ifdef RV_GEMM_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = Isa::Avx2;
+  if (best == Isa::Avx2 && __builtin_cpu_supports("avx512f")) best = Isa::Avx512;
+#endif
+  const char* env = std::getenv("RANDVAR_GEMM_ISA");
+  const std::string wanted = env ? env : "";
+  if (wanted == "base") return Isa::Base;
+  if (wanted == "avx2" && best != Isa::Base) return Isa::Avx2;
+  return best;
+}
+
+template <typename T> GemmConfig<T> gemm_config() {
+  static const Isa isa = detect_isa();
+  constexpr bool f32 = sizeof(T) == 4;
+#ifdef RV_GEMM_X86
+  if (isa == Isa::Avx512) {
+    if constexpr (f32) return {macro_f32_avx512, 8, 32};
+    else return {macro_f64_avx512, 8, 16};
+  }
+  if (isa == Isa::Avx2) {
+    if constexpr (f32) return {macro_f32_avx2, 6, 16};
+    else return {macro_f64_avx2, 6, 8};
+  }
+  if constexpr (f32) return {macro_f32_base, 4, 8};
+  else return {macro_f64_base, 4, 4};
+#else
+  (void)isa;
+  if constexpr (f32) return {macro_f32_base, 8, 8};
+  else return {macro_f64_base, 8, 4};
+#endif
+}
+
+// Cache blocking: kc steps of k per packed panel (a B panel of kc x NR stays in L1), mc rows
+// of A per tile (an mc x kc block stays in L2), nc columns of B per packed block (in L3), and
+// at most kMaxRows rows of A packed at once (bounds the scratch memory).
+constexpr int64_t kKC = 256;
+constexpr int64_t kMC = 240;
+constexpr int64_t kNC = 4096;
+constexpr int64_t kMaxRows = 4096;
+
+// Packs rows [0, mc) x steps [0, kc) of A into panels of mr rows: panel r holds, for each
+// step p, its mr values (zeros past the last row).
+template <typename T>
+void pack_a(MatRef<T> a, int64_t mc, int64_t kc, int mr, T* out) {
+  for (int64_t i0 = 0; i0 < mc; i0 += mr, out += mr * kc) {
+    const int64_t rows = std::min<int64_t>(mr, mc - i0);
+    const T* src = a.p + i0 * a.rs;
+    if (a.rs == 1) {
+      for (int64_t p = 0; p < kc; p++) {
+        const T* s = src + p * a.cs;
+        for (int64_t i = 0; i < rows; i++) out[p * mr + i] = s[i];
+        for (int64_t i = rows; i < mr; i++) out[p * mr + i] = T(0);
+      }
+    } else {
+      for (int64_t i = 0; i < rows; i++) {
+        const T* s = src + i * a.rs;
+        if (a.cs == 1) {
+          for (int64_t p = 0; p < kc; p++) out[p * mr + i] = s[p];
+        } else {
+          for (int64_t p = 0; p < kc; p++) out[p * mr + i] = s[p * a.cs];
+        }
+      }
+      for (int64_t i = rows; i < mr; i++) {
+        for (int64_t p = 0; p < kc; p++) out[p * mr + i] = T(0);
+      }
+    }
+  }
+}
+
+// Packs steps [0, kc) x columns [j0, j1) of B (j0, j1 multiples of nr, or j1 = nc) into panels
+// of nr columns: panel q holds, for each step p, its nr values (zeros past the last column).
+template <typename T>
+void pack_b(MatRef<T> b, int64_t kc, int64_t nc, int nr, int64_t j0, int64_t j1, T* out) {
+  for (int64_t j = j0; j < j1; j += nr) {
+    T* o = out + j * kc;
+    const int64_t cols = std::min<int64_t>(nr, nc - j);
+    const T* src = b.p + j * b.cs;
+    for (int64_t p = 0; p < kc; p++) {
+      const T* s = src + p * b.rs;
+      T* d = o + p * nr;
+      if (b.cs == 1) {
+        for (int64_t q = 0; q < cols; q++) d[q] = s[q];
+      } else {
+        for (int64_t q = 0; q < cols; q++) d[q] = s[q * b.cs];
+      }
+      for (int64_t q = cols; q < nr; q++) d[q] = T(0);
+    }
+  }
+}
+
+// Scratch memory from the caching allocator (aligned, reused across calls).
+struct Scratch {
+  Block block;
+  Scratch(size_t bytes, const char* what) : block(allocate(std::max<size_t>(bytes, 64), what)) {}
+  ~Scratch() { release(block); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  template <typename T> T* as() const { return static_cast<T*>(block.data); }
+};
+
+// Runs fn(begin, end) over [0, n): across the pool when `parallel`, else inline.
+template <typename Fn>
+void maybe_parallel(bool parallel, int64_t n, int64_t grain, Fn&& fn) {
+  if (parallel) parallel_for(n, grain, fn);
+  else if (n > 0) fn(0, n);
+}
+
+template <typename T>
+void gemm_packed(int64_t m, int64_t n, int64_t k, MatRef<T> a, MatRef<T> b, T* c, int64_t ldc, bool parallel,
+                 const char* what) {
+  const GemmConfig<T> cfg = gemm_config<T>();
+  const int mr = cfg.mr, nr = cfg.nr;
+  const int64_t rows_max = std::min<int64_t>(m, kMaxRows);
+  const int64_t cols_max = std::min<int64_t>(n, kNC);
+  const int64_t kc_max = std::min<int64_t>(k, kKC);
+  Scratch sa(sizeof(T) * size_t((rows_max + mr - 1) / mr * mr) * size_t(kc_max), what);
+  Scratch sb(sizeof(T) * size_t((cols_max + nr - 1) / nr * nr) * size_t(kc_max), what);
+  T* pa = sa.as<T>();
+  T* pb = sb.as<T>();
+  const int threads = parallel ? num_threads() : 1;
+  for (int64_t ib = 0; ib < m; ib += kMaxRows) {
+    const int64_t mb = std::min(kMaxRows, m - ib);
+    const int64_t a_panels = (mb + mr - 1) / mr;
+    for (int64_t pc = 0; pc < k; pc += kKC) {
+      const int64_t kc = std::min(kKC, k - pc);
+      const MatRef<T> a_block{a.p + ib * a.rs + pc * a.cs, a.rs, a.cs};
+      // Panels are independent: pack them in parallel (at least ~16K values per task).
+      const int64_t pack_grain = std::max<int64_t>(1, 16384 / (kc * mr));
+      maybe_parallel(parallel, a_panels, pack_grain, [&](int64_t begin, int64_t end) {
+        const int64_t i0 = begin * mr, i1 = std::min(mb, end * mr);
+        pack_a(MatRef<T>{a_block.p + i0 * a.rs, a.rs, a.cs}, i1 - i0, kc, mr, pa + i0 * kc);
+      });
+      for (int64_t jc = 0; jc < n; jc += kNC) {
+        const int64_t nc = std::min(kNC, n - jc);
+        const int64_t b_panels = (nc + nr - 1) / nr;
+        const MatRef<T> b_block{b.p + pc * b.rs + jc * b.cs, b.rs, b.cs};
+        maybe_parallel(parallel, b_panels, std::max<int64_t>(1, 16384 / (kc * nr)), [&](int64_t begin, int64_t end) {
+          pack_b(b_block, kc, nc, nr, begin * nr, std::min(nc, end * nr), pb);
+        });
+        // Tiles of C: blocks of kMC rows, and enough column groups to give every thread
+        // several tiles (even shares when tile costs differ at the edges).
+        const int64_t row_blocks = (mb + kMC - 1) / kMC;
+        int64_t col_blocks = 1;
+        if (threads > 1) col_blocks = std::min(b_panels, std::max<int64_t>(1, (4 * threads + row_blocks - 1) / row_blocks));
+        const int64_t panels_per_block = (b_panels + col_blocks - 1) / col_blocks;
+        col_blocks = (b_panels + panels_per_block - 1) / panels_per_block;
+        const bool add = pc > 0;
+        T* c_block = c + ib * ldc + jc;
+        const int64_t tile_flops = std::min(kMC, mb) * panels_per_block * nr * kc;
+        maybe_parallel(parallel, row_blocks * col_blocks, std::max<int64_t>(1, 65536 / std::max<int64_t>(tile_flops, 1)),
+                       [&](int64_t begin, int64_t end) {
+                         for (int64_t t = begin; t < end; t++) {
+                           const int64_t i0 = (t / col_blocks) * kMC, j0 = (t % col_blocks) * panels_per_block * nr;
+                           const int64_t mc = std::min(kMC, mb - i0), ncs = std::min(panels_per_block * nr, nc - j0);
+                           cfg.macro(mc, ncs, kc, pa + i0 * kc, pb + j0 * kc, c_block + i0 * ldc + j0, ldc, add);
+                         }
+                       });
+      }
+    }
+  }
+}
+
+// Small products: straight loops, no packing (which would cost more than the product).
+// Rows of C accumulate rows of B scaled by entries of A, in order of k.
+template <typename T>
+void gemm_small(int64_t m, int64_t n, int64_t k, MatRef<T> a, MatRef<T> b, T* c, int64_t ldc) {
+  for (int64_t i = 0; i < m; i++) {
+    T* __restrict ci = c + i * ldc;
+    for (int64_t j = 0; j < n; j++) ci[j] = T(0);
+    for (int64_t p = 0; p < k; p++) {
+      const T aip = a.p[i * a.rs + p * a.cs];
+      const T* bp = b.p + p * b.rs;
+      if (b.cs == 1) {
+        for (int64_t j = 0; j < n; j++) ci[j] += aip * bp[j];
+      } else {
+        for (int64_t j = 0; j < n; j++) ci[j] += aip * bp[j * b.cs];
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matrix-vector products, memory-bound: y (m, contiguous) = A (m x k) · x (stride incx).
+
+// y[i] = a[i, :] · x for rows with unit column stride and x contiguous; 16 independent
+// accumulators per row so the sum vectorises.
+template <typename T>
+RV_ALWAYS_INLINE void gemv_rows_impl(const T* a, int64_t lda, const T* x, T* y, int64_t rows, int64_t k) {
+  constexpr int kLanes = 16;
+  for (int64_t i = 0; i < rows; i++) {
+    const T* __restrict ai = a + i * lda;
+    T acc[kLanes] = {};
+    int64_t p = 0;
+    for (; p + kLanes <= k; p += kLanes) {
+      for (int l = 0; l < kLanes; l++) acc[l] += ai[p + l] * x[p + l];
+    }
+    for (int w = kLanes / 2; w >= 1; w /= 2) {
+      for (int l = 0; l < w; l++) acc[l] += acc[l + w];
+    }
+    T s = acc[0];
+    for (; p < k; p++) s += ai[p] * x[p];
+    y[i] = s;
+  }
+}
+RV_MULTIVERSION void gemv_rows_f32(const float* a, int64_t lda, const float* x, float* y, int64_t rows, int64_t k) {
+  gemv_rows_impl(a, lda, x, y, rows, k);
+}
+RV_MULTIVERSION void gemv_rows_f64(const double* a, int64_t lda, const double* x, double* y, int64_t rows, int64_t k) {
+  gemv_rows_impl(a, lda, x, y, rows, k);
+}
+
+// y[0:m] += Σ_p a[:, p] x[p] over steps [p0, p1), columns of A contiguous (stride lda apart).
+template <typename T>
+RV_ALWAYS_INLINE void gemv_columns_impl(const T* a, int64_t lda, const T* x, int64_t incx, T* y, int64_t m, int64_t p0,
+                                        int64_t p1) {
+  int64_t p = p0;
+  for (; p + 4 <= p1; p += 4) {  // four columns per pass: a quarter of the traffic on y
+    const T* __restrict c0 = a + p * lda;
+    const T* __restrict c1 = c0 + lda;
+    const T* __restrict c2 = c1 + lda;
+    const T* __restrict c3 = c2 + lda;
+    const T x0 = x[p * incx], x1 = x[(p + 1) * incx], x2 = x[(p + 2) * incx], x3 = x[(p + 3) * incx];
+    for (int64_t i = 0; i < m; i++) y[i] += c0[i] * x0 + c1[i] * x1 + c2[i] * x2 + c3[i] * x3;
+  }
+  for (; p < p1; p++) {
+    const T* __restrict col = a + p * lda;
+    const T xp = x[p * incx];
+    for (int64_t i = 0; i < m; i++) y[i] += col[i] * xp;
+  }
+}
+RV_MULTIVERSION void gemv_columns_f32(const float* a, int64_t lda, const float* x, int64_t incx, float* y, int64_t m,
+                                      int64_t p0, int64_t p1) {
+  gemv_columns_impl(a, lda, x, incx, y, m, p0, p1);
+}
+RV_MULTIVERSION void gemv_columns_f64(const double* a, int64_t lda, const double* x, int64_t incx, double* y, int64_t m,
+                                      int64_t p0, int64_t p1) {
+  gemv_columns_impl(a, lda, x, incx, y, m, p0, p1);
+}
+
+template <typename T>
+void gemv_rows(const T* a, int64_t lda, const T* x, T* y, int64_t rows, int64_t k) {
+  if constexpr (sizeof(T) == 4) gemv_rows_f32(a, lda, x, y, rows, k);
+  else gemv_rows_f64(a, lda, x, y, rows, k);
+}
+template <typename T>
+void gemv_columns(const T* a, int64_t lda, const T* x, int64_t incx, T* y, int64_t m, int64_t p0, int64_t p1) {
+  if constexpr (sizeof(T) == 4) gemv_columns_f32(a, lda, x, incx, y, m, p0, p1);
+  else gemv_columns_f64(a, lda, x, incx, y, m, p0, p1);
+}
+
+// Steps of k per partial sum when columns of A are summed in parallel: fixed by the shape, so
+// results do not depend on the thread count.
+constexpr int64_t kGemvChunk = 8192;
+
+// y[0:rows] = A · x for columns of A contiguous, chunk by chunk as gemv_builtin describes: the
+// same sums, in the same order, as the chunk-parallel split.
+template <typename T>
+void gemv_columns_chunked(const T* a, int64_t lda, const T* x, int64_t incx, T* y, int64_t rows, int64_t k) {
+  for (int64_t i = 0; i < rows; i++) y[i] = T(0);
+  gemv_columns(a, lda, x, incx, y, rows, 0, std::min(k, kGemvChunk));
+  if (k <= kGemvChunk) return;
+  std::vector<T> part(static_cast<size_t>(rows));
+  for (int64_t p0 = kGemvChunk; p0 < k; p0 += kGemvChunk) {
+    std::fill(part.begin(), part.end(), T(0));
+    gemv_columns(a, lda, x, incx, part.data(), rows, p0, std::min(k, p0 + kGemvChunk));
+    for (int64_t i = 0; i < rows; i++) y[i] += part[size_t(i)];
+  }
+}
+
+template <typename T>
+void gemv_builtin(int64_t m, int64_t k, MatRef<T> a, const T* x, int64_t incx, T* y, bool parallel, const char* what) {
+  if (a.cs == 1 || (k == 1 && a.rs != 1)) {
+    // Rows of A are contiguous: one dot product per row, x made contiguous if it is not.
+    std::vector<T> xs;
+    if (incx != 1 && k > 1) {
+      xs.resize(size_t(k));
+      for (int64_t p = 0; p < k; p++) xs[size_t(p)] = x[p * incx];
+      x = xs.data();
+    }
+    maybe_parallel(parallel, m, std::max<int64_t>(1, 32768 / std::max<int64_t>(k, 1)), [&](int64_t begin, int64_t end) {
+      gemv_rows(a.p + begin * a.rs, a.rs, x, y + begin, end - begin, k);
+    });
+    return;
+  }
+  if (a.rs == 1) {
+    // Columns of A are contiguous (a transposed view): y accumulates scaled columns, in fixed
+    // chunks of k whose partial vectors are added in order. Many rows: split the rows across
+    // threads; few: split the chunks, each into its own partial vector.
+    const int64_t chunks = (k + kGemvChunk - 1) / kGemvChunk;
+    if (!parallel || chunks <= 1 || m >= 1024) {
+      maybe_parallel(parallel, m, std::max<int64_t>(256, 32768 / k), [&](int64_t begin, int64_t end) {
+        gemv_columns_chunked(a.p + begin, a.cs, x, incx, y + begin, end - begin, k);
+      });
+      return;
+    }
+    Scratch partial(sizeof(T) * size_t(chunks) * size_t(m), what);
+    T* part = partial.as<T>();
+    parallel_for(chunks, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t ch = begin; ch < end; ch++) {
+        T* py = part + ch * m;
+        for (int64_t i = 0; i < m; i++) py[i] = T(0);
+        gemv_columns(a.p, a.cs, x, incx, py, m, ch * kGemvChunk, std::min(k, (ch + 1) * kGemvChunk));
+      }
+    });
+    for (int64_t i = 0; i < m; i++) y[i] = part[i];
+    for (int64_t ch = 1; ch < chunks; ch++) {
+      for (int64_t i = 0; i < m; i++) y[i] += part[ch * m + i];
+    }
+    return;
+  }
+  // Any other layout: plain strided loops, in order of k.
+  maybe_parallel(parallel, m, std::max<int64_t>(1, 32768 / std::max<int64_t>(k, 1)), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; i++) {
+      T s = T(0);
+      for (int64_t p = 0; p < k; p++) s += a.p[i * a.rs + p * a.cs] * x[p * incx];
+      y[i] = s;
+    }
+  });
+}
+
+// Products below this many multiply-adds skip packing.
+constexpr int64_t kSmallProduct = 8192;
+
+// C (m x n, contiguous) = A · B with the built-in kernels; k >= 1.
+template <typename T>
+void matmul_builtin(int64_t m, int64_t n, int64_t k, MatRef<T> a, MatRef<T> b, T* c, bool parallel, const char* what) {
+  if (n == 1) return gemv_builtin(m, k, a, b.p, b.rs, c, parallel, what);
+  // A row vector times B is Bᵀ times a column vector: C is 1 x n either way.
+  if (m == 1) return gemv_builtin(n, k, MatRef<T>{b.p, b.cs, b.rs}, a.p, a.cs, c, parallel, what);
+  if (double(m) * double(n) * double(k) <= kSmallProduct) return gemm_small(m, n, k, a, b, c, n);
+  gemm_packed(m, n, k, a, b, c, n, parallel, what);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Through a BLAS.
+
+// How BLAS sees a rows x cols matrix: row-major as it lies (NoTrans) or as the transpose of a
+// row-major matrix (Trans), with its leading dimension; `ok` false if neither describes it.
+struct BlasLayout {
+  bool ok = false;
+  int trans = kCblasNoTrans;
+  int ld = 1;
+};
+
+BlasLayout blas_layout(int64_t rows, int64_t cols, int64_t rs, int64_t cs) {
+  BlasLayout l;
+  auto fits = [](int64_t v) { return v >= 1 && v <= INT_MAX; };
+  if ((cols == 1 || cs == 1) && (rows == 1 || rs >= std::max<int64_t>(1, cols))) {
+    int64_t ld = rows == 1 ? std::max<int64_t>(1, cols) : rs;
+    if (fits(ld)) return {true, kCblasNoTrans, int(ld)};
+  }
+  if ((rows == 1 || rs == 1) && (cols == 1 || cs >= std::max<int64_t>(1, rows))) {
+    int64_t ld = cols == 1 ? std::max<int64_t>(1, rows) : cs;
+    if (fits(ld)) return {true, kCblasTrans, int(ld)};
+  }
+  return l;
+}
+
+// A vector's increment for gemv: positive and an int (BLAS reads negative ones from the end).
+bool blas_increment(int64_t length, int64_t stride, int& inc) {
+  if (length == 1) stride = 1;
+  if (stride < 1 || stride > INT_MAX) return false;
+  inc = int(stride);
+  return true;
+}
+
+// Whether BLAS takes operand a (or b) as it lies for an m x n x k product: as a matrix, or as
+// the vector of a matrix-vector product when one side is a vector and the library has gemv.
+bool blas_takes(const Blas& blas, bool is_a, bool use_gemv, int64_t m, int64_t n, int64_t k, int64_t rs, int64_t cs) {
+  int inc;
+  if (use_gemv && n == 1) return is_a ? blas_layout(m, k, rs, cs).ok : blas_increment(k, rs, inc);
+  if (use_gemv && m == 1) return is_a ? blas_increment(k, cs, inc) : blas_layout(n, k, cs, rs).ok;
+  return is_a ? blas_layout(m, k, rs, cs).ok : blas_layout(k, n, rs, cs).ok;
+}
+
+// One product through the BLAS, for operands it takes (blas_takes).
+template <typename T>
+void blas_product(const Blas& blas, bool use_gemv, int64_t m, int64_t n, int64_t k, MatRef<T> a, MatRef<T> b, T* c) {
+  if (use_gemv && (n == 1 || m == 1)) {
+    // One side is a vector: y = A·x (n == 1) or yᵀ = Bᵀ·aᵀ (m == 1).
+    const bool column = n == 1;
+    const int64_t rows = column ? m : n;
+    const MatRef<T> mat = column ? a : MatRef<T>{b.p, b.cs, b.rs};
+    const BlasLayout l = blas_layout(rows, k, mat.rs, mat.cs);
+    int inc = 1;
+    blas_increment(k, column ? b.rs : a.cs, inc);
+    const T* x = column ? b.p : a.p;
+    const auto gemv = blas.gemv<T>();
+    if (l.trans == kCblasNoTrans) gemv(kCblasRowMajor, kCblasNoTrans, int(rows), int(k), T(1), mat.p, l.ld, x, inc, T(0), c, 1);
+    else gemv(kCblasRowMajor, kCblasTrans, int(k), int(rows), T(1), mat.p, l.ld, x, inc, T(0), c, 1);
+    return;
+  }
+  const BlasLayout la = blas_layout(m, k, a.rs, a.cs), lb = blas_layout(k, n, b.rs, b.cs);
+  blas.gemm<T>()(kCblasRowMajor, la.trans, lb.trans, int(m), int(n), int(k), T(1), a.p, la.ld, b.p, lb.ld, T(0), c, int(n));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The op.
+
+// One operand: its matrix after the transpose flag, and its batch dimensions.
+struct Operand {
+  Tensor t;  // the tensor read (a dense copy when a BLAS could not take the original)
+  int64_t rows = 0, cols = 0, rs = 0, cs = 0;
+  int batch_rank = 0;
+  int64_t batch_shape[kMaxRank] = {};
+  int64_t batch_strides[kMaxRank] = {};
+};
+
+// A rank-1 operand is a row when it is `a` and a column when it is `b`.
+Operand describe(const Tensor& t, bool transpose, bool is_a) {
+  Operand o;
+  o.t = t;
+  const int r = t.rank();
+  if (r == 1) {
+    if (is_a) o.rows = 1, o.cols = t.shape[0], o.rs = 0, o.cs = t.strides[0];
+    else o.rows = t.shape[0], o.cols = 1, o.rs = t.strides[0], o.cs = 0;
+    return o;
+  }
+  o.rows = t.shape[r - 2], o.cols = t.shape[r - 1], o.rs = t.strides[r - 2], o.cs = t.strides[r - 1];
+  if (transpose) std::swap(o.rows, o.cols), std::swap(o.rs, o.cs);
+  o.batch_rank = r - 2;
+  for (int d = 0; d < r - 2; d++) o.batch_shape[d] = t.shape[d], o.batch_strides[d] = t.strides[d];
+  return o;
+}
+
+// The operand with its matrices copied into dense row-major order; batch dimensions that
+// broadcast (stride 0) stay unexpanded.
+Operand densified(const Operand& o, bool transpose, bool is_a, const char* what) {
+  Dims shape = o.t.shape, strides = o.t.strides;
+  for (int d = 0; d < o.batch_rank; d++) {
+    if (strides[d] == 0) shape[d] = 1;
+  }
+  count_blas_operand_copy();
+  Tensor dense = empty_tensor(o.t.dtype, shape, what);
+  copy_into(dense, make_view(o.t, shape, strides, o.t.offset));
+  return describe(dense, transpose, is_a);
+}
+
+// Element offset of batch entry `flat` (row-major over out_batch) in an operand.
+int64_t batch_offset(const Operand& o, const Dims& out_batch, int64_t flat) {
+  int64_t off = 0;
+  for (int d = out_batch.n - 1, od = o.batch_rank - 1; d >= 0 && od >= 0; d--, od--) {
+    const int64_t idx = flat % out_batch[d];
+    flat /= out_batch[d];
+    if (o.batch_shape[od] != 1) off += idx * o.batch_strides[od];
+  }
+  return off;
+}
+
+// Batches of matrices at most this many multiply-adds each are spread over our pool, one
+// product per task. OpenBLAS runs gemm this small on one thread itself; its gemv threads from
+// about 10^4, so batches of matrix-vector products spread only below that.
+constexpr int64_t kBatchParallelProduct = int64_t(1) << 18;
+constexpr int64_t kBatchParallelGemv = int64_t(1) << 13;
+
+// When every matrix of a batch of A's meets the same B (B broadcast over the batch) and A's
+// rows run at one stride through the whole batch (A's batch axes are its rows, continued), the
+// batch is one product of batches·m rows: one call instead of many, and larger blocks. Returns
+// the row stride of that A, or 0 if the batch does not fold.
+int64_t folded_row_stride(const Operand& a, const Operand& b, const Dims& batch, int64_t m) {
+  for (int d = 0; d < b.batch_rank; d++) {
+    if (b.batch_shape[d] != 1 && b.batch_strides[d] != 0) return 0;
+  }
+  if (a.batch_rank != batch.n) return 0;
+  int64_t rs = m > 1 ? a.rs : 0;  // one row: its stride is free, the batch sets it
+  int64_t expected = 0;
+  for (int d = batch.n - 1; d >= 0; d--) {
+    if (batch[d] == 1) continue;
+    if (a.batch_shape[d] != batch[d]) return 0;  // A itself is broadcast along this axis
+    if (rs == 0) rs = a.batch_strides[d];
+    if (expected == 0) expected = m * rs;
+    if (a.batch_strides[d] != expected || expected == 0) return 0;
+    expected *= batch[d];
+  }
+  return rs;
+}
+
+template <typename T>
+void matmul_batches(const KernelCall& c, Operand& a, Operand& b, bool trans_a, bool trans_b, const Dims& batch,
+                    int64_t batches, int64_t m, int64_t n, int64_t k, T* out) {
+  const Blas* blas = active_blas(c.name);
+  if (m > INT_MAX || n > INT_MAX || k > INT_MAX) blas = nullptr;  // past BLAS's int: the built-in kernel
+  const bool use_gemv = blas && blas->gemv<T>() != nullptr;
+  if (blas) {
+    // Every matrix of an operand has the same strides: copy, once, what BLAS cannot take.
+    if (!blas_takes(*blas, true, use_gemv, m, n, k, a.rs, a.cs)) a = densified(a, trans_a, true, c.name);
+    if (!blas_takes(*blas, false, use_gemv, m, n, k, b.rs, b.cs)) b = densified(b, trans_b, false, c.name);
+  }
+  if (batches > 1) {
+    const int64_t rs = folded_row_stride(a, b, batch, m), rows = m * batches;
+    const bool ok = rs != 0 && (!blas || (rows <= INT_MAX && blas_takes(*blas, true, use_gemv, rows, n, k, rs, a.cs) &&
+                                          blas_takes(*blas, false, use_gemv, rows, n, k, b.rs, b.cs)));
+    if (ok) {
+      // One matrix of batches·m rows, with no batch axes left.
+      a.rs = rs;
+      a.batch_rank = 0;
+      b.batch_rank = 0;
+      m = rows;
+      batches = 1;
+    }
+  }
+  // Multiply-adds per product, in double: views broadcast with stride 0 can be huge.
+  const double work = double(m) * double(n) * double(k);
+  const bool spread = batches > 1 && work <= kBatchParallelProduct;
+  const int64_t grain = spread ? std::max<int64_t>(1, 65536 / std::max<int64_t>(1, m * n * k)) : 1;
+  auto matrix = [&](const Operand& o, int64_t flat) {
+    return MatRef<T>{o.t.ptr<T>() + batch_offset(o, batch, flat), o.rs, o.cs};
+  };
+  if (blas) {
+    auto one = [&](int64_t f) { blas_product<T>(*blas, use_gemv, m, n, k, matrix(a, f), matrix(b, f), out + f * m * n); };
+    if (spread && (!use_gemv || (m != 1 && n != 1) || work <= kBatchParallelGemv)) {
+      parallel_for(batches, grain, [&](int64_t begin, int64_t end) {
+        for (int64_t f = begin; f < end; f++) one(f);
+      });
+      return;
+    }
+    // Large products: called from this thread, the library threads each one itself.
+    blas->match_threads();
+    for (int64_t f = 0; f < batches; f++) one(f);
+    return;
+  }
+  if (spread) {
+    parallel_for(batches, grain, [&](int64_t begin, int64_t end) {
+      for (int64_t f = begin; f < end; f++) matmul_builtin<T>(m, n, k, matrix(a, f), matrix(b, f), out + f * m * n, false, c.name);
+    });
+    return;
+  }
+  for (int64_t f = 0; f < batches; f++) matmul_builtin<T>(m, n, k, matrix(a, f), matrix(b, f), out + f * m * n, true, c.name);
+}
+
+// Attributes [transposeA, transposeB] (0 or 1); inputs a and b of one float dtype, rank >= 1.
+Tensor matmul_kernel(const KernelCall& c) {
+  c.expect_inputs(2);
+  const Tensor& ta = c.input(0);
+  const Tensor& tb = c.input(1);
+  const bool trans_a = c.attr_int(0, 0, 1) == 1, trans_b = c.attr_int(1, 0, 1) == 1;
+  if (ta.dtype != tb.dtype) throw c.fail(std::string("inputs have dtypes ") + dtype_name(ta.dtype) + " and " + dtype_name(tb.dtype));
+  if (!is_float(ta.dtype)) throw c.fail(std::string("dtype ") + dtype_name(ta.dtype) + " is not supported (float32 or float64)");
+  if (c.out_dtype != ta.dtype) throw c.fail("output dtype must equal the input dtype");
+  if (ta.rank() < 1 || tb.rank() < 1) throw c.fail("inputs must have rank >= 1, got shapes " + ta.shape.to_string() + " and " + tb.shape.to_string());
+  Operand a = describe(ta, trans_a, true), b = describe(tb, trans_b, false);
+  const int64_t m = a.rows, k = a.cols, n = b.cols;
+  if (b.rows != k) {
+    throw c.fail("inner dimensions differ: a " + ta.shape.to_string() + " and b " + tb.shape.to_string() + " give " +
+                 std::to_string(k) + " and " + std::to_string(b.rows));
+  }
+  // The batch shape, broadcast, and the output shape it implies.
+  Dims batch;
+  const int rank = std::max(a.batch_rank, b.batch_rank);
+  for (int d = 0; d < rank; d++) {
+    const int da = d - (rank - a.batch_rank), db = d - (rank - b.batch_rank);
+    const int64_t sa = da >= 0 ? a.batch_shape[da] : 1, sb = db >= 0 ? b.batch_shape[db] : 1;
+    if (sa != sb && sa != 1 && sb != 1) {
+      throw c.fail("batch dimensions do not broadcast: a " + ta.shape.to_string() + ", b " + tb.shape.to_string());
+    }
+    batch.push_back(sa == 1 ? sb : sa, c.name);
+  }
+  Dims expected = batch;
+  if (ta.rank() >= 2) expected.push_back(m, c.name);
+  if (tb.rank() >= 2) expected.push_back(n, c.name);
+  bool same = expected.n == c.out_shape.n;
+  for (int d = 0; same && d < expected.n; d++) same = expected[d] == c.out_shape[d];
+  if (!same) {
+    throw c.fail("output shape " + c.out_shape.to_string() + " does not match a " + ta.shape.to_string() + " times b " +
+                 tb.shape.to_string() + " (expected " + expected.to_string() + ")");
+  }
+  Tensor out = c.make_output();
+  const int64_t batches = checked_numel(batch, c.name);
+  if (out.numel() == 0) return out;
+  dispatch_float(ta.dtype, c.name, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* o = out.ptr<T>();
+    if (k == 0) {
+      std::fill(o, o + out.numel(), T(0));  // the empty sum
+      return;
+    }
+    matmul_batches<T>(c, a, b, trans_a, trans_b, batch, batches, m, n, k, o);
+  });
+  return out;
+}
+
+// outer(a, b)[i, j] = a[i] · b[j] for vectors a and b of one float dtype.
+Tensor outer_kernel(const KernelCall& c) {
+  c.expect_inputs(2);
+  const Tensor& a = c.input(0);
+  const Tensor& b = c.input(1);
+  if (a.dtype != b.dtype) throw c.fail(std::string("inputs have dtypes ") + dtype_name(a.dtype) + " and " + dtype_name(b.dtype));
+  if (a.rank() != 1 || b.rank() != 1) throw c.fail("inputs must be vectors, got shapes " + a.shape.to_string() + " and " + b.shape.to_string());
+  if (c.out_dtype != a.dtype) throw c.fail("output dtype must equal the input dtype");
+  if (c.out_shape.n != 2 || c.out_shape[0] != a.shape[0] || c.out_shape[1] != b.shape[0]) {
+    throw c.fail("output shape " + c.out_shape.to_string() + " does not match vectors " + a.shape.to_string() + " and " +
+                 b.shape.to_string());
+  }
+  Tensor out = c.make_output();
+  // a as a column and b as a row, each broadcast along the other axis.
+  Dims shape = c.out_shape, sa = c.out_shape, sb = c.out_shape;
+  sa[0] = a.strides[0], sa[1] = 0;
+  sb[0] = 0, sb[1] = b.strides[0];
+  Tensor col = make_view(a, shape, sa, a.offset), row = make_view(b, shape, sb, b.offset);
+  dispatch_float(a.dtype, c.name, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    map2<T, T, T>(out, col, row, [](T x, T y) { return x * y; });
+  });
+  return out;
+}
+
+KernelRegistrar registrations[] = {
+    {"matMul", matmul_kernel},
+    {"outer", outer_kernel},
+};
+
+}  // namespace
+}  // namespace rv

@@ -41,8 +41,13 @@ export const signatures: Record<string, ArgKind[]> = {
   gather: ['tensor', 'int-tensor', 'axis', 'int'], gatherND: ['tensor', 'int-tensor'],
   scatterAdd: ['tensor', 'int-tensor', 'tensor', 'axis'], oneHot: ['int-tensor', 'int', 'number', 'number', 'dtype'],
   // matmul (issue 3): entries go here
+  matMul: ['tensor', 'tensor', 'bool', 'bool'], dot: ['tensor', 'tensor'], outer: ['tensor', 'tensor'],
 
   // linear algebra (issue 3): entries go here
+  cholesky: ['tensor', 'bool'], logDet: ['tensor', 'bool'], triangularSolve: ['tensor', 'tensor', 'bool', 'bool'],
+  choleskySolve: ['tensor', 'tensor'], choleskyInverse: ['tensor'], logMatrixDeterminant: ['tensor'], slogdet: ['tensor'],
+  matrixDiag: ['tensor'], matrixDiagPart: ['tensor'], matrixSetDiag: ['tensor', 'tensor'], bandPart: ['tensor', 'int', 'int'],
+  matrixTranspose: ['tensor', 'bool'],
 
   // special functions (issue 3): entries go here
   lgamma: ['tensor'], digamma: ['tensor'], erf: ['tensor'], erfc: ['tensor'], erfinv: ['tensor'], ndtri: ['tensor'],
@@ -51,9 +56,23 @@ export const signatures: Record<string, ArgKind[]> = {
   xlog1py: ['tensor', 'tensor'], betainc: ['tensor', 'tensor', 'tensor'],
 
   // random numbers (issue 3): entries go here
+  // (seeds are 'number's: a seeded draw is deterministic; shapes stay small in the fuzz)
+  randomUniform: ['shape', 'tensor', 'tensor', 'dtype', 'number'],
+  randomNormal: ['shape', 'tensor', 'tensor', 'dtype', 'number'],
+  truncatedNormal: ['shape', 'tensor', 'tensor', 'dtype', 'number'],
+  randomGamma: ['shape', 'tensor', 'tensor', 'dtype', 'number'],
+  randomBeta: ['shape', 'tensor', 'tensor', 'dtype', 'number'],
+  randomExponential: ['shape', 'tensor', 'dtype', 'number'],
+  randomPoisson: ['shape', 'tensor', 'dtype', 'number'],
+  randomBinomial: ['shape', 'tensor', 'tensor', 'dtype', 'number'],
+  randomBernoulli: ['shape', 'tensor', 'dtype', 'number'],
+  randomMultinomial: ['shape', 'tensor', 'tensor', 'dtype', 'number'],
+  multinomial: ['tensor', 'int', 'number', 'bool'],
 };
 
 /** Exports that are not tensor ops (runtime controls, memory management, classes). */
 export const notOps = new Set([
   'Tensor', 'tidy', 'keep', 'dispose', 'opTable', 'getNumThreads', 'setNumThreads', 'memory', 'emptyCache',
+  'setSeed',  // random numbers: seeds the global generator, returns nothing
+  'blasInfo', 'setBlas',
 ]);
