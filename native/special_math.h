@@ -544,13 +544,6 @@ inline double igamma_series(double a, double x) {
   return gamma_prefix(a, x) / a * s;
 }
 
-// Q by Legendre's continued fraction,
-// Q = x^a e^-x / Gamma(a) * 1 / (x + 1 - a - 1(1 - a) / (x + 3 - a - 2(2 - a) / (x + 5 - a - ...))).
-// The modified Lentz method estimates how many terms converge; the fraction is then evaluated
-// backward, because Lentz's running product gathers rounding error with every term (tens of
-// ulp after a hundred terms) where the backward sum does not; and at doubling depths until two
-// evaluations agree, because where the fraction converges slowly Lentz's steps fall below an
-// ulp well before its tail does.
 // 1 / (x + 1 - a - 1(1 - a) / (x + 3 - a - ...)) over n terms, evaluated backward.
 inline double gamma_cf_backward(double a, double x, int n) {
   double tail = 0.0;
@@ -574,6 +567,13 @@ inline double gamma_cf_backward_dd(double a, double x, int n, int top = 1 << 30)
   return to_double(dd_div(DD{1.0, 0.0}, dd_add(dd_add(xma, 1.0), tail)));
 }
 
+// Q by Legendre's continued fraction,
+// Q = x^a e^-x / Gamma(a) * 1 / (x + 1 - a - 1(1 - a) / (x + 3 - a - 2(2 - a) / (x + 5 - a - ...))).
+// The modified Lentz method estimates how many terms converge; the fraction is then evaluated
+// backward, because Lentz's running product gathers rounding error with every term (tens of
+// ulp after a hundred terms) where the backward sum does not; at doubling depths until two
+// agree, because where the fraction converges slowly Lentz's steps fall below an ulp well
+// before its tail does; and finally with its top levels in double-double.
 inline double igammac_continued_fraction(double a, double x) {
   const double tiny = 1e-300;
   double b = x + 1.0 - a;
@@ -793,7 +793,7 @@ inline double beta_prefix(double a, double b, DD x, DD y, bool include_y = true)
 // d_2m+1 = -(a + m)(a + b + m) x / ((a + 2m)(a + 2m + 1)), d_2m = m (b - m) x / ((a + 2m - 1)(a + 2m)).
 // It converges quickly for x < (a + 1)/(a + b + 2), and more slowly beyond. As for the gamma
 // fraction, the modified Lentz method estimates the number of terms and the fraction is
-// evaluated backward, at doubling depths until two evaluations agree.
+// evaluated backward.
 template <typename T>
 inline T beta_cf_term(T a, T b, T x, int k) {
   const int m = k / 2;
@@ -838,15 +838,14 @@ inline double betainc_continued_fraction(double a, double b, DD x, DD y) {
     if (std::fabs(c * d - 1.0) <= 4.0 * kEpsilon && n > 2) break;  // steps stall at an ulp or two
   }
   // Near the edge of the fast region the steps fall below an ulp before the tail does:
-  // doubling depths until two evaluations agree. The backward evaluation is in double-double:
-  // where 1 + d1 = (1 + a y - b x)/(a + 1) is small the fraction's levels cancel and magnify
-  // every rounding (of x too) by about (a + b) x / (1 + a y - b x), and even elsewhere the
-  // roundings of a dozen levels add up to several ulp in double.
-  // Levels cancel while d_2m+1 stays near -1: in the fast region some sqrt(a + b) of them,
-  // which go in double-double, the deeper ones (whose roundings reach the result damped) in
-  // double; beyond it, where this is only the fallback, all of them.
+  // doubling depths until two evaluations agree. The top levels are evaluated in double-double:
+  // where 1 + d1 = (1 + a y - b x)/(a + 1) is small the levels cancel and magnify every rounding
+  // (of x too) by about (a + b) x / (1 + a y - b x), and even elsewhere the roundings of a dozen
+  // levels add up to several ulp in double. They cancel while d_2m+1 stays near -1: in the fast
+  // region some sqrt(a + b) levels, the deeper ones (whose roundings reach the result damped)
+  // staying in double; beyond it, where this is only the fallback, all of them.
   const bool fast = x.hi < (a + 1.0) / (a + b + 2.0);
-  const int top = fast ? 16 + int(2.0 * std::sqrt(a + b)) : 1 << 30;
+  const int top = fast ? 16 + int(2.0 * std::sqrt(a + b < 4e6 ? a + b : 4e6)) : 1 << 30;
   const double f = beta_cf_converged(DD{a, 0.0}, DD{b, 0.0}, x, n, top);
   return beta_prefix(a, b, x, y) / a * f;
 }
@@ -888,7 +887,8 @@ inline double betainc_direct(double a, double b, DD x, DD y) {
 // above 1/2 (shapes with b < 1 pile up near x = 1), where the subtraction would cancel and the
 // continued fraction is used beyond its fast region after all (it still converges, in hundreds
 // of terms rather than tens). Known limit: with b < 1 and x within 1e-6 of 1 the subtraction is
-// kept, and loses accuracy where the result is far below 1/2.
+// kept, and loses accuracy where the result is far below 1/2; and parameters beyond 1e13 use
+// the gamma and normal limits (below).
 inline double betainc(double a, double b, double x) {
   if (std::isnan(a) || std::isnan(b) || std::isnan(x) || a <= 0 || b <= 0 || x < 0 || x > 1) return kNaN;
   if (x == 0) return 0.0;
@@ -897,17 +897,23 @@ inline double betainc(double a, double b, double x) {
     if (a == kInf && b == kInf) return kNaN;
     return a == kInf ? 0.0 : 1.0;
   }
-  // One parameter beyond 1e15 times the other: the gamma limit I_x(a, b) = P(a, -b log(1 - x)),
-  // whose corrections are O(a / b), below the last bit.
-  if (b > 1e15 * (a > 1.0 ? a : 1.0)) return igamma(a, -b * std::log1p(-x));
-  if (a > 1e15 * (b > 1.0 ? b : 1.0)) return igammac(b, -a * std::log(x));
-  // Both beyond 1e13: the continued fraction would need some sqrt(a) terms; the distribution is
-  // normal to within its skewness, about 1/sqrt(min(a, b)) (the one approximate case).
-  if (a > 1e13 && b > 1e13) {
+  // One parameter far beyond the other: the gamma limit. -log(1 - X) has density proportional
+  // to t^(a-1) e^(-Tt) (1 + (a-1) t^2 / 24 + ...) with T = b + (a-1)/2, so
+  // I_x(a, b) = P(a, -T log(1 - x)) up to O(a^3 / T^2), below the last bit once
+  // b > 1e9 max(1, a)^(3/2).
+  // Past 1e13 the continued fraction would need millions of terms, so the limits stand in
+  // there even where they are approximate (the documented exception): the gamma limit up to
+  // O(min^3 / max^2), and with both beyond 1e13 the normal limit, up to the skewness
+  // 1/sqrt(min(a, b)).
+  const double ma = a > 1.0 ? a : 1.0, mb = b > 1.0 ? b : 1.0;
+  const bool huge = a > 1e13 || b > 1e13;
+  if (huge && a > 1e13 && b > 1e13) {
     const double s = a + b;
     const double z = (x - a / s) / std::sqrt(a / s * (b / s) / (s + 1.0));
     return 0.5 * erfc(-z / kSqrt2);
   }
+  if (b > 1e9 * ma * std::sqrt(ma) || (huge && b > a)) return igamma(a, -(b + 0.5 * (a - 1.0)) * std::log1p(-x));
+  if (a > 1e9 * mb * std::sqrt(mb) || huge) return igammac(b, -(a + 0.5 * (b - 1.0)) * std::log(x));
   const DD xd{x, 0.0};
   const DD yd = two_sum(1.0, -x);
   double r;
