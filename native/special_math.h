@@ -886,11 +886,16 @@ inline double betainc_direct(double a, double b, DD x, DD y) {
 // in double-double and its low part applied through the density, since P magnifies u's
 // relative error by up to a in its lower tail.
 inline double beta_gamma_limit(double a, double b, DD w, bool upper) {
-  const DD u = dd_mul(dd_neg(log_dd(w)), two_sum(b, 0.5 * (a - 1.0)));
+  // T scaled down by 2^-600 for the product (whose splitting overflows past 1e300), then back.
+  DD t = two_sum(b, 0.5 * (a - 1.0));
+  t = {std::ldexp(t.hi, -600), std::ldexp(t.lo, -600)};
+  DD u = dd_mul(dd_neg(log_dd(w)), t);
+  u = {std::ldexp(u.hi, 600), std::ldexp(u.lo, 600)};
   GammaPQ r;
   if (!igamma_edges(a, u.hi, r)) return upper ? r.q : r.p;
   r = igamma_pq(a, u.hi);
-  const double shift = u.hi > 0 ? u.lo * gamma_prefix(a, u.hi) / u.hi : 0.0;  // dP/du = u^(a-1) e^-u / Gamma(a)
+  // dP/du = u^(a-1) e^-u / Gamma(a), negligible (and not formed) past 1e280.
+  const double shift = u.hi > 0 && u.hi < 1e280 ? u.lo * gamma_prefix(a, u.hi) / u.hi : 0.0;
   return upper ? r.q - shift : r.p + shift;
 }
 
