@@ -14,6 +14,10 @@ constexpr double kLn2Lo = 5.497923018708371e-14;
 constexpr double kThirdHi = 0.3333333333333333;
 constexpr double kThirdLo = 1.850371707708594e-17;
 
+// log(2 pi) / 2 as a double-double.
+constexpr double kHalfLog2PiHi = 0.9189385332046728;
+constexpr double kHalfLog2PiLo = -3.8782941580672414e-17;
+
 // 1/5 as a double-double.
 constexpr double kFifthHi = 0.2;
 constexpr double kFifthLo = -1.1102230246251566e-17;

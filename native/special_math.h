@@ -519,12 +519,17 @@ struct GammaPQ {
 // x^a e^-x / Gamma(a), the factor the series and the continued fraction share, with its
 // exponent in double-double. For a >= 10, Temme's form
 // sqrt(a / 2pi) exp(a log1pmx((x - a)/a) - mu(a)), which does not subtract the large terms of
-// a log x - x - lgamma(a); below 10, exp(a log x - x) / Gamma(a).
+// a log x - x - lgamma(a), with the square root folded into the exponent too; below 10,
+// exp(a log x - x) / Gamma(a).
+// The exponent of x^a e^-x / Gamma(a) for a >= 10: a log1pmx((x - a)/a) - mu(a) + log(a / 2pi)/2.
+inline DD gamma_log_prefix_large(double a, double x) {
+  const DD e = dd_add(dd_mul(log1pmx_dd(relative_difference(x, a)), a), -stirling_correction(a));
+  const DD half_log_a = dd_mul(log_dd(DD{a, 0.0}), 0.5);
+  return dd_add(dd_add(e, half_log_a), DD{-coef::kHalfLog2PiHi, -coef::kHalfLog2PiLo});
+}
+
 inline double gamma_prefix(double a, double x) {
-  if (a >= 10.0) {
-    const DD e = dd_add(dd_mul(log1pmx_dd(relative_difference(x, a)), a), -stirling_correction(a));
-    return std::sqrt(a / (2.0 * kPi)) * exp_dd(e);
-  }
+  if (a >= 10.0) return exp_dd(gamma_log_prefix_large(a, x));
   return exp_over_gamma(dd_add(dd_mul(log_dd(DD{x, 0.0}), a), -x), a);
 }
 
@@ -541,7 +546,7 @@ inline double igamma_series(double a, double x) {
   }
   const double s = sum.hi + sum.lo;
   if (a < 10.0) return exp_over_gamma1p(dd_add(dd_mul(log_dd(DD{x, 0.0}), a), -x), a) * s;
-  return gamma_prefix(a, x) / a * s;
+  return exp_dd(dd_add(gamma_log_prefix_large(a, x), dd_neg(log_dd(DD{a, 0.0})))) * s;  // the prefix over a
 }
 
 // 1 / (x + 1 - a - 1(1 - a) / (x + 3 - a - ...)) over n terms, evaluated backward.

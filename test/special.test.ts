@@ -270,7 +270,7 @@ describe('special functions: float64 accuracy against high-precision references'
       push(u, Math.max(1e-3, u + 5 * Math.sqrt(u) * uniform(rng, -1, 1)));
     }
     const exact = a.map((u, i) => R.igamma(b(u), b(x[i])));
-    // Measured: igamma 2.9 ulp, igammac 2.8 ulp (3.7 over 20000 points against mpmath).
+    // Measured: igamma 2.5 ulp, igammac 2.8 ulp (3.2 over 20000 points against mpmath).
     assertAccurate('igamma', [a, x], evaluate(rv.igamma, a, x), exact.map((e) => e.p), FEW);
     assertAccurate('igammac', [a, x], evaluate(rv.igammac, a, x), exact.map((e) => e.q), FEW);
   });
@@ -286,7 +286,7 @@ describe('special functions: float64 accuracy against high-precision references'
       }
     }
     const exact = a.map((n, i) => igammaOfInteger(n, x[i]));
-    // Measured: igamma 1.6 ulp, igammac 1.6 ulp.
+    // Measured: igamma 2.0 ulp, igammac 1.6 ulp.
     assertAccurate('igamma(n, x)', [a, x], evaluate(rv.igamma, a, x), exact.map((e) => e.p), FEW);
     assertAccurate('igammac(n, x)', [a, x], evaluate(rv.igammac, a, x), exact.map((e) => e.q), FEW);
   });
@@ -326,7 +326,7 @@ describe('special functions: float64 accuracy against high-precision references'
     const a = small.map((u, i) => (i % 2 === 0 ? u : large[i]));
     const bb = small.map((u, i) => (i % 2 === 0 ? large[i] : u));
     const x = t.map((v, i) => (i % 2 === 0 ? v : 1 - v));
-    // Measured: 1.7 ulp.
+    // Measured: 1.5 ulp.
     assertAccurate('betainc(gamma limit)', [a, bb, x], evaluate(rv.betainc, a, bb, x), a.map((u, i) => R.betainc(b(u), b(bb[i]), b(x[i]))), FEW);
   });
 
