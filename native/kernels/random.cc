@@ -299,69 +299,45 @@ Tensor bernoulli_kernel(const KernelCall& c) {
 // truncatedNormal(mean, stdDev): standard normals redrawn until |z| <= 2 (TensorFlow's
 // definition), each element from its own stream.
 Tensor truncated_normal_kernel(const KernelCall& c) {
-  c.expect_inputs(2);
-  Key key = call_key(c);
-  Tensor out = c.make_output();
-  dispatch_sampler(c, false, [&](auto out_tag, auto p_tag) {
-    using T = typename decltype(out_tag)::type;
-    using P = typename decltype(p_tag)::type;
-    auto draw = [](const ElementStreams& streams, const double* p) {
-      Stream s = streams.stream();
-      double z;
-      do z = s.normal();
-      while (std::fabs(z) > 2.0);
-      return p[0] + p[1] * z;
-    };
-    sample_per_element<T, P>(c, out, key, draw, 4096, 1, 1, true);
-  });
-  return out;
+  auto draw = [](const ElementStreams& streams, const double* p) {
+    Stream s = streams.stream();
+    double z;
+    do z = s.normal();
+    while (std::fabs(z) > 2.0);
+    return p[0] + p[1] * z;
+  };
+  return per_element_sampler(c, 2, false, draw, 4096, 1, 1, true);
 }
 
 // randomGamma(alpha, beta): Gamma(alpha) / beta, beta a rate. alpha < 1 is drawn in log space
 // and divided in log space, so results underflow only where the value itself is below the
 // dtype's smallest number. alpha or beta not positive and finite gives NaN.
 Tensor gamma_kernel(const KernelCall& c) {
-  c.expect_inputs(2);
-  Key key = call_key(c);
-  Tensor out = c.make_output();
-  dispatch_sampler(c, false, [&](auto out_tag, auto p_tag) {
-    using T = typename decltype(out_tag)::type;
-    using P = typename decltype(p_tag)::type;
-    auto draw = [gamma = GammaSampler()](const ElementStreams& streams, const double* p) mutable {
-      const double alpha = p[0], rate = p[1];
-      if (!(rate > 0.0) || !std::isfinite(rate)) return kNaN;
-      Stream s = streams.stream();
-      if (alpha >= 1.0) return gamma(alpha, s, false) / rate;
-      return std::exp(gamma(alpha, s, true) - std::log(rate));
-    };
-    sample_per_element<T, P>(c, out, key, draw, 1024, 1, 2, true);
-  });
-  return out;
+  auto draw = [gamma = GammaSampler()](const ElementStreams& streams, const double* p) mutable {
+    const double alpha = p[0], rate = p[1];
+    if (!(rate > 0.0) || !std::isfinite(rate)) return kNaN;
+    Stream s = streams.stream();
+    if (alpha >= 1.0) return gamma(alpha, s, false) / rate;
+    return std::exp(gamma(alpha, s, true) - std::log(rate));
+  };
+  return per_element_sampler(c, 2, false, draw, 1024, 1, 2, true);
 }
 
 // randomBeta(concentration1, concentration0): X / (X + Y) with X ~ Gamma(c1), Y ~ Gamma(c0) on
 // sub-streams 0 and 1. When either concentration is below 1, from the logs: sigmoid(log X -
 // log Y), so tiny concentrations give values near 0 and 1 rather than 0/0.
 Tensor beta_kernel(const KernelCall& c) {
-  c.expect_inputs(2);
-  Key key = call_key(c);
-  Tensor out = c.make_output();
-  dispatch_sampler(c, false, [&](auto out_tag, auto p_tag) {
-    using T = typename decltype(out_tag)::type;
-    using P = typename decltype(p_tag)::type;
-    auto draw = [gx = GammaSampler(), gy = GammaSampler()](const ElementStreams& streams, const double* p) mutable {
-      const double a = p[0], b = p[1];
-      Stream sx = streams.stream(0), sy = streams.stream(1);
-      if (a >= 1.0 && b >= 1.0) {
-        double x = gx(a, sx, false), y = gy(b, sy, false);
-        return x / (x + y);
-      }
-      double t = gx(a, sx, true) - gy(b, sy, true);  // NaN for invalid a or b
-      return t >= 0.0 ? 1.0 / (1.0 + std::exp(-t)) : std::exp(t) / (1.0 + std::exp(t));
-    };
-    sample_per_element<T, P>(c, out, key, draw, 1024, 2, 2, true);
-  });
-  return out;
+  auto draw = [gx = GammaSampler(), gy = GammaSampler()](const ElementStreams& streams, const double* p) mutable {
+    const double a = p[0], b = p[1];
+    Stream sx = streams.stream(0), sy = streams.stream(1);
+    if (a >= 1.0 && b >= 1.0) {
+      double x = gx(a, sx, false), y = gy(b, sy, false);
+      return x / (x + y);
+    }
+    double t = gx(a, sx, true) - gy(b, sy, true);  // NaN for invalid a or b
+    return t >= 0.0 ? 1.0 / (1.0 + std::exp(-t)) : std::exp(t) / (1.0 + std::exp(t));
+  };
+  return per_element_sampler(c, 2, false, draw, 1024, 2, 2, true);
 }
 
 KernelRegistrar registrations[] = {

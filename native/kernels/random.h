@@ -530,5 +530,22 @@ void sample_per_element(const KernelCall& c, const Tensor& out, Key key, const F
   });
 }
 
+// A whole per-element sampler kernel: `inputs` parameter tensors, the output made, the key
+// read, and `draw` run on every element through sample_per_element for each output and
+// parameter dtype (int32 outputs only when `allow_int`).
+template <typename F>
+Tensor per_element_sampler(const KernelCall& c, size_t inputs, bool allow_int, const F& draw, int64_t grain,
+                           uint32_t subs = 1, uint32_t blocks = 1, bool first_normals = false) {
+  c.expect_inputs(inputs);
+  Key key = call_key(c);
+  Tensor out = c.make_output();
+  dispatch_sampler(c, allow_int, [&](auto out_tag, auto p_tag) {
+    using T = typename decltype(out_tag)::type;
+    using P = typename decltype(p_tag)::type;
+    sample_per_element<T, P>(c, out, key, draw, grain, subs, blocks, first_normals);
+  });
+  return out;
+}
+
 }  // namespace random
 }  // namespace rv

@@ -16,37 +16,21 @@ using namespace random;
 
 // randomPoisson(lam); lam negative, infinite or NaN gives NaN (-1 for int32).
 Tensor poisson_kernel(const KernelCall& c) {
-  c.expect_inputs(1);
-  Key key = call_key(c);
-  Tensor out = c.make_output();
-  dispatch_sampler(c, true, [&](auto out_tag, auto p_tag) {
-    using T = typename decltype(out_tag)::type;
-    using P = typename decltype(p_tag)::type;
-    auto draw = [sampler = PoissonSampler()](const ElementStreams& streams, const double* p) mutable {
-      Stream s = streams.stream();
-      return sampler(p[0], s);
-    };
-    sample_per_element<T, P>(c, out, key, draw, 1024, 1, 1);
-  });
-  return out;
+  auto draw = [sampler = PoissonSampler()](const ElementStreams& streams, const double* p) mutable {
+    Stream s = streams.stream();
+    return sampler(p[0], s);
+  };
+  return per_element_sampler(c, 1, true, draw, 1024, 1, 1);
 }
 
 // randomBinomial(counts, probs); counts not a non-negative integer, or probs outside [0, 1],
 // gives NaN (-1 for int32).
 Tensor binomial_kernel(const KernelCall& c) {
-  c.expect_inputs(2);
-  Key key = call_key(c);
-  Tensor out = c.make_output();
-  dispatch_sampler(c, true, [&](auto out_tag, auto p_tag) {
-    using T = typename decltype(out_tag)::type;
-    using P = typename decltype(p_tag)::type;
-    auto draw = [sampler = BinomialSampler()](const ElementStreams& streams, const double* p) mutable {
-      Stream s = streams.stream();
-      return sampler(p[0], p[1], s);
-    };
-    sample_per_element<T, P>(c, out, key, draw, 1024, 1, 1);
-  });
-  return out;
+  auto draw = [sampler = BinomialSampler()](const ElementStreams& streams, const double* p) mutable {
+    Stream s = streams.stream();
+    return sampler(p[0], p[1], s);
+  };
+  return per_element_sampler(c, 2, true, draw, 1024, 1, 1);
 }
 
 // The cumulative weights of each row of x [rows, k] (softmax weights exp(x - max) for logits;
