@@ -251,38 +251,27 @@ Tensor uniform_kernel(const KernelCall& c) {
 // randomNormal(mean, stdDev): mean + stdDev z, z by Box–Muller (4 per block in float32, 2 in
 // float64).
 Tensor normal_kernel(const KernelCall& c) {
-  c.expect_inputs(2);
-  Key key = call_key(c);
-  Tensor out = c.make_output();
-  dispatch_sampler(c, false, [&](auto out_tag, auto p_tag) {
+  return sampler_kernel(c, 2, false, [&](auto out_tag, auto p_tag, const Tensor& out, Key key) {
     using T = typename decltype(out_tag)::type;
     using P = typename decltype(p_tag)::type;
     const Standard kind = std::is_same_v<T, float> ? Standard::Normal32 : Standard::Normal53;
     sample_blocked<T, P>(c, out, kind, key, [](double z, double mean, double sd) { return T(mean + sd * z); });
   });
-  return out;
 }
 
 // randomExponential(rate): E / rate with E = -log U; rate <= 0 or NaN gives NaN.
 Tensor exponential_kernel(const KernelCall& c) {
-  c.expect_inputs(1);
-  Key key = call_key(c);
-  Tensor out = c.make_output();
-  dispatch_sampler(c, false, [&](auto out_tag, auto p_tag) {
+  return sampler_kernel(c, 1, false, [&](auto out_tag, auto p_tag, const Tensor& out, Key key) {
     using T = typename decltype(out_tag)::type;
     using P = typename decltype(p_tag)::type;
     sample_blocked<T, P>(c, out, Standard::Exponential53, key,
                          [](double e, double rate, double) { return T(rate > 0.0 ? e / rate : kNaN); });
   });
-  return out;
 }
 
 // randomBernoulli(probs): 1 where u < p (53-bit u); p outside [0, 1] or NaN gives NaN (-1 for int32).
 Tensor bernoulli_kernel(const KernelCall& c) {
-  c.expect_inputs(1);
-  Key key = call_key(c);
-  Tensor out = c.make_output();
-  dispatch_sampler(c, true, [&](auto out_tag, auto p_tag) {
+  return sampler_kernel(c, 1, true, [&](auto out_tag, auto p_tag, const Tensor& out, Key key) {
     using T = typename decltype(out_tag)::type;
     using P = typename decltype(p_tag)::type;
     sample_blocked<T, P>(c, out, Standard::Uniform53, key, [](double u, double p, double) {
@@ -293,7 +282,6 @@ Tensor bernoulli_kernel(const KernelCall& c) {
       }
     });
   });
-  return out;
 }
 
 // truncatedNormal(mean, stdDev): standard normals redrawn until |z| <= 2 (TensorFlow's

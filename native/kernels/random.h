@@ -530,21 +530,27 @@ void sample_per_element(const KernelCall& c, const Tensor& out, Key key, const F
   });
 }
 
-// A whole per-element sampler kernel: `inputs` parameter tensors, the output made, the key
-// read, and `draw` run on every element through sample_per_element for each output and
-// parameter dtype (int32 outputs only when `allow_int`).
-template <typename F>
-Tensor per_element_sampler(const KernelCall& c, size_t inputs, bool allow_int, const F& draw, int64_t grain,
-                           uint32_t subs = 1, uint32_t blocks = 1, bool first_normals = false) {
+// The frame of every sampler kernel: `inputs` parameter tensors checked, the key read, the
+// output made, and body(out_tag, p_tag, out, key) run for the output and parameter dtypes
+// (int32 outputs only when `allow_int`).
+template <typename Body>
+Tensor sampler_kernel(const KernelCall& c, size_t inputs, bool allow_int, const Body& body) {
   c.expect_inputs(inputs);
   Key key = call_key(c);
   Tensor out = c.make_output();
-  dispatch_sampler(c, allow_int, [&](auto out_tag, auto p_tag) {
+  dispatch_sampler(c, allow_int, [&](auto out_tag, auto p_tag) { body(out_tag, p_tag, out, key); });
+  return out;
+}
+
+// A whole per-element sampler kernel: `draw` run on every element through sample_per_element.
+template <typename F>
+Tensor per_element_sampler(const KernelCall& c, size_t inputs, bool allow_int, const F& draw, int64_t grain,
+                           uint32_t subs = 1, uint32_t blocks = 1, bool first_normals = false) {
+  return sampler_kernel(c, inputs, allow_int, [&](auto out_tag, auto p_tag, const Tensor& out, Key key) {
     using T = typename decltype(out_tag)::type;
     using P = typename decltype(p_tag)::type;
     sample_per_element<T, P>(c, out, key, draw, grain, subs, blocks, first_normals);
   });
-  return out;
 }
 
 }  // namespace random

@@ -321,6 +321,7 @@ enum class Domain { Numeric, Float, Bool };
 template <template <typename> class Red, Domain kDomain>
 Tensor reduce_kernel(const KernelCall& c) {
   c.expect_inputs(1);
+  if constexpr (kDomain == Domain::Bool) c.expect_dtype(0, DType::Bool);
   const Tensor& x = c.input(0);
   uint32_t mask = read_reduction(c, x);
   Tensor out = c.make_output();
@@ -331,20 +332,8 @@ Tensor reduce_kernel(const KernelCall& c) {
     run_plan<Red<T>>(plan, out.ptr<T>(), static_cast<const T*>(nullptr));
   };
   if constexpr (kDomain == Domain::Float) dispatch_float(x.dtype, c.name, body);
+  else if constexpr (kDomain == Domain::Bool) body(Tag<uint8_t>{});
   else dispatch_numeric(x.dtype, c.name, body);
-  return out;
-}
-
-template <template <typename> class Red>
-Tensor bool_reduce_kernel(const KernelCall& c) {
-  c.expect_inputs(1);
-  c.expect_dtype(0, DType::Bool);
-  const Tensor& x = c.input(0);
-  uint32_t mask = read_reduction(c, x);
-  Tensor out = c.make_output();
-  if (out.numel() == 0) return out;
-  Plan plan = plan_reduction(x, mask, c.name);
-  run_plan<Red<uint8_t>>(plan, out.ptr<uint8_t>(), static_cast<const uint8_t*>(nullptr));
   return out;
 }
 
@@ -475,8 +464,8 @@ KernelRegistrar registrations[] = {
     {"mean", reduce_kernel<Mean, Domain::Float>},
     {"max", reduce_kernel<Max, Domain::Numeric>},
     {"min", reduce_kernel<Min, Domain::Numeric>},
-    {"any", bool_reduce_kernel<Any>},
-    {"all", bool_reduce_kernel<All>},
+    {"any", reduce_kernel<Any, Domain::Bool>},
+    {"all", reduce_kernel<All, Domain::Bool>},
     {"logSumExp", log_sum_exp_kernel},
     {"softmax", softmax_kernel<false>},
     {"logSoftmax", softmax_kernel<true>},
