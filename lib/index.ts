@@ -23,3 +23,5 @@ export * from './tensor/ops/matmul';
 export * from './tensor/ops/linalg';
 export * from './tensor/ops/special';
 export * from './tensor/ops/random';
+export * from './autodiff/grad';
+export * from './autodiff/vmap';

@@ -1,8 +1,8 @@
 /**
  * The op table. Every op is declared once, with `defineOp`: its name, the names of its tensor
- * inputs, its dtype rule, its shape rule and its native kernel (the autodiff issue adds the
- * gradient rule, vmap the batching rule). Eager execution here, and every transformation
- * later, reads that one declaration.
+ * inputs, its dtype rule, its shape rule, its native kernel, its gradient rule and its batching
+ * rule. Eager execution here, and the transformations in lib/autodiff (which install
+ * themselves through `setTransformHooks`), read that one declaration.
  */
 import { binding } from '../backend/binding';
 import { type DType, dtypeCode } from './dtype';
@@ -28,6 +28,79 @@ export interface OpDeclaration<A> {
   shape(shapes: Shape[], attrs: A): Shape;
   /** The kernel's numeric attributes. */
   kernelAttrs?(attrs: A, shapes: Shape[]): number[];
+  /**
+   * Gradient rule (vector–Jacobian product): given the cotangent `dy` of the output (its shape
+   * and dtype), the cotangent of each input, written with public tensor ops so that it runs
+   * natively and can itself be differentiated. An entry may have any shape that broadcasts to
+   * its input's shape (autodiff sums it back) and may be null (no gradient); entries whose
+   * `needs` is false are not used and need not be computed. 'none' declares the op
+   * non-differentiable (comparisons, argMax, floor...): its inputs get no gradient.
+   */
+  gradient?: GradientRule<A> | 'none';
+  /**
+   * Batching rule for vmap: runs the op on `inputs`, where a batched input has the batch axis
+   * first (shape [size, ...its shape]) and the others are as the op would see them, and
+   * returns the result with the batch axis first. Written with ops (usually `ctx.run`), not
+   * loops over the batch.
+   */
+  batch?: BatchRule<A>;
+  /**
+   * The op draws random numbers: under vmap it is batched even when no input is, so that each
+   * batch member gets its own draws.
+   */
+  random?: boolean;
+}
+
+export interface GradContext<A> {
+  /** The op's tensor inputs, after dtype promotion. */
+  readonly inputs: readonly Tensor[];
+  /** The op's output. */
+  readonly output: Tensor;
+  readonly attrs: A;
+  /** Which inputs' gradients are wanted. */
+  readonly needs: readonly boolean[];
+}
+
+export type GradientRule<A> = (dy: Tensor, ctx: GradContext<A>) => readonly (Tensor | null | undefined)[];
+
+export interface BatchContext<A> {
+  readonly attrs: A;
+  /** The batch size. */
+  readonly size: number;
+  /** Which inputs carry the batch axis (first). */
+  readonly batched: readonly boolean[];
+  /** The inputs' shapes as the op sees them (without the batch axis). */
+  readonly shapes: readonly Shape[];
+  /** The output's shape without the batch axis, from the shape rule. */
+  readonly outShape: Shape;
+  /** The output dtype, from the dtype rule. */
+  readonly outDType: DType;
+  /** Runs this op (with other attributes if given) on tensors with batch axes made explicit. */
+  run(inputs: readonly Tensor[], attrs?: A): Tensor;
+}
+
+export type BatchRule<A> = (inputs: readonly Tensor[], ctx: BatchContext<A>) => Tensor;
+
+/**
+ * What lib/autodiff installs: `batch` runs an op some of whose inputs are batched (or a random
+ * op inside vmap) and returns the tensor that stands for its result; `record` puts an op on the
+ * gradient tapes that watch one of its inputs. Both are absent until the autodiff layer loads,
+ * and cost nothing while no transformation is active.
+ */
+export interface TransformHooks {
+  /** Depth of active vmap calls; random ops are batched when above 0. */
+  vmapDepth: number;
+  /** Number of active gradient tapes. */
+  tapeDepth: number;
+  batch<A>(op: Op<A>, inputs: Tensor[], attrs: A, shape: Shape, dtype: DType): Tensor;
+  record<A>(op: Op<A>, inputs: readonly Tensor[], attrs: A, output: Tensor): void;
+}
+
+let hooks: TransformHooks | null = null;
+
+/** @internal Installs the transformations (lib/autodiff calls this once). */
+export function setTransformHooks(h: TransformHooks): void {
+  hooks = h;
 }
 
 export interface Op<A> extends OpDeclaration<A> {
@@ -95,9 +168,15 @@ function execute<A>(op: Op<A>, args: readonly TensorLike[], attrs: A, name: stri
     }
     const shapes = inputs.map((t) => t.shape);
     const shape = op.shape(shapes, attrs);
-    const kernelAttrs = op.kernelAttrs ? op.kernelAttrs(attrs, shapes) : null;
-    const native = runKernel(op, shape, rule.output, kernelAttrs, inputs);
-    return new Tensor(native, shape, rule.output);
+    let output: Tensor;
+    if (hooks !== null && hooks.vmapDepth > 0 && (op.random === true || anyBatched(inputs))) {
+      output = hooks.batch(op, inputs, attrs, shape, rule.output);
+    } else {
+      const kernelAttrs = op.kernelAttrs ? op.kernelAttrs(attrs, shapes) : null;
+      output = new Tensor(runKernel(op, shape, rule.output, kernelAttrs, inputs), shape, rule.output);
+    }
+    if (hooks !== null && hooks.tapeDepth > 0) hooks.record(op, inputs, attrs, output);
+    return output;
   } catch (error) {
     if (error instanceof RuleError) throw opError(name, error.message);
     // Native errors name the kernel; name the public function instead.
@@ -109,6 +188,11 @@ function execute<A>(op: Op<A>, args: readonly TensorLike[], attrs: A, name: stri
   } finally {
     for (const t of temporaries) t.dispose();
   }
+}
+
+function anyBatched(inputs: readonly Tensor[]): boolean {
+  for (const t of inputs) if (t.batch !== null) return true;
+  return false;
 }
 
 // Fixed-arity calls for the common cases avoid building an argument array per op.

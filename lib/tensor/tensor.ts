@@ -16,11 +16,21 @@ export class Tensor {
   readonly size: number;
   /** @internal Set by `keep`: no enclosing `tidy` disposes this tensor. */
   kept = false;
+  /**
+   * @internal Inside vmap: the value this tensor stands for, with the batch axis first
+   * ([size, ...shape]), and the vmap level it belongs to. Such a tensor has no storage of its own.
+   */
+  readonly batch: BatchedValue | null;
+  /** @internal Number of gradient tapes holding this tensor: dispose() waits for the last. */
+  pins = 0;
+  /** @internal dispose() was called while pinned. */
+  disposeDeferred = false;
   private native: NativeTensor | null;
 
   /** @internal Tensors are made by ops and creation functions, not by users. */
-  constructor(native: NativeTensor, shape: readonly number[], dtype: DType) {
+  constructor(native: NativeTensor | null, shape: readonly number[], dtype: DType, batch: BatchedValue | null = null) {
     this.native = native;
+    this.batch = batch;
     this.shape = shape;
     this.dtype = dtype;
     let size = 1;
@@ -34,12 +44,17 @@ export class Tensor {
   }
 
   get isDisposed(): boolean {
-    return this.native === null;
+    return this.batch !== null ? this.batch.value.isDisposed : this.native === null;
   }
 
   /** @internal The native handle; throws, naming `op`, once disposed. */
   handle(op = 'tensor'): NativeTensor {
-    if (this.native === null) throw new Error(`${op}: tensor of shape [${this.shape}] is disposed`);
+    if (this.native === null) {
+      if (this.batch !== null && !this.batch.value.isDisposed) {
+        throw new Error(`${op}: the values of a tensor inside vmap (shape [${this.shape}] per batch member) cannot be read; return it from the vmapped function instead`);
+      }
+      throw new Error(`${op}: tensor of shape [${this.shape}] is disposed`);
+    }
     return this.native;
   }
 
@@ -51,6 +66,12 @@ export class Tensor {
    * const t = rv.ones([3]); t.dispose();
    */
   dispose(): void {
+    if (this.pins > 0) {
+      // A gradient tape still needs it; the tape's release finishes the disposal.
+      this.disposeDeferred = true;
+      return;
+    }
+    if (this.batch !== null) this.batch.value.dispose();
     if (this.native === null) return;
     binding.dispose(this.native);
     this.native = null;
@@ -103,6 +124,7 @@ export class Tensor {
    * summary, and only the elements it shows are read from native memory.
    */
   toString(): string {
+    if (this.batch !== null && !this.isDisposed) return `Tensor(inside vmap, shape=[${this.shape}] per batch member, dtype=${this.dtype})`;
     if (this.native === null) return `Tensor(disposed, shape=[${this.shape}], dtype=${this.dtype})`;
     if (this.size <= summaryThreshold) return formatTensor(this.dataSync(), this.shape, this.dtype);
     return formatTensor(summaryReader(this.summaryEdges(), this.shape), this.shape, this.dtype);
@@ -130,6 +152,13 @@ export class Tensor {
     if (t !== this) t.dispose();
     return data;
   }
+}
+
+/** @internal What a tensor inside vmap stands for: `value` has the batch axis first. */
+export interface BatchedValue {
+  readonly value: Tensor;
+  /** The vmap level (1 for the outermost vmap). */
+  readonly level: number;
 }
 
 export type NestedArray = number | boolean | NestedArray[];

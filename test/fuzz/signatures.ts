@@ -29,6 +29,7 @@ export const signatures: Record<string, ArgKind[]> = {
   stridedSlice: ['tensor', 'ints', 'ints', 'ints', 'int', 'int', 'int', 'int', 'int'],
   expandDims: ['tensor', 'axis'], squeeze: ['tensor', 'axes'], flatten: ['tensor'], broadcastTo: ['tensor', 'shape'],
   reverse: ['tensor', 'axes'], split: ['tensor', 'ints', 'axis'], unstack: ['tensor', 'axis'], clone: ['tensor'],
+  stopGradient: ['tensor'],
   // reductions
   sum: ['tensor', 'axes', 'bool'], mean: ['tensor', 'axes', 'bool'], prod: ['tensor', 'axes', 'bool'],
   max: ['tensor', 'axes', 'bool'], min: ['tensor', 'axes', 'bool'], logSumExp: ['tensor', 'axes', 'bool'],
@@ -75,4 +76,6 @@ export const notOps = new Set([
   'Tensor', 'tidy', 'keep', 'dispose', 'opTable', 'getNumThreads', 'setNumThreads', 'memory', 'emptyCache',
   'setSeed',  // random numbers: seeds the global generator, returns nothing
   'blasInfo', 'setBlas',
+  // transformations (autodiff issue): they take functions, not tensors
+  'grad', 'valueAndGrad', 'vjp', 'vmap',
 ]);

@@ -72,6 +72,27 @@ const broadcastToOp = defineOp<{ shape: Shape }>({
 
 const cloneOp = defineOp<void>({ name: 'clone', inputs: xInput, dtype: sameDType, shape: ([x]) => x });
 
+const stopGradientOp = defineOp<void>({
+  name: 'stopGradient',
+  kernel: 'reshape',
+  inputs: xInput,
+  dtype: sameDType,
+  shape: ([x]) => x,
+  gradient: 'none',
+  batch: (inputs, ctx) => ctx.run(inputs),
+});
+
+/**
+ * x itself (a view) to the forward computation, a constant to autodiff: no gradient flows
+ * back through it.
+ *
+ * @example
+ * rv.grad((x) => x.mul(rv.stopGradient(x)).sum())(rv.tensor([3]));  // [3], not [6]
+ */
+export function stopGradient(x: TensorLike): Tensor {
+  return stopGradientOp.run([x], undefined);
+}
+
 function checkIntegers(op: string, argument: string, values: unknown): number[] {
   const list = typeof values === 'number' ? [values] : values;
   if (!Array.isArray(list) || list.some((v) => typeof v !== 'number' || !Number.isInteger(v))) {
@@ -401,7 +422,7 @@ export function clone(x: TensorLike): Tensor {
   return cloneOp.run([x], undefined);
 }
 
-const methods = { reshape, transpose, slice, stridedSlice, expandDims, squeeze, flatten, broadcastTo, reverse, split, unstack, clone };
+const methods = { reshape, transpose, slice, stridedSlice, expandDims, squeeze, flatten, broadcastTo, reverse, split, unstack, clone, stopGradient };
 addMethods(methods);
 
 declare module '../tensor' {
