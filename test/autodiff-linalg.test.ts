@@ -207,7 +207,7 @@ describe('autodiff of linear algebra', () => {
     const signs = values(rv.logMatrixDeterminant(x)[0]);
     assert.ok(signs.every((s) => s === 1 || s === -1));
     const g = values(rv.grad((y: rv.Tensor) => rv.sum(rv.logMatrixDeterminant(y)[0]))(x));
-    assert.deepEqual(g, new Array(18).fill(0));
+    assert.ok(g.length === 18 && g.every((v) => v === 0), `sign gradient ${g}`);
   });
 
   it('matrixDiag, matrixDiagPart (square and not), matrixSetDiag (broadcasting), bandPart, matrixTranspose', () => {
@@ -407,8 +407,10 @@ describe('vmap of matrix products', () => {
     } finally {
       binding.run = run;
     }
-    assert.equal(calls.filter((id) => id === kernels.matMul).length, 1, 'one matMul');
-    assert.equal(calls.filter((id) => id === kernels.clone).length, 0, 'no copies');
+    // One product; besides it at most vmap's own view of the mapped argument, and no copy.
+    const names = calls.map((id) => Object.keys(kernels).find((k) => kernels[k] === id));
+    assert.equal(names.filter((k) => k === 'matMul').length, 1, `one matMul: ${names}`);
+    assert.ok(names.length <= 2 && names.every((k) => k === 'matMul' || k === 'reshape' || k === 'transpose'), `kernels: ${names}`);
     assert.deepEqual(out.shape, [B, 50]);
     checkVmap((xm, wv) => rv.matMul(xm, wv), [x, w], [null, 0], { rtol: 1e-14, atol: 1e-14 });
   });

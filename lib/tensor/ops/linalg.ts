@@ -79,7 +79,7 @@ function solveShape(matrix: Shape, rhs: Shape, matrixName: string): Shape {
 /**
  * The batching rule of ops whose i-th input has `core[i]` trailing (matrix or vector) axes and
  * whose leading axes broadcast: batched inputs get size-1 axes after the batch axis up to the
- * output's number of leading axes. A single input is batched as it is.
+ * output's number of leading axes.
  */
 function broadcastingBatch<A>(...core: number[]): BatchRule<A> {
   return (inputs, ctx) => {
@@ -87,7 +87,8 @@ function broadcastingBatch<A>(...core: number[]): BatchRule<A> {
     return ctx.run(inputs.map((t, i) => (ctx.batched[i] ? alignBatched(t, lead + core[i]) : t)));
   };
 }
-const unaryBatch = broadcastingBatch(2);
+/** Ops of one input already repeat over its leading axes: the batch axis is one more. */
+const unaryBatch: BatchRule<unknown> = (inputs, ctx) => ctx.run(inputs);
 
 /** The lower triangle (with the diagonal) of each matrix. */
 const lowerPart = (x: Tensor) => bandPart(x, -1, 0);
@@ -137,6 +138,9 @@ const choleskyOp = defineOp<FactorAttrs>({
  * the factorisation failed. With `nanOnFailure`, that matrix's factor is all NaN instead (the
  * others are unaffected): for samplers, which treat NaN as a rejected proposal and should not
  * throw mid-chain.
+ *
+ * Its gradient with respect to x is symmetric (as TensorFlow's): the derivative for a symmetric
+ * change of x, split evenly between x(i, j) and x(j, i).
  *
  * @example
  * rv.cholesky([[4, 2], [2, 5]]);  // [[2, 0], [1, 2]]
@@ -283,7 +287,9 @@ const logMatrixDeterminantOp = defineOp<void>({
  * The sign and log |det| of each square matrix of `x` [..., n, n], by LU decomposition with
  * partial pivoting: returns `[sign, logAbsDeterminant]`, each of shape [...]. A singular matrix
  * gives sign 0 and log |det| = -Infinity; NaN entries give NaN. TensorFlow's
- * `tf.linalg.slogdet` (the op `LogMatrixDeterminant`).
+ * `tf.linalg.slogdet` (the op `LogMatrixDeterminant`). The gradient of log |det| is x⁻ᵀ, found
+ * through a Cholesky factor of x·xᵀ (there is no LU-based solve): accurate for well-conditioned
+ * x, NaN where x·xᵀ is numerically singular; the sign has none.
  *
  * @example
  * const [sign, logAbs] = rv.logMatrixDeterminant([[0, 2], [3, 0]]);  // sign -1, logAbs log 6
@@ -316,7 +322,7 @@ const matrixDiagOp = defineOp<void>({
     return [...d, d[d.length - 1]];
   },
   gradient: (dy) => [matrixDiagPart(dy)],
-  batch: broadcastingBatch(1),
+  batch: unaryBatch,
 });
 
 /**
