@@ -25,3 +25,5 @@ export * from './tensor/ops/special';
 export * from './tensor/ops/random';
 export * from './autodiff/grad';
 export * from './autodiff/vmap';
+export * as distributions from './distributions/index';
+export * as bijectors from './bijectors/index';

@@ -53,7 +53,8 @@ describe('grad: what it differentiates and the shape of the answer', () => {
     const f = (p: { w: rv.Tensor; layers: [rv.Tensor, rv.Tensor]; name: string }, scale: number) =>
       rv.sum(rv.mul(rv.mul(p.w, p.layers[0]), p.layers[1])).mul(scale);
     const g = rv.grad(f)({ w: x, layers: [y, x], name: 'model' }, 2);
-    assert.deepEqual(arrays(g), [{ w: [1, -4, 18], layers: [[2, 8, 18], [1, -4, 6]], name: null }, null]);
+    // d/dw = 2·y·x, d/dy = 2·w·x, d/dx (second layer) = 2·w·y, with w = x.
+    assert.deepEqual(arrays(g), [{ w: [1, -4, 12], layers: [[2, 8, 18], [1, -4, 12]], name: null }, null]);
   });
 
   it('argnums picks the arguments; the others get null', () => {

@@ -102,7 +102,9 @@ export function unbroadcast(g: Tensor, shape: Shape, dtype: Tensor['dtype']): Te
       for (let d = 0; d < out.rank; d++) {
         if (d < lead || (shape[d - lead] === 1 && out.shape[d] !== 1)) axes.push(d);
       }
-      out = reshape(axes.length > 0 ? sum(out, axes) : out, shape);
+      const summed = axes.length > 0 ? sum(out, axes, true) : out;
+      out = lead > 0 ? reshape(summed, summed.shape.slice(lead)) : summed;
+      // Size-1 axes of the cotangent where the input's are larger: broadcast (a view).
       if (!shapesEqual(out.shape, shape)) out = broadcastTo(out, shape);
     }
   }

@@ -79,4 +79,5 @@ export const notOps = new Set([
   // transformations (autodiff issue): they take functions, not tensors
   'grad', 'valueAndGrad', 'vjp', 'vmap',
   'tensorValue',  // the symbol by which objects act as tensors
+  'distributions', 'bijectors',  // namespaces of classes
 ]);
