@@ -13,7 +13,7 @@ import { normalizeAxes, normalizeAxis, RuleError, type Shape } from '../shape';
 import type { Tensor } from '../tensor';
 import { add, cast, div, equal, exp, mul, sub, where } from './elementwise';
 import { pad } from './layout';
-import { broadcastTo, reshape, reverse, slice, transpose } from './view';
+import { reshape, reverse, slice, transpose } from './view';
 
 const inputsX = ['x'] as const;
 
@@ -83,13 +83,13 @@ function axisBatch<A extends AxisAttrs>([x]: readonly Tensor[], ctx: BatchContex
 }
 
 /**
- * A reduction's gradient: dy (with the reduced axes kept) times `partial(x, y)`, y with axes
- * kept, broadcast to x's shape (a view).
+ * A reduction's gradient: dy (with the reduced axes kept, so that it broadcasts against x)
+ * times `partial(x, y)`, y with axes kept.
  */
 function reduceGradient(partial: ((x: Tensor, y: Tensor, attrs: ReduceAttrs) => Tensor | number) | null): GradientRule<ReduceAttrs> {
   return (dy, { inputs: [x], output, attrs }) => {
     const g = keptDims(dy, x.shape, attrs);
-    return [broadcastTo(partial === null ? g : mul(g, partial(x, keptDims(output, x.shape, attrs), attrs)), x.shape)];
+    return [partial === null ? g : mul(g, partial(x, keptDims(output, x.shape, attrs), attrs))];
   };
 }
 
