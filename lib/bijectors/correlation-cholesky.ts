@@ -46,12 +46,12 @@ export class CorrelationCholesky extends Bijector {
   protected forwardLogDetJacobianImpl(x: Tensor): Tensor {
     // Yᵢᵢ = 1/‖rowᵢ‖, so (i + 2)·log Yᵢᵢ = −(i + 2)/2 · log ‖rowᵢ‖².
     const squaredNorms = ops.sum(ops.square(this.rows(x)), -1);
-    return ops.mul(ops.sum(ops.mul(this.weights(squaredNorms), ops.log(squaredNorms)), -1), -0.5);
+    return ops.mul(ops.sum(ops.mul(rowWeights(squaredNorms), ops.log(squaredNorms)), -1), -0.5);
   }
 
   protected override inverseLogDetJacobianImpl(y: Tensor): Tensor {
     const diagonal = ops.matrixDiagPart(y);
-    return ops.neg(ops.sum(ops.mul(this.weights(diagonal), ops.log(diagonal)), -1));
+    return ops.neg(ops.sum(ops.mul(rowWeights(diagonal), ops.log(diagonal)), -1));
   }
 
   /** The rows before normalising: X in the strict lower triangle, 1 on the diagonal. */
@@ -60,10 +60,10 @@ export class CorrelationCholesky extends Bijector {
     const n = filled.shape[filled.rank - 1];
     return ops.add(filled, ops.eye(n, n, [], x.dtype));
   }
+}
 
-  /** i + 2 for each row i of the last axis of `perRow`. */
-  private weights(perRow: Tensor): Tensor {
-    const n = perRow.shape[perRow.rank - 1];
-    return ops.arange(2, n + 2, 1, perRow.dtype);
-  }
+/** i + 2 for each row i, along the last axis of a per-row tensor: the exponents of the log-det. */
+function rowWeights(perRow: Tensor): Tensor {
+  const n = perRow.shape[perRow.rank - 1];
+  return ops.arange(2, n + 2, 1, perRow.dtype);
 }
