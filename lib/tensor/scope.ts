@@ -29,6 +29,8 @@ function collectTensors(value: unknown, out: Set<Tensor>, seen: Set<unknown>): v
   seen.add(value);
   if (isTensor(value)) {
     out.add(value);
+    // A tensor inside vmap stands for a batched value that must survive with it.
+    if (value.batch !== null) collectTensors(value.batch.value, out, seen);
     return;
   }
   if (Array.isArray(value)) {

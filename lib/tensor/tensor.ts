@@ -20,7 +20,7 @@ export class Tensor {
    * @internal Inside vmap: the value this tensor stands for, with the batch axis first
    * ([size, ...shape]), and the vmap level it belongs to. Such a tensor has no storage of its own.
    */
-  readonly batch: BatchedValue | null;
+  batch: BatchedValue | null;
   /** @internal Number of gradient tapes holding this tensor: dispose() waits for the last. */
   pins = 0;
   /** @internal dispose() was called while pinned. */
