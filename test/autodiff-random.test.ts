@@ -279,8 +279,9 @@ describe('random ops under grad', () => {
       assertClose(gs, rv.mul(w, z), `${name} d/dstdDev`);
     }
     const rate = f64(data(5, 0.5, 2));
-    const e = rv.randomExponential([5], rate, 'float64', seed);
-    assertClose(rv.grad(sum(exponential([5])))(rate) as rv.Tensor, rv.neg(rv.div(rv.mul(w, e), rate)), 'exponential d/drate');
+    // shape []: the output is rate's shape.
+    const e = rv.randomExponential([], rate, 'float64', seed);
+    assertClose(rv.grad(sum(exponential([])))(rate) as rv.Tensor, rv.neg(rv.div(rv.mul(w, e), rate)), 'exponential d/drate');
   }));
 
   it('a zero scale or an empty range gives the finite derivative, not NaN', () => rv.tidy(() => {
@@ -347,9 +348,23 @@ describe('random ops under grad', () => {
     }
   }));
 
+  it('vmap of grad with a batched rate (randomExponential, prepend layout)', () => rv.tidy(() => {
+    const rates = f64([[0.5, 1], [2, 3], [1.5, 4]]);
+    const g = rv.vmap(rv.grad((r: rv.Tensor) => rv.randomExponential([3], r, 'float64', seed).sum()))(rates) as rv.Tensor;
+    for (let k = 0; k < S; k++) {
+      const rk = member(rates, 0, k);
+      const out = member(rv.randomExponential([S, 3], rk, 'float64', seed), 0, k);
+      assertClose(member(g, 0, k), rv.neg(rv.div(out, rk)).sum(0), `member ${k}`);
+    }
+  }));
+
   it('grad of a vmapped sum', () => rv.tidy(() => {
     const stds = f64(data(S, 0.5, 2));
     const g = rv.grad((s: rv.Tensor) => (rv.vmap((sk: rv.Tensor) => rv.randomNormal([4], 1, sk, 'float64', seed).sum())(s) as rv.Tensor).sum())(stds) as rv.Tensor;
     assertClose(g, rv.randomNormal([S, 4], 0, 1, 'float64', seed).sum(1), 'd/dstdDev');
+    const rates = f64([[0.5, 1], [2, 3], [1.5, 4]]);
+    const gr = rv.grad((r: rv.Tensor) => (rv.vmap((rk: rv.Tensor) => rv.randomExponential([3], rk, 'float64', seed))(r) as rv.Tensor).sum())(rates) as rv.Tensor;
+    const out = rv.stack(Array.from({ length: S }, (_, k) => member(rv.randomExponential([S, 3], member(rates, 0, k), 'float64', seed), 0, k)));
+    assertClose(gr, rv.neg(rv.div(out, rates.expandDims(1))).sum(1), 'd/drate');
   }));
 });
