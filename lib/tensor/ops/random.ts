@@ -239,7 +239,9 @@ export function randomNormal(shape: Shape, mean: TensorLike = 0, stdDev: TensorL
 /**
  * Normal draws truncated to within two standard deviations of the mean, as TensorFlow's
  * `truncatedNormal`: values further out are redrawn (not clipped), so the result follows the
- * normal density restricted to [mean - 2 stdDev, mean + 2 stdDev], renormalised.
+ * normal density restricted to [mean - 2 stdDev, mean + 2 stdDev], renormalised. The draw is
+ * mean + stdDev·z with z a standard normal truncated to [-2, 2], so its gradient with respect
+ * to mean is 1 and with respect to stdDev is z.
  *
  * @example
  * rv.truncatedNormal([256, 128], 0, 0.05);   // a weight initialisation
