@@ -8,7 +8,7 @@
  */
 export { Tensor, type NestedArray } from './tensor/tensor';
 export type { DType, TypedArray } from './tensor/dtype';
-export type { TensorLike } from './tensor/convert';
+export { tensorValue, type TensorLike, type TensorSource } from './tensor/convert';
 export type { Shape } from './tensor/shape';
 export { tidy, keep, dispose } from './tensor/scope';
 export { opTable } from './tensor/op';
@@ -25,3 +25,5 @@ export * from './tensor/ops/special';
 export * from './tensor/ops/random';
 export * from './autodiff/grad';
 export * from './autodiff/vmap';
+export * as distributions from './distributions/index';
+export * as bijectors from './bijectors/index';

@@ -67,15 +67,22 @@ transformHooks.record = function record<A>(op: Op<A>, inputs: readonly Tensor[],
   for (const tape of open) {
     if (!inputs.some((t) => tape.watched.has(t))) continue;
     const node: TapeNode = { op: op as unknown as Op<unknown>, inputs, attrs, output };
-    for (const t of inputs) t.pins++;
-    output.pins++;
+    for (const t of inputs) pin(t);
+    pin(output);
     tape.nodes.push(node);
     tape.watched.add(output);
   }
 };
 
+/** Holds `t` (and, inside vmap, the batched value it stands for) until unpinned. */
+function pin(t: Tensor): void {
+  t.pins++;
+  if (t.batch !== null) pin(t.batch.value);
+}
+
 function unpin(t: Tensor): void {
   t.pins--;
+  if (t.batch !== null) unpin(t.batch.value);
   if (t.pins === 0 && t.disposeDeferred) {
     t.disposeDeferred = false;
     t.dispose();
@@ -102,7 +109,9 @@ export function unbroadcast(g: Tensor, shape: Shape, dtype: Tensor['dtype']): Te
       for (let d = 0; d < out.rank; d++) {
         if (d < lead || (shape[d - lead] === 1 && out.shape[d] !== 1)) axes.push(d);
       }
-      out = reshape(axes.length > 0 ? sum(out, axes) : out, shape);
+      const summed = axes.length > 0 ? sum(out, axes, true) : out;
+      out = lead > 0 ? reshape(summed, summed.shape.slice(lead)) : summed;
+      // Size-1 axes of the cotangent where the input's are larger: broadcast (a view).
       if (!shapesEqual(out.shape, shape)) out = broadcastTo(out, shape);
     }
   }

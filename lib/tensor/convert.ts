@@ -4,8 +4,28 @@ import { type DType, dtypeCode, isDType, isFloat, promote, type TypedArray, type
 import { checkShape, formatShape, RuleError, sizeOf } from './shape';
 import { Tensor } from './tensor';
 
+/**
+ * The key by which an object that stands for a tensor gives it: random variables (and anything
+ * else that "acts as its value") define `[tensorValue]` as a getter, and every op then accepts
+ * them where it accepts a tensor.
+ */
+export const tensorValue: unique symbol = Symbol.for('randvar.tensorValue');
+
+/** An object that acts as the tensor it gives under `[tensorValue]`. */
+export interface TensorSource {
+  readonly [tensorValue]: Tensor;
+}
+
 /** Anything an op accepts where it takes a tensor. */
-export type TensorLike = Tensor | number | boolean | TypedArray | NestedInput;
+export type TensorLike = Tensor | number | boolean | TypedArray | NestedInput | TensorSource;
+
+/** The tensor a TensorSource stands for, or the value itself. */
+export function resolveSource<T>(value: T): T | Tensor {
+  if (value !== null && typeof value === 'object' && !(value instanceof Tensor) && tensorValue in value) {
+    return (value as unknown as TensorSource)[tensorValue];
+  }
+  return value;
+}
 export interface NestedInput extends ReadonlyArray<number | boolean | NestedInput> {}
 
 function dtypeOfTypedArray(data: ArrayBufferView): DType | null {

@@ -6,7 +6,7 @@
  */
 import { binding } from '../backend/binding';
 import { type DType, dtypeCode } from './dtype';
-import { makeTensor, type TensorLike, weakScalarDType } from './convert';
+import { makeTensor, resolveSource, type TensorLike, weakScalarDType } from './convert';
 import { RuleError, type Shape } from './shape';
 import { Tensor } from './tensor';
 
@@ -210,7 +210,7 @@ function toTensors(name: string, inputNames: readonly string[], args: readonly T
   let tensorDTypes: DType[] | null = null;
   const out: Tensor[] = new Array(args.length);
   for (let i = 0; i < args.length; i++) {
-    const a = args[i];
+    const a = args[i] instanceof Tensor ? args[i] : resolveSource(args[i]);
     if (a instanceof Tensor) {
       if (a.isDisposed) throw opError(name, `argument '${inputNames[i]}' (shape [${a.shape}]) is disposed`);
       out[i] = a;
@@ -219,7 +219,7 @@ function toTensors(name: string, inputNames: readonly string[], args: readonly T
     let t: Tensor;
     try {
       if (typeof a === 'number' || typeof a === 'boolean') {
-        tensorDTypes ??= args.filter((x): x is Tensor => x instanceof Tensor).map((x) => x.dtype);
+        tensorDTypes ??= args.map(resolveSource).filter((x): x is Tensor => x instanceof Tensor).map((x) => x.dtype);
         t = makeTensor(a, undefined, weakScalarDType(a, tensorDTypes));
       } else {
         t = makeTensor(a);

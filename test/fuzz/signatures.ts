@@ -78,4 +78,6 @@ export const notOps = new Set([
   'blasInfo', 'setBlas',
   // transformations (autodiff issue): they take functions, not tensors
   'grad', 'valueAndGrad', 'vjp', 'vmap',
+  'tensorValue',  // the symbol by which objects act as tensors
+  'distributions', 'bijectors',  // namespaces of classes
 ]);

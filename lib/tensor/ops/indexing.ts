@@ -3,12 +3,20 @@
  * int32: JS numbers and arrays of integers are converted (as TF.js does), float tensors
  * are an error, and every index is range-checked natively before anything is written.
  */
+import { allBatched, broadcastBatch, moveAxis } from '../batching';
 import { addMethods, type ChainedMethods } from '../chain';
 import { makeTensor, type TensorLike } from '../convert';
 import { type DType, isDType, promote } from '../dtype';
 import { defineOp, opError } from '../op';
-import { checkShape, formatShape, normalizeAxis, RuleError, type Shape, shapesEqual } from '../shape';
+import { checkShape, formatShape, normalizeAxis, RuleError, type Shape, shapesEqual, sizeOf } from '../shape';
 import { Tensor } from '../tensor';
+import { arange, tensor, zeros } from './creation';
+import { add, mul } from './elementwise';
+import { concat } from './layout';
+import { sum } from './reduction';
+import { broadcastTo, reshape, transpose } from './view';
+
+const range = (start: number, stop: number) => Array.from({ length: stop - start }, (_, i) => start + i);
 
 function requireIndices(dtype: DType, argument = 'indices'): void {
   if (dtype !== 'int32') throw new RuleError(`argument '${argument}' must be int32, got ${dtype}`);
@@ -81,7 +89,51 @@ const gatherOp = defineOp<GatherAttrs>({
     const { axis, batchDims } = gatherAxes(x, indices, attrs);
     return [axis, batchDims];
   },
+  gradient: (dy, { inputs: [x, indices], attrs, needs }) => {
+    if (!needs[0]) return [null, null];
+    const { axis, batchDims } = gatherAxes(x.shape, indices.shape, attrs);
+    return [gatherAdjoint(zeros(x.shape, dy.dtype), indices, dy, axis, batchDims), null];
+  },
+  batch: ([x, indices], ctx) => {
+    const { axis, batchDims } = gatherAxes(ctx.shapes[0], ctx.shapes[1], ctx.attrs);
+    const [xBatched, indicesBatched] = ctx.batched;
+    if (indicesBatched && !xBatched) {
+      // The batch axis becomes the first index axis (after the batch dims), so the result has it at `axis`.
+      return moveAxis(ctx.run([x, moveAxis(indices, 0, batchDims)], { axis, batchDims }), axis, 0);
+    }
+    if (batchDims === 0 && !indicesBatched) return ctx.run([x, indices], { axis: axis + 1, batchDims });
+    // The batch axis is one more batch dim of x and the indices.
+    return ctx.run(allBatched([x, indices], ctx), { axis: axis + 1, batchDims: batchDims + 1 });
+  },
 });
+
+/**
+ * x plus the adjoint of gather(·, indices, axis, batchDims) applied to updates (normalised axis
+ * and batchDims). scatterAdd has no batch dims, so with b > 0 the batch axes and `axis` are
+ * merged into one axis of size B·n, indexed by indices + n·(flat batch position).
+ */
+function gatherAdjoint(x: Tensor, indices: Tensor, updates: Tensor, axis: number, batchDims: number): Tensor {
+  if (batchDims === 0) return scatterAddOp.run([x, indices, updates], { axis });
+  const rank = x.rank;
+  const batch = x.shape.slice(0, batchDims);
+  const outer = x.shape.slice(batchDims, axis);  // x's axes between the batch dims and `axis`
+  const inner = x.shape.slice(axis + 1);
+  const n = x.shape[axis];
+  const b = sizeOf(batch);
+  const idx = indices.shape.slice(batchDims);
+  // x as [B·n, ...outer, ...inner]; updates [B, ...outer, ...idx, ...inner] as [B, ...idx, ...outer, ...inner].
+  const perm = [...range(0, batchDims), axis, ...range(batchDims, axis), ...range(axis + 1, rank)];
+  const merged = reshape(transpose(x, perm), [b * n, ...outer, ...inner]);
+  const u = reshape(updates, [b, ...outer, ...idx, ...inner]);
+  const o = outer.length;
+  const uPerm = [0, ...range(1 + o, 1 + o + idx.length), ...range(1, 1 + o), ...range(1 + o + idx.length, u.rank)];
+  const offsets = reshape(mul(arange(0, b, 1, 'int32'), n), [b, ...idx.map(() => 1)]);
+  const flat = add(reshape(indices, [b, ...idx]), offsets);
+  const out = scatterAddOp.run([merged, flat, transpose(u, uPerm)], { axis: 0 });
+  const inverse = new Array<number>(rank);
+  perm.forEach((p, i) => { inverse[p] = i; });
+  return transpose(reshape(out, [...batch, n, ...outer, ...inner]), inverse);
+}
 
 /**
  * Slices of x along `axis` at the given int32 indices (TF semantics): the output has shape
@@ -109,6 +161,29 @@ const gatherNDOp = defineOp<void>({
     const k = indices[indices.length - 1];
     if (k > x.length) throw new RuleError(`indices.shape[-1] = ${k} exceeds the rank ${x.length} of x`);
     return checkShape([...indices.slice(0, -1), ...x.slice(k)], 'output shape');
+  },
+  // Scatter-ND as a scatterAdd into x with its first K axes flattened, at the flat positions.
+  gradient: (dy, { inputs: [x, indices], needs }) => {
+    if (!needs[0]) return [null, null];
+    const k = indices.shape[indices.rank - 1];
+    const lead = x.shape.slice(0, k);
+    const strides = lead.map((_, i) => sizeOf(lead.slice(i + 1)));
+    const flat = sum(mul(indices, tensor(strides, [k], 'int32')), -1);
+    const g = scatterAddOp.run([zeros([sizeOf(lead), ...x.shape.slice(k)], dy.dtype), flat, dy], { axis: 0 });
+    return [reshape(g, x.shape), null];
+  },
+  batch: ([x, indices], ctx) => {
+    const [xBatched, indicesBatched] = ctx.batched;
+    // Batched indices only: their batch axis is one more index axis, first in the result.
+    if (!xBatched) return ctx.run([x, indices]);
+    const iShape = ctx.shapes[1];
+    const k = iShape[iShape.length - 1];
+    // x only: its batch axis after the K indexed ones is sliced whole, after the index axes.
+    if (!indicesBatched) return moveAxis(ctx.run([moveAxis(x, 0, k), indices]), iShape.length - 1, 0);
+    // Both: each member's indices gain its batch position in front.
+    const lead = [ctx.size, ...iShape.slice(0, -1).map(() => 1), 1];
+    const position = broadcastTo(reshape(arange(0, ctx.size, 1, 'int32'), lead), [ctx.size, ...iShape.slice(0, -1), 1]);
+    return ctx.run([x, concat([position, indices], -1)]);
   },
 });
 
@@ -148,6 +223,17 @@ const scatterAddOp = defineOp<{ axis: number }>({
     return x;
   },
   kernelAttrs: ({ axis }, [x]) => [scatterAxis(x, axis)],
+  gradient: (dy, { inputs: [, indices], attrs: { axis }, needs }) => [
+    needs[0] ? dy : null,
+    null,
+    needs[2] ? gather(dy, indices, axis) : null,
+  ],
+  batch: (inputs, ctx) => {
+    const axis = scatterAxis(ctx.shapes[0], ctx.attrs.axis) + 1;
+    const [x, indices, updates] = inputs.map((t, i) => (ctx.batched[i] || i === 1 ? t : broadcastBatch(t, ctx.size)));
+    // Shared indices scatter every member at once; per-member indices need a batch dim.
+    return ctx.batched[1] ? gatherAdjoint(x, indices, updates, axis, 1) : ctx.run([x, indices, updates], { axis });
+  },
 });
 
 /**
@@ -183,6 +269,8 @@ const oneHotOp = defineOp<OneHotAttrs>({
     }
     return [depth, Number(onValue), Number(offValue)];
   },
+  gradient: 'none',
+  batch: (inputs, ctx) => ctx.run(inputs),
 });
 
 /**

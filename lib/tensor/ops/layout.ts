@@ -2,12 +2,15 @@
  * Ops that copy data into a new layout: concat, stack, pad, tile. Their results are fresh
  * contiguous tensors; inputs may be any views (transposed, sliced, broadcast, reversed).
  */
+import { allBatched } from '../batching';
 import { addMethods, type ChainedMethods } from '../chain';
 import type { TensorLike } from '../convert';
 import { type DType, promote } from '../dtype';
 import { defineOp, opError } from '../op';
 import { checkShape, formatShape, normalizeAxis, RuleError, type Shape, shapesEqual } from '../shape';
 import { Tensor } from '../tensor';
+import { sum } from './reduction';
+import { reshape, slice } from './view';
 
 const sameDType = ([x]: DType[]) => ({ inputs: [x], output: x });
 const xInput = ['x'] as const;
@@ -48,6 +51,17 @@ const concatOp = defineOp<{ axis: number }>({
     return checkShape(out, 'output shape');
   },
   kernelAttrs: ({ axis }, shapes) => [concatAxis(shapes, axis)],
+  // Each input gets its block of dy along the axis.
+  gradient: (dy, { inputs, attrs, needs }) => {
+    const a = concatAxis(inputs.map((t) => t.shape), attrs.axis);
+    let start = 0;
+    return inputs.map((t, i) => {
+      const begin = start;
+      start += t.shape[a];
+      return needs[i] ? slice(dy, dy.shape.map((_, k) => (k === a ? begin : 0)), t.shape) : null;
+    });
+  },
+  batch: (inputs, ctx) => ctx.run(allBatched(inputs, ctx), { axis: concatAxis(ctx.shapes, ctx.attrs.axis) + 1 }),
 });
 
 function stackAxis(shapes: readonly Shape[], axis: number): number {
@@ -73,6 +87,14 @@ const stackOp = defineOp<{ axis: number }>({
     return checkShape(out, 'output shape');
   },
   kernelAttrs: ({ axis }, shapes) => [stackAxis(shapes, axis)],
+  // Input k gets dy's slice k along the new axis.
+  gradient: (dy, { inputs, attrs, needs }) => {
+    const a = stackAxis(inputs.map((t) => t.shape), attrs.axis);
+    return inputs.map((t, k) => (needs[k]
+      ? reshape(slice(dy, dy.shape.map((_, i) => (i === a ? k : 0)), dy.shape.map((d, i) => (i === a ? 1 : d))), t.shape)
+      : null));
+  },
+  batch: (inputs, ctx) => ctx.run(allBatched(inputs, ctx), { axis: stackAxis(ctx.shapes, ctx.attrs.axis) + 1 }),
 });
 
 function checkTensorList(op: string, tensors: unknown): readonly TensorLike[] {
@@ -134,6 +156,8 @@ const padOp = defineOp<PadAttrs>({
     }
     return [Number(constantValue), ...paddings.flatMap(([before, after]) => [before, after])];
   },
+  gradient: (dy, { inputs: [x], attrs }) => [slice(dy, attrs.paddings.map(([before]) => before), x.shape)],
+  batch: ([x], ctx) => ctx.run([x], { ...ctx.attrs, paddings: [[0, 0], ...ctx.attrs.paddings] }),
 });
 
 /**
@@ -167,6 +191,11 @@ const tileOp = defineOp<{ reps: readonly number[] }>({
     return checkShape(x.map((d, i) => d * r[i]), 'tiled shape');
   },
   kernelAttrs: ({ reps }) => [...reps],
+  // dy as [r0, d0, r1, d1, ...]: each copy of x is one index of the rep axes, summed away.
+  gradient: (dy, { inputs: [x], attrs: { reps } }) => [
+    sum(reshape(dy, x.shape.flatMap((d, i) => [reps[i], d])), x.shape.map((_, i) => 2 * i)),
+  ],
+  batch: ([x], ctx) => ctx.run([x], { reps: [1, ...ctx.attrs.reps] }),
 });
 
 /**

@@ -3,17 +3,21 @@
  * (expandDims, squeeze, flatten, reverse, split, unstack). Their results share the input's
  * storage (reshape copies only when no strides can express it); `clone` copies.
  */
+import { alignBatched } from '../batching';
 import { addMethods, type ChainedMethods } from '../chain';
 import type { TensorLike } from '../convert';
 import type { DType } from '../dtype';
-import { defineOp, opError } from '../op';
+import { type BatchRule, defineOp, type Op, opError } from '../op';
 import { broadcastShapes, checkShape, formatShape, normalizeAxes, normalizeAxis, RuleError, type Shape, shapesEqual, sizeOf } from '../shape';
 import { Tensor } from '../tensor';
+import { pad } from './layout';
 
 const sameDType = ([x]: DType[]) => ({ inputs: [x], output: x });
 const xInput = ['x'] as const;
+/** Batching rule of ops whose attributes do not depend on the rank: the batch axis rides along. */
+const sameBatch: BatchRule<unknown> = (inputs, ctx) => ctx.run(inputs);
 
-const reshapeOp = defineOp<{ shape: Shape }>({
+const reshapeOp: Op<{ shape: Shape }> = defineOp<{ shape: Shape }>({
   name: 'reshape',
   inputs: xInput,
   dtype: sameDType,
@@ -22,9 +26,11 @@ const reshapeOp = defineOp<{ shape: Shape }>({
     if (sizeOf(out) !== sizeOf(x)) throw new RuleError(`cannot reshape x of shape ${formatShape(x)} (${sizeOf(x)} elements) to ${formatShape(out)}`);
     return out;
   },
+  gradient: (dy, { inputs: [x] }) => [reshapeOp.run([dy], { shape: x.shape })],
+  batch: ([x], ctx) => ctx.run([x], { shape: [ctx.size, ...ctx.attrs.shape] }),
 });
 
-const transposeOp = defineOp<{ perm: readonly number[] }>({
+const transposeOp: Op<{ perm: readonly number[] }> = defineOp<{ perm: readonly number[] }>({
   name: 'transpose',
   inputs: xInput,
   dtype: sameDType,
@@ -38,11 +44,20 @@ const transposeOp = defineOp<{ perm: readonly number[] }>({
     return axes.map((a) => x[a]);
   },
   kernelAttrs: ({ perm }, [x]) => perm.map((p) => (p < 0 ? p + x.length : p)),
+  gradient: (dy, { attrs: { perm } }) => {
+    const inverse = new Array<number>(perm.length);
+    perm.forEach((p, i) => { inverse[p < 0 ? p + perm.length : p] = i; });
+    return [transposeOp.run([dy], { perm: inverse })];
+  },
+  batch: ([x], ctx) => {
+    const rank = ctx.shapes[0].length;
+    return ctx.run([x], { perm: [0, ...ctx.attrs.perm.map((p) => (p < 0 ? p + rank : p) + 1)] });
+  },
 });
 
 /** A strided slice: `size[i]` elements from `begin[i]` by `step[i]` along every axis. */
 interface SliceAttrs { begin: readonly number[]; size: readonly number[]; step: readonly number[] }
-const sliceOp = defineOp<SliceAttrs>({
+const sliceOp: Op<SliceAttrs> = defineOp<SliceAttrs>({
   name: 'slice',
   inputs: xInput,
   dtype: sameDType,
@@ -56,7 +71,37 @@ const sliceOp = defineOp<SliceAttrs>({
     return size;
   },
   kernelAttrs: ({ begin, size, step }) => [...begin.map((b, i) => (size[i] > 0 ? b : 0)), ...step],
+  gradient: (dy, { inputs: [x], attrs }) => [sliceGradient(dy, x.shape, attrs)],
+  batch: ([x], ctx) => {
+    const { begin, size, step } = ctx.attrs;
+    return ctx.run([x], { begin: [0, ...begin], size: [ctx.size, ...size], step: [1, ...step] });
+  },
 });
+
+/**
+ * The adjoint of a strided slice: dy scattered into zeros of the input's shape, with views,
+ * pad and reshape only. Negatively stepped axes are reversed first, so that every axis runs
+ * forwards from its lowest index; an axis with step s > 1 gets s - 1 zeros after each element
+ * (pad an inserted axis of size 1, merge it, drop the zeros past the last element); then pad
+ * puts the block at its place.
+ */
+function sliceGradient(dy: Tensor, x: Shape, { begin, size, step }: SliceAttrs): Tensor {
+  // An axis with at most one element reads it whatever its step.
+  const steps = size.map((n, i) => (n > 1 ? step[i] : 1));
+  const stride = steps.map(Math.abs);
+  const low = size.map((n, i) => (n === 0 ? 0 : steps[i] < 0 ? begin[i] + (n - 1) * steps[i] : begin[i]));
+  const extent = size.map((n, i) => (n === 0 ? 0 : (n - 1) * stride[i] + 1));
+  let g = dy;
+  if (steps.some((s) => s < 0)) g = reverse(g, steps.flatMap((s, i) => (s < 0 ? [i] : [])));
+  if (stride.some((s) => s > 1)) {
+    const spread = size.flatMap((n, i) => (stride[i] > 1 ? [n, 1] : [n]));
+    g = reshapeOp.run([g], { shape: spread });
+    g = pad(g, size.flatMap((_, i) => (stride[i] > 1 ? [[0, 0], [0, stride[i] - 1]] : [[0, 0]])) as [number, number][]);
+    g = reshapeOp.run([g], { shape: size.map((n, i) => n * stride[i]) });
+    g = sliceOp.run([g], { begin: size.map(() => 0), size: extent, step: size.map(() => 1) });
+  }
+  return pad(g, x.map((d, i) => [low[i], d - low[i] - extent[i]] as [number, number]));
+}
 
 const broadcastToOp = defineOp<{ shape: Shape }>({
   name: 'broadcastTo',
@@ -68,9 +113,19 @@ const broadcastToOp = defineOp<{ shape: Shape }>({
     if (!shapesEqual(out, target)) throw new RuleError(`x of shape ${formatShape(x)} does not broadcast to ${formatShape(target)}`);
     return target;
   },
+  // autodiff sums a cotangent back to its input's shape: dy itself is the rule.
+  gradient: (dy) => [dy],
+  batch: ([x], ctx) => ctx.run([alignBatched(x, ctx.attrs.shape.length)], { shape: [ctx.size, ...ctx.attrs.shape] }),
 });
 
-const cloneOp = defineOp<void>({ name: 'clone', inputs: xInput, dtype: sameDType, shape: ([x]) => x });
+const cloneOp = defineOp<void>({
+  name: 'clone',
+  inputs: xInput,
+  dtype: sameDType,
+  shape: ([x]) => x,
+  gradient: (dy) => [dy],
+  batch: sameBatch,
+});
 
 const stopGradientOp = defineOp<void>({
   name: 'stopGradient',
@@ -79,7 +134,7 @@ const stopGradientOp = defineOp<void>({
   dtype: sameDType,
   shape: ([x]) => x,
   gradient: 'none',
-  batch: (inputs, ctx) => ctx.run(inputs),
+  batch: sameBatch,
 });
 
 /**

@@ -1,0 +1,2 @@
+// (placeholder) affine-scalar
+export {};

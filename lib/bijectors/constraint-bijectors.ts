@@ -1,0 +1,2 @@
+// (placeholder) constraint-bijectors
+export {};

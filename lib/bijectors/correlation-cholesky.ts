@@ -1,0 +1,2 @@
+// (placeholder) correlation-cholesky
+export {};

@@ -1,0 +1,2 @@
+// (placeholder) exp
+export {};

@@ -1,0 +1,2 @@
+// (placeholder) fill-triangular
+export {};

@@ -1,0 +1,22 @@
+/** Bijectors (TensorFlow Probability's): `rv.bijectors`. */
+export { Bijector, type BijectorOptions } from './bijector';
+export * from './identity';
+export * from './shift';
+export * from './scale';
+export * from './exp';
+export * from './log';
+export * from './softplus';
+export * from './sigmoid';
+export * from './tanh';
+export * from './power';
+export * from './affine-scalar';
+export * from './scale-tril';
+export * from './softmax-centered';
+export * from './stick-breaking';
+export * from './correlation-cholesky';
+export * from './fill-triangular';
+export * from './reshape';
+export * from './invert';
+export * from './chain';
+export * from './masked-autoregressive-flow';
+export * from './constraint-bijectors';

@@ -1,0 +1,2 @@
+// (placeholder) masked-autoregressive-flow
+export {};

@@ -1,0 +1,2 @@
+// (placeholder) power
+export {};

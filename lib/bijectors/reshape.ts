@@ -1,0 +1,2 @@
+// (placeholder) reshape
+export {};

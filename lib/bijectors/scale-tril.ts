@@ -1,0 +1,2 @@
+// (placeholder) scale-tril
+export {};

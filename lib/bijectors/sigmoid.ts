@@ -1,0 +1,2 @@
+// (placeholder) sigmoid
+export {};

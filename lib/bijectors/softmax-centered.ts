@@ -1,0 +1,2 @@
+// (placeholder) softmax-centered
+export {};

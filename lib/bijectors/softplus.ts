@@ -1,0 +1,2 @@
+// (placeholder) softplus
+export {};

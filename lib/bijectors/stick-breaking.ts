@@ -1,0 +1,2 @@
+// (placeholder) stick-breaking
+export {};

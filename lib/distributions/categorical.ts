@@ -1,0 +1,2 @@
+// (placeholder) categorical
+export {};

@@ -1,0 +1,2 @@
+// (placeholder) cauchy
+export {};

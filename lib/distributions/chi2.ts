@@ -1,0 +1,2 @@
+// (placeholder) chi2
+export {};

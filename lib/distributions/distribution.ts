@@ -1,0 +1,174 @@
+/**
+ * The Distribution base, with TensorFlow Probability's semantics: a batch of independent
+ * distributions (`batchShape`), each over events of `eventShape`. `sample(sampleShape)` gives
+ * shape sampleShape + batchShape + eventShape; `logProb(value)` takes values of shape
+ * [...] + eventShape broadcasting against batchShape and gives one number per event.
+ *
+ * Subclasses implement `sampleImpl` and `logProbImpl` (and whichever of cdf, moments and
+ * entropy have closed forms); the base converts arguments, checks them when `validateArgs` is
+ * on, and gives -Infinity log-probability outside the support.
+ */
+import type { Bijector } from '../bijectors/bijector';
+import type { TensorLike } from '../tensor/convert';
+import type { DType } from '../tensor/dtype';
+import type { Seed } from '../tensor/random/key';
+import { formatShape, type Shape } from '../tensor/shape';
+import type { Tensor } from '../tensor/tensor';
+import type { Constraint } from './constraints';
+import * as ops from './ops';
+import { tensorOf } from './params';
+
+export interface DistributionOptions {
+  /** Check parameters at construction and values in logProb (default true; false for speed). */
+  validateArgs?: boolean;
+  /** A name for messages and printing (default the family's). */
+  name?: string;
+}
+
+export interface SampleOptions {
+  /** A number or key (`rv.random.key`); without one, the global generator. */
+  seed?: Seed;
+}
+
+export abstract class Distribution {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly batchShape: Shape;
+  readonly eventShape: Shape;
+  readonly validateArgs: boolean;
+  /** The parameters, as tensors, by TFP name. */
+  readonly parameters: Readonly<Record<string, Tensor>>;
+  /** Whether `sample` is reparameterised (differentiable with respect to the parameters). */
+  abstract readonly hasRsample: boolean;
+  /** The support, as a constraint on one event. */
+  abstract readonly support: Constraint;
+
+  protected constructor(init: { name: string; dtype: DType; batchShape: Shape; eventShape?: Shape; parameters: Record<string, Tensor>; options?: DistributionOptions }) {
+    this.name = init.options?.name ?? init.name;
+    this.dtype = init.dtype;
+    this.batchShape = init.batchShape;
+    this.eventShape = init.eventShape ?? [];
+    this.parameters = Object.freeze({ ...init.parameters });
+    this.validateArgs = init.options?.validateArgs ?? true;
+  }
+
+  /**
+   * Draws of shape sampleShape + batchShape + eventShape.
+   *
+   * @example
+   * new rv.distributions.Normal({ loc: 0, scale: 1 }).sample([1000], { seed: 1 });
+   */
+  sample(sampleShape: number | Shape = [], options: SampleOptions = {}): Tensor {
+    const shape = typeof sampleShape === 'number' ? [sampleShape] : sampleShape;
+    if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+      throw new Error(`${this.name}.sample: sampleShape must be a non-negative integer or an array of them, got ${JSON.stringify(sampleShape)}`);
+    }
+    return this.sampleImpl(shape, options.seed);
+  }
+
+  /**
+   * The log density (or log mass) of each event of `value`; -Infinity outside the support
+   * (with validateArgs, an Error instead).
+   *
+   * @example
+   * new rv.distributions.Normal({ loc: 0, scale: 1 }).logProb([0, 1]);  // [-0.919, -1.419]
+   */
+  logProb(value: TensorLike): Tensor {
+    const v = this.value(value, 'logProb');
+    if (this.support.isReal) return this.logProbImpl(v);
+    // Values outside the support are swapped for an inside point before computing, so that
+    // neither the result nor its gradient sees NaN from them; then their log-prob is -Infinity.
+    const inside = this.support.check(v);
+    if (this.validateArgs) this.requireAll(inside, 'logProb', `value outside the support (${this.support.name})`);
+    const safe = ops.where(this.expandToEvent(inside, v), v, ops.cast(this.support.interior(v) as Tensor, v.dtype));
+    return ops.where(inside, this.logProbImpl(safe), -Infinity);
+  }
+
+  /** exp(logProb(value)). @example new rv.distributions.Exponential({ rate: 1 }).prob(0)  // 1 */
+  prob(value: TensorLike): Tensor {
+    return ops.exp(this.logProb(value));
+  }
+
+  /** P(X <= value). */
+  cdf(value: TensorLike): Tensor {
+    return this.unsupported('cdf', value);
+  }
+
+  /** log P(X <= value); by default log(cdf). */
+  logCdf(value: TensorLike): Tensor {
+    return ops.log(this.cdf(value));
+  }
+
+  /** P(X > value) = 1 − cdf. */
+  survivalFunction(value: TensorLike): Tensor {
+    return ops.sub(1, this.cdf(value));
+  }
+
+  /** The value with cdf equal to p. */
+  quantile(p: TensorLike): Tensor {
+    return this.unsupported('quantile', p);
+  }
+
+  /** The mean, of shape batchShape + eventShape. */
+  mean(): Tensor {
+    return this.unsupported('mean');
+  }
+
+  /** The variance (per element of the event). */
+  variance(): Tensor {
+    return this.unsupported('variance');
+  }
+
+  /** The standard deviation, √variance. */
+  stddev(): Tensor {
+    return ops.sqrt(this.variance());
+  }
+
+  /** The mode. */
+  mode(): Tensor {
+    return this.unsupported('mode');
+  }
+
+  /** The (differential) entropy, of shape batchShape. */
+  entropy(): Tensor {
+    return this.unsupported('entropy');
+  }
+
+  /** The default bijector from unconstrained reals onto the support (for HMC/NUTS and VI). */
+  defaultBijector(): Bijector {
+    return this.support.bijector();
+  }
+
+  toString(): string {
+    return `${this.name}(batchShape=${formatShape(this.batchShape)}, eventShape=${formatShape(this.eventShape)}, dtype=${this.dtype})`;
+  }
+
+  protected abstract sampleImpl(sampleShape: Shape, seed: Seed | undefined): Tensor;
+  /** The log-prob of values inside the support (shape [...] + eventShape). */
+  protected abstract logProbImpl(value: Tensor): Tensor;
+
+  /** A value argument as a tensor of this distribution's dtype. */
+  protected value(value: TensorLike, method: string): Tensor {
+    const t = tensorOf(value, `${this.name}.${method}`, 'value', this.dtype);
+    return t.dtype === this.dtype ? t : ops.cast(t, this.dtype);
+  }
+
+  /** Throws `${name}.${method}: ${message}` unless every element of the bool tensor holds. */
+  protected requireAll(condition: Tensor, method: string, message: string): void {
+    const ok = ops.all(condition);
+    const holds = ok.dataSync()[0] === 1;
+    ok.dispose();
+    if (!holds) throw new Error(`${this.name}${method ? `.${method}` : ''}: ${message}`);
+  }
+
+  /** A per-event bool tensor given size-1 event axes, to mask whole events of `value`. */
+  private expandToEvent(perEvent: Tensor, value: Tensor): Tensor {
+    const rank = this.support.eventRank;
+    if (rank === 0) return perEvent;
+    return ops.reshape(perEvent, [...perEvent.shape, ...new Array<number>(rank).fill(1)]).broadcastTo(value.shape);
+  }
+
+  private unsupported(method: string, _arg?: unknown): never {
+    throw new Error(`${this.name}.${method}: not available for this distribution`);
+  }
+}

@@ -1,0 +1,2 @@
+// (placeholder) gamma
+export {};

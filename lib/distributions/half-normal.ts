@@ -1,0 +1,2 @@
+// (placeholder) half-normal
+export {};

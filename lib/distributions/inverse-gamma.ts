@@ -1,0 +1,2 @@
+// (placeholder) inverse-gamma
+export {};

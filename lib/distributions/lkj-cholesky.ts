@@ -1,0 +1,2 @@
+// (placeholder) lkj-cholesky
+export {};

@@ -1,0 +1,2 @@
+// (placeholder) log-normal
+export {};

@@ -1,0 +1,2 @@
+// (placeholder) mixture-same-family
+export {};

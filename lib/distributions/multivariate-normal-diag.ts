@@ -1,0 +1,2 @@
+// (placeholder) multivariate-normal-diag
+export {};

@@ -1,0 +1,2 @@
+// (placeholder) multivariate-normal-tril
+export {};

@@ -1,0 +1,2 @@
+// (placeholder) negative-binomial
+export {};

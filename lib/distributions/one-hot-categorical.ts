@@ -1,0 +1,2 @@
+// (placeholder) one-hot-categorical
+export {};

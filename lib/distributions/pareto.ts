@@ -1,0 +1,2 @@
+// (placeholder) pareto
+export {};

@@ -1,0 +1,2 @@
+// (placeholder) poisson
+export {};

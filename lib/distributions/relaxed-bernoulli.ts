@@ -1,0 +1,2 @@
+// (placeholder) relaxed-bernoulli
+export {};

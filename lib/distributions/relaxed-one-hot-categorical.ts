@@ -1,0 +1,2 @@
+// (placeholder) relaxed-one-hot-categorical
+export {};

@@ -1,0 +1,2 @@
+// (placeholder) student-t
+export {};

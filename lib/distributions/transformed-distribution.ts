@@ -1,0 +1,2 @@
+// (placeholder) transformed-distribution
+export {};

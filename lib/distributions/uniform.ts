@@ -1,0 +1,2 @@
+// (placeholder) uniform
+export {};

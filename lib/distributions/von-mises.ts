@@ -1,0 +1,2 @@
+// (placeholder) von-mises
+export {};

@@ -1,0 +1,2 @@
+// (placeholder) weibull
+export {};
