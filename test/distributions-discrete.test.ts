@@ -566,4 +566,12 @@ describe('distributions: TransformedDistribution', () => {
     const s = values(d.sample([20000], { seed: 121 }));
     assertMoments(column(s, 2, 0), Math.exp(0.5), (Math.exp(1) - 1) * Math.exp(1), 'component 0');
   });
+
+  it('default bijector: the base\'s, then the transform (unconstrained reals onto the image)', () => {
+    const d = new D.TransformedDistribution({ distribution: new D.Dirichlet({ concentration: f64([1, 2, 3]) }), bijector: new TestExp() });
+    const y = values(d.defaultBijector().forward(f64([0.3, -1.2])));
+    assert.equal(y.length, 3);
+    assertClose([sum(y.map(Math.log))], [1], tol64, 'log y on the simplex');
+    assert.ok(Number.isFinite(values(d.logProb(f64(y)))[0]), 'finite log density there');
+  });
 });

@@ -1,5 +1,6 @@
 /** TransformedDistribution: the distribution of a bijector applied to draws of another (TFP's TransformedDistribution). */
 import type { Bijector } from '../bijectors/bijector';
+import { Chain } from '../bijectors/chain';
 import type { Seed } from '../tensor/random/key';
 import type { Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
@@ -31,7 +32,8 @@ export class TransformedDistribution extends Distribution {
   readonly hasRsample: boolean;
   /**
    * Every real (vector, matrix) of the event rank: the image of the base's support under a
-   * general bijector is not known here. Values outside the image give NaN through f⁻¹.
+   * general bijector is not known here (defaultBijector maps onto it all the same). Values
+   * outside the image give NaN through f⁻¹.
    */
   readonly support: Constraint;
   readonly distribution: Distribution;
@@ -47,8 +49,10 @@ export class TransformedDistribution extends Distribution {
     this.support = reinterpreted(real, eventShape.length);
   }
 
-  // TODO: defaultBijector() = Chain([bijector, distribution.defaultBijector()]) (unconstrained →
-  // base support → image) once lib/bijectors/chain.ts is on main; until then the real default.
+  /** Unconstrained reals → the base's support (its default bijector) → the image, through `bijector`. */
+  override defaultBijector(): Bijector {
+    return new Chain([this.bijector, this.distribution.defaultBijector()]);
+  }
 
   protected sampleImpl(sampleShape: Shape, seed: Seed | undefined): Tensor {
     return this.bijector.forward(this.distribution.sample(sampleShape, { seed }));
