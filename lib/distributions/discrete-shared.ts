@@ -1,8 +1,9 @@
 /**
  * Helpers shared by the discrete, multivariate and meta distributions: parameters given as
- * probs or logits, batch shapes, seed splitting, 0·log 0 = 0 sums, integer-valued
- * distributions, and the supports that constraints.ts does not have (one-hot vectors, count
- * vectors, constraints over extra event dims).
+ * probs or logits, batch shapes, seed splitting and noise, 0·log 0 = 0 sums, integer-valued
+ * distributions, the supports that constraints.ts does not have (one-hot vectors, count
+ * vectors, constraints over extra event dims), component selection for mixtures, and the
+ * multivariate normal written once over its scale operator.
  */
 import type { Bijector } from '../bijectors/bijector';
 import type { TensorLike } from '../tensor/convert';
@@ -14,6 +15,8 @@ import { Constraint, realVector } from './constraints';
 import { Distribution, type DistributionOptions } from './distribution';
 import * as ops from './ops';
 import { tensorOf } from './params';
+
+// Parameters and shapes.
 
 /** The parameter form a distribution was given: probabilities or log-odds. */
 export type ProbsOrLogits = 'probs' | 'logits';
@@ -44,6 +47,23 @@ export function requireRank(owner: string, name: string, t: Tensor, rank: number
   if (t.rank < rank) throw new Error(`${owner}: ${name} must have rank >= ${rank} (${what}), got shape [${t.shape.join(', ')}]`);
 }
 
+/** Whether every element is a probability (in [0, 1]); a bool tensor for `requireAll`. */
+export function isProbability(p: Tensor): Tensor {
+  return ops.logicalAnd(ops.greaterEqual(p, 0), ops.lessEqual(p, 1));
+}
+
+/** Whether every element is a non-negative integer; a bool tensor for `requireAll`. */
+export function isCount(n: Tensor): Tensor {
+  return ops.logicalAnd(ops.greaterEqual(n, 0), ops.equal(ops.floor(n), n));
+}
+
+/** Whether every element is positive and finite; a bool tensor for `requireAll`. */
+export function isPositive(x: Tensor): Tensor {
+  return ops.logicalAnd(ops.greater(x, 0), ops.isFinite(x));
+}
+
+// Seeds and noise.
+
 /**
  * `n` seeds for the independent draws of one sample: keys split from `seed`, or n undefineds
  * when there is none (so that each sampler advances the global generator).
@@ -69,6 +89,8 @@ export function logisticNoise(shape: Shape, dtype: DType, seed: Seed | undefined
 export function gumbelNoise(shape: Shape, dtype: DType, seed: Seed | undefined): Tensor {
   return ops.neg(ops.log(ops.neg(ops.log(openUniform(shape, dtype, seed)))));
 }
+
+// Probabilities, with 0·log 0 = 0.
 
 /**
  * exp(logp)·b elementwise, with 0·b = 0 where logp = −∞ (the 0·log 0 = 0 convention of entropies
@@ -98,6 +120,17 @@ export function binaryLogProbs(form: ProbsOrLogits, param: Tensor): { logP: Tens
   return { logP: ops.log(param), log1mP: ops.log1p(ops.neg(param)) };
 }
 
+/**
+ * log P(successes) + log P(failures) weights of a binary parameter: s·log p + f·log(1 − p), with
+ * 0·log 0 = 0 in the probs form (xlogy) and log σ(±logits) in the logits form. The kernel of the
+ * Bernoulli, Binomial, NegativeBinomial and Geometric log-probabilities.
+ */
+export function binaryLogLikelihood(form: ProbsOrLogits, param: Tensor, successes: TensorLike, failures: TensorLike): Tensor {
+  if (form === 'probs') return ops.add(ops.xlogy(successes, param), ops.xlog1py(failures, ops.neg(param)));
+  const { logP, log1mP } = binaryLogProbs(form, param);
+  return ops.add(ops.mul(successes, logP), ops.mul(failures, log1mP));
+}
+
 /** −p log p − (1 − p) log(1 − p), the entropy of one trial of a binary parameter. */
 export function binaryEntropy(form: ProbsOrLogits, param: Tensor): Tensor {
   const { logP, log1mP } = binaryLogProbs(form, param);
@@ -114,20 +147,22 @@ export function binaryLogits(form: ProbsOrLogits, param: Tensor): Tensor {
   return form === 'logits' ? param : ops.sub(ops.log(param), ops.log1p(ops.neg(param)));
 }
 
-/** Whether every element is a probability (in [0, 1]); a bool tensor for `requireAll`. */
-export function isProbability(p: Tensor): Tensor {
-  return ops.logicalAnd(ops.greaterEqual(p, 0), ops.lessEqual(p, 1));
+/** Log-probabilities of the classes (last axis) of a categorical parameter: logSoftmax(logits) or log(probs). */
+export function classLogProbs(form: ProbsOrLogits, param: Tensor): Tensor {
+  return form === 'logits' ? ops.logSoftmax(param, -1) : ops.log(param);
 }
 
-/** Whether every element is a non-negative integer; a bool tensor for `requireAll`. */
-export function isCount(n: Tensor): Tensor {
-  return ops.logicalAnd(ops.greaterEqual(n, 0), ops.equal(ops.floor(n), n));
+/** Probabilities of the classes (last axis) of a categorical parameter: softmax(logits) or probs. */
+export function classProbs(form: ProbsOrLogits, param: Tensor): Tensor {
+  return form === 'logits' ? ops.softmax(param, -1) : param;
 }
 
-/** Whether every element is positive and finite; a bool tensor for `requireAll`. */
-export function isPositive(x: Tensor): Tensor {
-  return ops.logicalAnd(ops.greater(x, 0), ops.isFinite(x));
+/** A bool mask [..., K]: whether each class index 0..K−1 equals `index` (shape [...], any number dtype). */
+export function classMask(index: Tensor, numClasses: number): Tensor {
+  return ops.equal(ops.expandDims(index, -1), ops.arange(0, numClasses, 1, index.dtype));
 }
+
+// Integer-valued distributions, and the supports that constraints.ts does not have.
 
 /**
  * A distribution whose samples are integers of an int dtype (Bernoulli, Categorical,
@@ -148,25 +183,6 @@ export abstract class IntegerValuedDistribution extends Distribution {
     const t = tensorOf(value, `${this.name}.${method}`, 'value', this.paramDType);
     return t.dtype === this.paramDType ? t : ops.cast(t, this.paramDType);
   }
-}
-
-/**
- * `x` with a size-1 axis inserted before its last `eventRank` axes: a value of shape
- * [...] + batchShape + eventShape lined up against a component axis [..., C] + eventShape.
- */
-export function expandBeforeEvent(x: Tensor, eventRank: number): Tensor {
-  return ops.expandDims(x, x.rank - eventRank);
-}
-
-/**
- * Picks, for each position of `index` (shape S + B, int), the entry `index` of the component
- * axis of `stacked` (shape S + B + [C] + E), differentiably: Σ over the axis of where(mask, ·, 0).
- */
-export function selectComponent(stacked: Tensor, index: Tensor, eventRank: number): Tensor {
-  const axis = stacked.rank - eventRank - 1;
-  let mask = classMask(index, stacked.shape[axis]);
-  for (let i = 0; i < eventRank; i++) mask = ops.expandDims(mask, -1);
-  return ops.sum(ops.where(mask, stacked, ops.zerosLike(stacked)), axis);
 }
 
 /** Vectors of 0s and 1s with exactly one 1 (the support of OneHotCategorical). */
@@ -242,31 +258,47 @@ export function reinterpreted(base: Constraint, extraRank: number): Constraint {
   return extraRank === 0 ? base : new Reinterpreted(base, extraRank);
 }
 
+// Mixtures: components along an axis.
+
 /**
- * log P(successes) + log P(failures) weights of a binary parameter: s·log p + f·log(1 − p), with
- * 0·log 0 = 0 in the probs form (xlogy) and log σ(±logits) in the logits form. The kernel of the
- * Bernoulli, Binomial, NegativeBinomial and Geometric log-probabilities.
+ * `x` with a size-1 axis inserted before its last `eventRank` axes: a value of shape
+ * [...] + batchShape + eventShape lined up against a component axis [..., C] + eventShape.
  */
-export function binaryLogLikelihood(form: ProbsOrLogits, param: Tensor, successes: TensorLike, failures: TensorLike): Tensor {
-  if (form === 'probs') return ops.add(ops.xlogy(successes, param), ops.xlog1py(failures, ops.neg(param)));
-  const { logP, log1mP } = binaryLogProbs(form, param);
-  return ops.add(ops.mul(successes, logP), ops.mul(failures, log1mP));
+export function expandBeforeEvent(x: Tensor, eventRank: number): Tensor {
+  return ops.expandDims(x, x.rank - eventRank);
 }
 
-/** Log-probabilities of the classes (last axis) of a categorical parameter: logSoftmax(logits) or log(probs). */
-export function classLogProbs(form: ProbsOrLogits, param: Tensor): Tensor {
-  return form === 'logits' ? ops.logSoftmax(param, -1) : ops.log(param);
+/**
+ * Picks, for each position of `index` (shape S + B, int), the entry `index` of the component
+ * axis of `stacked` (shape S + B + [C] + E), differentiably: Σ over the axis of where(mask, ·, 0).
+ */
+export function selectComponent(stacked: Tensor, index: Tensor, eventRank: number): Tensor {
+  const axis = stacked.rank - eventRank - 1;
+  let mask = classMask(index, stacked.shape[axis]);
+  for (let i = 0; i < eventRank; i++) mask = ops.expandDims(mask, -1);
+  return ops.sum(ops.where(mask, stacked, ops.zerosLike(stacked)), axis);
 }
 
-/** Probabilities of the classes (last axis) of a categorical parameter: softmax(logits) or probs. */
-export function classProbs(form: ProbsOrLogits, param: Tensor): Tensor {
-  return form === 'logits' ? ops.softmax(param, -1) : param;
+/** Stacks tensors whose shapes broadcast together, each broadcast to the common shape first. */
+export function stackBroadcast(owner: string, tensors: readonly Tensor[], axis: number): Tensor {
+  const shapes: Record<string, Shape> = {};
+  tensors.forEach((t, i) => { shapes[`argument ${i}`] = t.shape; });
+  const shape = broadcastBatch(owner, shapes);
+  return ops.stack(tensors.map((t) => ops.broadcastTo(t, shape)), axis);
 }
 
-/** A bool mask [..., K]: whether each class index 0..K−1 equals `index` (shape [...], any number dtype). */
-export function classMask(index: Tensor, numClasses: number): Tensor {
-  return ops.equal(ops.expandDims(index, -1), ops.arange(0, numClasses, 1, index.dtype));
+/**
+ * `d.sample(sampleShape)` broadcast to sampleShape + `batchShape` + d.eventShape, where d's batch
+ * shape broadcasts to `batchShape` (size-1 axes are inserted between the sample and batch axes).
+ */
+export function sampleOver(d: Distribution, sampleShape: Shape, batchShape: Shape, seed: Seed | undefined): Tensor {
+  const draws = d.sample(sampleShape, { seed });
+  const padding = new Array<number>(batchShape.length - d.batchShape.length).fill(1);
+  const aligned = ops.reshape(draws, [...sampleShape, ...padding, ...d.batchShape, ...d.eventShape]);
+  return ops.broadcastTo(aligned, [...sampleShape, ...batchShape, ...d.eventShape]);
 }
+
+// Multivariate normals over a scale operator.
 
 const halfLog2Pi = 0.5 * Math.log(2 * Math.PI);
 
@@ -340,23 +372,4 @@ export function multivariateNormalKL(p: MultivariateNormalLinearOperator, q: Mul
   const k = p.eventShape[0];
   const quadratic = ops.mul(ops.sub(ops.add(trace, ops.sum(ops.square(shift), -1)), k), 0.5);
   return ops.add(quadratic, ops.sub(q.logAbsDetScale(), p.logAbsDetScale()));
-}
-
-/** Stacks tensors whose shapes broadcast together, each broadcast to the common shape first. */
-export function stackBroadcast(owner: string, tensors: readonly Tensor[], axis: number): Tensor {
-  const shapes: Record<string, Shape> = {};
-  tensors.forEach((t, i) => { shapes[`argument ${i}`] = t.shape; });
-  const shape = broadcastBatch(owner, shapes);
-  return ops.stack(tensors.map((t) => ops.broadcastTo(t, shape)), axis);
-}
-
-/**
- * `d.sample(sampleShape)` broadcast to sampleShape + `batchShape` + d.eventShape, where d's batch
- * shape broadcasts to `batchShape` (size-1 axes are inserted between the sample and batch axes).
- */
-export function sampleOver(d: Distribution, sampleShape: Shape, batchShape: Shape, seed: Seed | undefined): Tensor {
-  const draws = d.sample(sampleShape, { seed });
-  const padding = new Array<number>(batchShape.length - d.batchShape.length).fill(1);
-  const aligned = ops.reshape(draws, [...sampleShape, ...padding, ...d.batchShape, ...d.eventShape]);
-  return ops.broadcastTo(aligned, [...sampleShape, ...batchShape, ...d.eventShape]);
 }
