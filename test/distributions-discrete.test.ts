@@ -575,3 +575,22 @@ describe('distributions: TransformedDistribution', () => {
     assert.ok(Number.isFinite(values(d.logProb(f64(y)))[0]), 'finite log density there');
   });
 });
+
+describe('distributions: float32 parameters', () => {
+  it('JS-number parameters compute in float32, close to the float64 values', () => {
+    const tol32 = { rtol: 1e-5, atol: 1e-5 };
+    const cases: [rv.distributions.Distribution, rv.distributions.Distribution, number[]][] = [
+      [new D.Binomial({ totalCount: 12, logits: 0.3 }), new D.Binomial({ totalCount: f64(12), logits: f64(0.3) }), [0, 4, 12]],
+      [new D.Poisson({ rate: 4.5 }), new D.Poisson({ rate: f64(4.5) }), [0, 4, 30]],
+      [new D.NegativeBinomial({ totalCount: 3.5, probs: 0.4 }), new D.NegativeBinomial({ totalCount: f64(3.5), probs: f64(0.4) }), [0, 2, 9]],
+      [new D.Categorical({ logits: [0, 1, -2] }), new D.Categorical({ logits: f64([0, 1, -2]) }), [0, 1, 2]],
+    ];
+    for (const [d32, d64, x] of cases) {
+      const lp = d32.logProb(x);
+      assert.equal(lp.dtype, 'float32', d32.name);
+      assertClose(values(lp), values(d64.logProb(f64(x))), tol32, d32.name);
+      const s = d32.sample([3], { seed: 1 });
+      assert.equal(s.dtype, d32.dtype, `${d32.name} sample dtype`);
+    }
+  });
+});
