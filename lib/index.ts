@@ -28,3 +28,4 @@ export * from './autodiff/vmap';
 export * as distributions from './distributions/index';
 export * as bijectors from './bijectors/index';
 export * from './core/index';
+export * from './inference/index';

@@ -83,4 +83,6 @@ export const notOps = new Set([
   // random variables and tracing (issue 6): classes, tracers and program transformations
   'RandomVariable', 'trace', 'traceable', 'randomVariableConstructor', 'tape', 'condition', 'substitute',
   'makeLogJointFn', 'intervene', 'seed', 'block', 'scale', 'predictive',
+  // inference (issue 7)
+  'mcmc', 'Fit',
 ]);
