@@ -328,3 +328,15 @@ describe('vmap and grad compose', () => {
     assertClose(out.dataSync(), fd.flat(), { rtol: 1e-6, atol: 1e-8 });
   });
 });
+
+describe('the op table', () => {
+  it('every op declares a gradient rule (or none), and every op with inputs or random draws a batching rule', () => {
+    const missing: string[] = [];
+    for (const [name, op] of rv.opTable) {
+      if (op.gradient === undefined) missing.push(`${name}: gradient`);
+      const hasInputs = op.inputs.length > 0 || op.variadicInputs !== undefined;
+      if (op.batch === undefined && (hasInputs || op.random === true)) missing.push(`${name}: batch`);
+    }
+    assert.deepEqual(missing, []);
+  });
+});

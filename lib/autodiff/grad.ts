@@ -109,7 +109,8 @@ export function valueAndGrad(f: (...args: Args) => unknown, options: GradOptions
   return (...args: Args) => tidy(() => {
     const { positions, callArgs, sources } = prepareSources(caller, args, options.argnums);
     const tape = new Tape(sources);
-    const { value, aux } = scalarResult(caller, recording(tape, () => f(...callArgs)), options.hasAux === true);
+    // The result is checked while recording, so that a bad one releases the tape too.
+    const { value, aux } = recording(tape, () => scalarResult(caller, f(...callArgs), options.hasAux === true));
     const seed = ones([], value.dtype);
     const grads = backward(tape, [value], [seed], sources);
     const grad = shapeGradients(callArgs, positions, grads);

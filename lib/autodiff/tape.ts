@@ -67,15 +67,22 @@ transformHooks.record = function record<A>(op: Op<A>, inputs: readonly Tensor[],
   for (const tape of open) {
     if (!inputs.some((t) => tape.watched.has(t))) continue;
     const node: TapeNode = { op: op as unknown as Op<unknown>, inputs, attrs, output };
-    for (const t of inputs) t.pins++;
-    output.pins++;
+    for (const t of inputs) pin(t);
+    pin(output);
     tape.nodes.push(node);
     tape.watched.add(output);
   }
 };
 
+/** Holds `t` (and, inside vmap, the batched value it stands for) until unpinned. */
+function pin(t: Tensor): void {
+  t.pins++;
+  if (t.batch !== null) pin(t.batch.value);
+}
+
 function unpin(t: Tensor): void {
   t.pins--;
+  if (t.batch !== null) unpin(t.batch.value);
   if (t.pins === 0 && t.disposeDeferred) {
     t.disposeDeferred = false;
     t.dispose();

@@ -85,8 +85,8 @@ function normalizeAxis(caller: string, axis: number, rank: number, what: string)
 export function vmap<F extends (...args: any[]) => any>(f: F, options: VmapOptions = {}): (...args: Parameters<F>) => ReturnType<F> {
   const caller = 'vmap';
   if (typeof f !== 'function') throw new Error(`${caller}: f must be a function, got ${typeof f}`);
-  const inAxes = options.inAxes ?? 0;
-  const outAxes = options.outAxes ?? 0;
+  const inAxes = options.inAxes === undefined ? 0 : options.inAxes;
+  const outAxes = options.outAxes === undefined ? 0 : options.outAxes;
   return (...args: Parameters<F>) => {
     const specs: readonly AxisSpec[] = Array.isArray(inAxes) ? inAxes : args.map(() => inAxes as AxisSpec);
     if (specs.length !== args.length) {

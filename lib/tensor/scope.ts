@@ -21,6 +21,8 @@ export function trackTensor(t: Tensor): void {
  */
 export function keep<T extends Tensor>(t: T): T {
   t.kept = true;
+  // Inside vmap, the batched value it stands for is kept with it.
+  if (t.batch !== null) keep(t.batch.value);
   return t;
 }
 

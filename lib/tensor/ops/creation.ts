@@ -1,4 +1,9 @@
-/** Creation functions: tensor, scalar, zeros, ones, fill, zerosLike, onesLike, arange, linspace, eye. */
+/**
+ * Creation functions: tensor, scalar, zeros, ones, fill, zerosLike, onesLike, arange, linspace, eye.
+ * Their ops take no tensor inputs, so they are constants to autodiff (gradient 'none') and need
+ * no batching rule: inside vmap they make ordinary (unbatched) tensors, which broadcast against
+ * batched ones as each member's would.
+ */
 import { makeTensor, type TensorLike } from '../convert';
 import { type DType, isDType } from '../dtype';
 import { defineOp, opError } from '../op';
@@ -15,6 +20,7 @@ const fillOp = defineOp<FillAttrs>({
   name: 'fill',
   inputs: [],
   dtype: (_, { dtype }) => ({ inputs: [], output: checkDType(dtype) }),
+  gradient: 'none',
   shape: (_, { shape }) => checkShape(shape),
   kernelAttrs: ({ value }) => {
     if (typeof value !== 'number' && typeof value !== 'boolean') throw new RuleError(`value must be a number, got ${typeof value}`);
@@ -71,13 +77,19 @@ function likeOf(op: string, x: Tensor): Tensor {
   return x;
 }
 
-/** Zeros with x's shape and dtype. @example rv.zerosLike(x) */
+/**
+ * Zeros with x's shape and dtype. Inside vmap, x.shape is a batch member's shape, so the result
+ * is one unbatched tensor of that shape (the same for every member), which broadcasts against
+ * batched tensors as each member's would.
+ *
+ * @example rv.zerosLike(x)
+ */
 export function zerosLike(x: Tensor): Tensor {
   const t = likeOf('zerosLike', x);
   return fillOp.run([], { shape: t.shape, value: 0, dtype: t.dtype }, 'zerosLike');
 }
 
-/** Ones with x's shape and dtype. @example rv.onesLike(x) */
+/** Ones with x's shape and dtype (inside vmap: unbatched, as zerosLike). @example rv.onesLike(x) */
 export function onesLike(x: Tensor): Tensor {
   const t = likeOf('onesLike', x);
   return fillOp.run([], { shape: t.shape, value: 1, dtype: t.dtype }, 'onesLike');
@@ -88,6 +100,7 @@ const arangeOp = defineOp<RangeAttrs>({
   name: 'arange',
   inputs: [],
   dtype: (_, { dtype }) => ({ inputs: [], output: checkDType(dtype) }),
+  gradient: 'none',
   shape: (_, { start, stop, step }) => {
     for (const [k, v] of Object.entries({ start, stop, step })) {
       if (typeof v !== 'number' || !Number.isFinite(v)) throw new RuleError(`${k} must be a finite number, got ${String(v)}`);
@@ -115,6 +128,7 @@ const linspaceOp = defineOp<LinspaceAttrs>({
   name: 'linspace',
   inputs: [],
   dtype: (_, { dtype }) => ({ inputs: [], output: checkDType(dtype) }),
+  gradient: 'none',
   shape: (_, { start, stop, num }) => {
     if (typeof start !== 'number' || typeof stop !== 'number') throw new RuleError('start and stop must be numbers');
     return checkShape([num], 'num');
@@ -132,6 +146,7 @@ const eyeOp = defineOp<EyeAttrs>({
   name: 'eye',
   inputs: [],
   dtype: (_, { dtype }) => ({ inputs: [], output: checkDType(dtype) }),
+  gradient: 'none',
   shape: (_, { numRows, numColumns, batchShape }) => checkShape([...batchShape, numRows, numColumns], 'shape'),
 });
 

@@ -4,13 +4,17 @@
  * Factorisations and solves take float32 or float64 (int32 and bool compute in float32);
  * diagonal, band and transpose ops keep any dtype.
  */
+import { alignBatched } from '../batching';
 import { addMethods, type ChainedMethods } from '../chain';
 import type { TensorLike } from '../convert';
 import { type DType, promote, toFloat } from '../dtype';
-import { defineOp } from '../op';
+import { type BatchRule, defineOp } from '../op';
 import { formatShape, RuleError, type Shape } from '../shape';
 import type { Tensor } from '../tensor';
-import { unstack } from './view';
+import { zeros } from './creation';
+import { add, mul, neg } from './elementwise';
+import { matMul } from './matmul';
+import { expandDims, reshape, slice, unstack } from './view';
 
 const floatUnary = ([x]: DType[]) => {
   const t = toFloat(x);
@@ -72,6 +76,35 @@ function solveShape(matrix: Shape, rhs: Shape, matrixName: string): Shape {
   return [...batch, m, rhs[rhs.length - 1]];
 }
 
+/**
+ * The batching rule of ops whose i-th input has `core[i]` trailing (matrix or vector) axes and
+ * whose leading axes broadcast: batched inputs get size-1 axes after the batch axis up to the
+ * output's number of leading axes.
+ */
+function broadcastingBatch<A>(...core: number[]): BatchRule<A> {
+  return (inputs, ctx) => {
+    const lead = Math.max(...ctx.shapes.map((s, i) => s.length - core[i]));
+    return ctx.run(inputs.map((t, i) => (ctx.batched[i] ? alignBatched(t, lead + core[i]) : t)));
+  };
+}
+/** Ops of one input already repeat over its leading axes: the batch axis is one more. */
+const unaryBatch: BatchRule<unknown> = (inputs, ctx) => ctx.run(inputs);
+
+/** The lower triangle (with the diagonal) of each matrix. */
+const lowerPart = (x: Tensor) => bandPart(x, -1, 0);
+
+/** Each scalar of a batch [...] as a 1 × 1 matrix [..., 1, 1], to scale a batch of matrices. */
+const asMatrices = (t: Tensor) => reshape(t, [...t.shape, 1, 1]);
+
+/**
+ * The cotangent of a Cholesky factor L for a function of A = L·Lᵀ whose cotangent with respect
+ * to A is `g`: (g + gᵀ)·L, on the lower triangle, the only part of `chol` that is read (its
+ * upper triangle need not be zero).
+ */
+function factorCotangent(g: Tensor, chol: Tensor): Tensor {
+  return lowerPart(matMul(add(g, matrixTranspose(g)), lowerPart(chol)));
+}
+
 interface FactorAttrs { nanOnFailure: boolean }
 
 const choleskyOp = defineOp<FactorAttrs>({
@@ -84,6 +117,17 @@ const choleskyOp = defineOp<FactorAttrs>({
     return x;
   },
   kernelAttrs: ({ nanOnFailure }) => [nanOnFailure ? 1 : 0],
+  // Murray (2016), as TensorFlow's CholeskyGrad: with P = Φ(Lᵀ·dL) (the lower triangle, its
+  // diagonal halved), dA = L⁻ᵀ·P·L⁻¹ by two triangular solves, symmetrised: the kernel reads only
+  // the lower triangle, and the gradient is split evenly between (i, j) and (j, i).
+  gradient: (dy, { output: chol }) => {
+    const p = lowerPart(matMul(chol, dy, true));
+    const phi = matrixSetDiag(p, mul(matrixDiagPart(p), 0.5));
+    const left = triangularSolve(chol, phi, true, true);  // L⁻ᵀ·P
+    const s = matrixTranspose(triangularSolve(chol, matrixTranspose(left), true, true));  // L⁻ᵀ·P·L⁻¹
+    return [mul(add(s, matrixTranspose(s)), 0.5)];
+  },
+  batch: unaryBatch,
 });
 
 /**
@@ -94,6 +138,9 @@ const choleskyOp = defineOp<FactorAttrs>({
  * the factorisation failed. With `nanOnFailure`, that matrix's factor is all NaN instead (the
  * others are unaffected): for samplers, which treat NaN as a rejected proposal and should not
  * throw mid-chain.
+ *
+ * Its gradient with respect to x is symmetric (as TensorFlow's): the derivative for a symmetric
+ * change of x, split evenly between x(i, j) and x(j, i).
  *
  * @example
  * rv.cholesky([[4, 2], [2, 5]]);  // [[2, 0], [1, 2]]
@@ -113,6 +160,9 @@ const logDetOp = defineOp<FactorAttrs>({
     return x.slice(0, -2);
   },
   kernelAttrs: ({ nanOnFailure }) => [nanOnFailure ? 1 : 0],
+  // d log det X = X⁻¹ (symmetric: split evenly between (i, j) and (j, i), as cholesky's).
+  gradient: (dy, { inputs: [x], attrs }) => [mul(asMatrices(dy), choleskyInverse(cholesky(x, attrs.nanOnFailure)))],
+  batch: unaryBatch,
 });
 
 /**
@@ -140,6 +190,15 @@ const triangularSolveOp = defineOp<TriangularSolveAttrs>({
     return solveShape(matrix, rhs, 'matrix');
   },
   kernelAttrs: ({ lower, adjoint }) => [lower ? 1 : 0, adjoint ? 1 : 0],
+  // X = op(A)⁻¹·B: dB = op(A)⁻ᵀ·dy; d op(A) = -dB·Xᵀ, transposed back for the adjoint and kept
+  // to the triangle that is read.
+  gradient: (dy, { inputs: [matrix], output: x, attrs: { lower, adjoint }, needs }) => {
+    const db = triangularSolve(matrix, dy, lower, !adjoint);
+    if (!needs[0]) return [null, db];
+    const da = neg(adjoint ? matMul(x, db, false, true) : matMul(db, x, false, true));
+    return [lower ? lowerPart(da) : bandPart(da, 0, -1), db];
+  },
+  batch: broadcastingBatch(2, 2),
 });
 
 /**
@@ -160,6 +219,12 @@ const choleskySolveOp = defineOp<void>({
   inputs: ['chol', 'rhs'],
   dtype: floatBinary,
   shape: ([chol, rhs]) => solveShape(chol, rhs, 'chol'),
+  // X = A⁻¹·B with A = L·Lᵀ: dB = A⁻¹·dy, dA = -dB·Xᵀ, carried to L.
+  gradient: (dy, { inputs: [chol], output: x, needs }) => {
+    const db = choleskySolve(chol, dy);
+    return [needs[0] ? factorCotangent(neg(matMul(db, x, false, true)), chol) : null, db];
+  },
+  batch: broadcastingBatch(2, 2),
 });
 
 /**
@@ -183,6 +248,9 @@ const choleskyInverseOp = defineOp<void>({
     squareMatrices(chol, 'chol');
     return chol;
   },
+  // Y = A⁻¹ with A = L·Lᵀ: dA = -Y·dy·Y, carried to L.
+  gradient: (dy, { inputs: [chol], output: y }) => [factorCotangent(neg(matMul(matMul(y, dy), y)), chol)],
+  batch: unaryBatch,
 });
 
 /**
@@ -204,13 +272,24 @@ const logMatrixDeterminantOp = defineOp<void>({
     squareMatrices(x, 'x');
     return [...x.slice(0, -2), 2];
   },
+  // The sign is piecewise constant: no gradient. d log|det X| = X⁻ᵀ, computed without LU (there is
+  // no general solve op) as (X·Xᵀ)⁻¹·X through a Cholesky factor of X·Xᵀ. That squares the
+  // condition number: fine for well-conditioned X; a numerically singular X·Xᵀ gives NaN.
+  gradient: (dy, { inputs: [x] }) => {
+    const dLogAbs = slice(dy, [...dy.shape.slice(0, -1).map(() => 0), 1], [...dy.shape.slice(0, -1).map(() => -1), 1]);
+    const inverseT = choleskySolve(cholesky(matMul(x, x, false, true), true), x);
+    return [mul(expandDims(dLogAbs, -1), inverseT)];
+  },
+  batch: unaryBatch,
 });
 
 /**
  * The sign and log |det| of each square matrix of `x` [..., n, n], by LU decomposition with
  * partial pivoting: returns `[sign, logAbsDeterminant]`, each of shape [...]. A singular matrix
  * gives sign 0 and log |det| = -Infinity; NaN entries give NaN. TensorFlow's
- * `tf.linalg.slogdet` (the op `LogMatrixDeterminant`).
+ * `tf.linalg.slogdet` (the op `LogMatrixDeterminant`). The gradient of log |det| is x⁻ᵀ, found
+ * through a Cholesky factor of x·xᵀ (there is no LU-based solve): accurate for well-conditioned
+ * x, NaN where x·xᵀ is numerically singular; the sign has none.
  *
  * @example
  * const [sign, logAbs] = rv.logMatrixDeterminant([[0, 2], [3, 0]]);  // sign -1, logAbs log 6
@@ -242,6 +321,8 @@ const matrixDiagOp = defineOp<void>({
     if (d.length < 1) throw new RuleError('diagonal must have rank >= 1, got a scalar');
     return [...d, d[d.length - 1]];
   },
+  gradient: (dy) => [matrixDiagPart(dy)],
+  batch: unaryBatch,
 });
 
 /**
@@ -263,6 +344,8 @@ const matrixDiagPartOp = defineOp<void>({
     matrices(x, 'x');
     return [...x.slice(0, -2), Math.min(x[x.length - 2], x[x.length - 1])];
   },
+  gradient: (dy, { inputs: [x] }) => [matrixSetDiag(zeros(x.shape, dy.dtype), dy)],
+  batch: unaryBatch,
 });
 
 /**
@@ -294,6 +377,12 @@ const matrixSetDiagOp = defineOp<void>({
     }
     return [...broadcastBatch(x, x.slice(0, -2), 'x', d, d.slice(0, -1), 'diagonal'), m, n];
   },
+  // x's diagonal is overwritten: dx is dy with a zero diagonal, d diagonal is dy's diagonal.
+  gradient: (dy, { needs }) => [
+    needs[0] ? matrixSetDiag(dy, zeros([Math.min(dy.shape[dy.rank - 2], dy.shape[dy.rank - 1])], dy.dtype)) : null,
+    needs[1] ? matrixDiagPart(dy) : null,
+  ],
+  batch: broadcastingBatch(2, 1),
 });
 
 /**
@@ -320,6 +409,8 @@ const bandPartOp = defineOp<BandAttrs>({
     return x;
   },
   kernelAttrs: ({ numLower, numUpper }) => [numLower, numUpper],
+  gradient: (dy, { attrs: { numLower, numUpper } }) => [bandPart(dy, numLower, numUpper)],
+  batch: unaryBatch,
 });
 
 /**
@@ -354,6 +445,8 @@ const matrixTransposeOp = defineOp<MatrixTransposeAttrs>({
     [perm[x.length - 2], perm[x.length - 1]] = [perm[x.length - 1], perm[x.length - 2]];
     return perm;
   },
+  gradient: (dy) => [matrixTranspose(dy)],
+  batch: unaryBatch,
 });
 
 /**

@@ -9,12 +9,15 @@
  * silent float product of integers would round past 2^24 and would not wrap as int32 does.
  */
 import { binding, type NativeBlasInfo } from '../../backend/binding';
+import { alignBatched, moveAxis } from '../batching';
 import { addMethods, type ChainedMethods } from '../chain';
 import type { TensorLike } from '../convert';
 import { type DType, isFloat, promote } from '../dtype';
-import { defineOp } from '../op';
+import { type BatchContext, defineOp, type GradContext } from '../op';
 import { formatShape, RuleError, type Shape } from '../shape';
 import type { Tensor } from '../tensor';
+import { mul } from './elementwise';
+import { expandDims, reshape } from './view';
 
 const inputsAB = ['a', 'b'] as const;
 
@@ -69,12 +72,62 @@ function matMulShape([a, b]: Shape[], { transposeA, transposeB }: MatMulAttrs): 
   return [...batch, ...(ra > 1 ? [m] : []), ...(rb > 1 ? [n] : [])];
 }
 
+/**
+ * The cotangents of a = op(A) and b = op(B) for y = op(A)·op(B), each in the layout its
+ * operand is stored in (dA = dy·op(B)ᵀ, dB = op(A)ᵀ·dy, transposed back when the flag is set).
+ * Vectors are handled as a row `a` and a column `b`; batch broadcasting is left to autodiff.
+ */
+function matMulGradient(dy: Tensor, { inputs: [a, b], needs }: GradContext<unknown>, { transposeA, transposeB }: MatMulAttrs): (Tensor | null)[] {
+  const vecA = a.rank === 1;
+  const vecB = b.rank === 1;
+  const ta = transposeA && !vecA;
+  const tb = transposeB && !vecB;
+  const am = vecA ? expandDims(a, 0) : a;
+  const bm = vecB ? expandDims(b, -1) : b;
+  // dy with the axes dropped for vectors put back: [..., m, n].
+  const lead = dy.rank - (vecA ? 0 : 1) - (vecB ? 0 : 1);
+  const dym = reshape(dy, [...dy.shape.slice(0, lead), vecA ? 1 : dy.shape[lead], vecB ? 1 : dy.shape[dy.rank - 1]]);
+  let da: Tensor | null = null;
+  let db: Tensor | null = null;
+  if (needs[0]) {
+    da = ta ? matMul(bm, dym, tb, true) : matMul(dym, bm, false, !tb);
+    if (vecA) da = reshape(da, [...da.shape.slice(0, -2), da.shape[da.rank - 1]]);
+  }
+  if (needs[1]) {
+    db = tb ? matMul(dym, am, true, ta) : matMul(am, dym, !ta, false);
+    if (vecB) db = reshape(db, db.shape.slice(0, -1));
+  }
+  return [da, db];
+}
+
+/**
+ * vmap of matMul: a batched vector against an unbatched operand stacks its members as the rows
+ * of one product (no copies; the hot path of a linear model under vmap). Otherwise vectors
+ * become a row and a column, batch axes are aligned with the other operand's, and the added
+ * axes are dropped from the result.
+ */
+function matMulBatch([a, b]: readonly Tensor[], ctx: BatchContext<unknown>, { transposeA, transposeB }: MatMulAttrs): Tensor {
+  const [ra, rb] = [ctx.shapes[0].length, ctx.shapes[1].length];
+  // [size, k] · op(B) [..., k, n] = [..., size, n]: the batch axis is moved to the front (a view).
+  const rowsFirst = (y: Tensor, otherRank: number) => (otherRank > 1 ? moveAxis(y, -2, 0) : y);
+  if (!ctx.batched[1] && ra === 1) return rowsFirst(matMul(a, b, false, transposeB), rb);
+  if (!ctx.batched[0] && rb === 1) return rowsFirst(matMul(b, a, false, !transposeA), ra);
+  const batchRank = Math.max(ra, rb, 2) - 2;
+  const align = (t: Tensor, i: number) => (ctx.batched[i] ? alignBatched(t, batchRank + 2) : t);
+  const am = align(ra === 1 ? expandDims(a, -2) : a, 0);
+  const bm = align(rb === 1 ? expandDims(b, -1) : b, 1);
+  const y = matMul(am, bm, transposeA && ra > 1, transposeB && rb > 1);
+  return ra > 1 && rb > 1 ? y : reshape(y, [ctx.size, ...ctx.outShape]);
+}
+
 const matMulOp = defineOp<MatMulAttrs>({
   name: 'matMul',
   inputs: inputsAB,
   dtype: floatProductDType,
   shape: matMulShape,
   kernelAttrs: ({ transposeA, transposeB }) => [transposeA ? 1 : 0, transposeB ? 1 : 0],
+  gradient: (dy, ctx) => matMulGradient(dy, ctx, ctx.attrs),
+  batch: (inputs, ctx) => matMulBatch(inputs, ctx, ctx.attrs),
 });
 
 /**
@@ -94,6 +147,8 @@ export function matMul(a: TensorLike, b: TensorLike, transposeA = false, transpo
   return matMulOp.run([a, b], { transposeA, transposeB });
 }
 
+const noTranspose: MatMulAttrs = { transposeA: false, transposeB: false };
+
 const dotOp = defineOp<void>({
   name: 'dot',
   kernel: 'matMul',
@@ -103,9 +158,12 @@ const dotOp = defineOp<void>({
     if (a.length < 1 || a.length > 2 || b.length < 1 || b.length > 2) {
       throw new RuleError(`inputs must be vectors or matrices (rank 1 or 2), got a ${formatShape(a)} and b ${formatShape(b)}`);
     }
-    return matMulShape([a, b], { transposeA: false, transposeB: false });
+    return matMulShape([a, b], noTranspose);
   },
   kernelAttrs: () => [0, 0],
+  // dot is matMul of rank <= 2 operands; under vmap its operands gain a batch axis, so it runs as matMul.
+  gradient: (dy, ctx) => matMulGradient(dy, ctx, noTranspose),
+  batch: (inputs, ctx) => matMulBatch(inputs, ctx, noTranspose),
 });
 
 /**
@@ -129,6 +187,10 @@ const outerOp = defineOp<void>({
     if (a.length !== 1 || b.length !== 1) throw new RuleError(`inputs must be vectors, got a ${formatShape(a)} and b ${formatShape(b)}`);
     return [a[0], b[0]];
   },
+  // d/da = dy·b, d/db = dyᵀ·a.
+  gradient: (dy, { inputs: [a, b], needs }) => [needs[0] ? matMul(dy, b) : null, needs[1] ? matMul(dy, a, true) : null],
+  // A column times a row, broadcast over the batch axis of either: one elementwise product.
+  batch: ([a, b], ctx) => mul(expandDims(a, -1), expandDims(b, ctx.batched[1] ? 1 : 0)),
 });
 
 /**

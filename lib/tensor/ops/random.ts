@@ -18,14 +18,28 @@
  *   `tf.random.gamma` and `tf.random.poisson`).
  * Invalid parameters (a negative rate, a probability above 1, NaN) do not throw, since they may
  * sit in tensors: those elements are NaN, or -1 in an int32 output.
+ *
+ * Gradients (reparameterisation): randomUniform, randomNormal and truncatedNormal are
+ * differentiable with respect to their location and scale parameters (the draw is
+ * a + b·noise with noise independent of them), randomExponential with respect to its rate (the
+ * draw is E / rate). The other samplers give no gradient for now; implicit reparameterisation of
+ * the gamma-based ones (gamma, beta) comes with the distributions.
+ *
+ * Under `rv.vmap` every sampler draws the whole batch in one call, each member its own values:
+ * member k of a vmapped draw of `shape` is slice k of the same call with shape [size, ...shape]
+ * (and member k's parameters), for the same seed. The batch members' draws are therefore
+ * independent of each other, and a vmapped function called with a seed is reproducible.
  */
 import type { TensorLike } from '../convert';
 import { makeTensor } from '../convert';
 import type { DType } from '../dtype';
-import { defineOp, opError, type Op } from '../op';
+import { alignBatched, broadcastBatch } from '../batching';
+import { type BatchContext, type BatchRule, defineOp, type GradientRule, opError, type Op } from '../op';
 import { broadcastShapes, checkShape, formatShape, RuleError, type Shape } from '../shape';
 import { Tensor } from '../tensor';
 import { commitDraw, type Draw, drawAttrs, drawFor, foldIn, key, RandomKey, type Seed, setSeed, split } from '../random/key';
+import { div, mul, neg, sub } from './elementwise';
+import { broadcastTo, reshape } from './view';
 
 export type { RandomKey, Seed };
 export { setSeed };
@@ -64,11 +78,13 @@ function describeDTypes(dtypes: readonly DType[]): string {
   return dtypes.join(' or ');
 }
 
+type Layout = 'broadcast' | 'prepend';
+
 /**
  * Declares a sampler. `layout`: 'broadcast', the output is `shape` and parameters broadcast
  * to it; 'prepend', the output is `shape` followed by the parameters' broadcast shape.
  */
-function samplerOp(name: string, params: readonly string[], layout: 'broadcast' | 'prepend', dtypes: readonly DType[]): Op<SamplerAttrs> {
+function samplerOp(name: string, params: readonly string[], layout: Layout, dtypes: readonly DType[], gradient: GradientRule<SamplerAttrs> | 'none'): Op<SamplerAttrs> {
   return defineOp<SamplerAttrs>({
     name,
     inputs: params,
@@ -86,8 +102,67 @@ function samplerOp(name: string, params: readonly string[], layout: 'broadcast' 
       return s;
     },
     kernelAttrs: ({ draw, extra }) => [...drawAttrs(draw), ...(extra ?? [])],
+    gradient,
+    batch: layout === 'broadcast' ? broadcastLayoutBatch : prependLayoutBatch(params.map(() => 0)),
+    random: true,
   });
 }
+
+// Batching. Every element of a draw depends only on the key, its flat position in the output
+// and its own parameters (native/kernels/random.h), so drawing [size, ...shape] in one call
+// gives each member its own values: member k's are those at positions k·n ... (k + 1)·n - 1.
+
+/** 'broadcast' layout: shape [size, ...shape]; batched parameters get size-1 axes after the batch axis. */
+const broadcastLayoutBatch: BatchRule<SamplerAttrs> = (inputs, ctx) => {
+  const rank = ctx.attrs.shape.length;
+  const physical = inputs.map((t, i) => (ctx.batched[i] ? alignBatched(t, rank) : t));
+  return ctx.run(physical, { ...ctx.attrs, shape: [ctx.size, ...ctx.attrs.shape] });
+};
+
+/**
+ * 'prepend' layout (output = shape ++ parameters' shape). With unbatched parameters: shape
+ * [size, ...shape]. With a batched one, the batch axis cannot come first through `shape`, so
+ * the draw has shape [] and every parameter is broadcast (a view) to [size, ...output]: the
+ * output is [size, ...output] with each element at the flat position the unbatched-parameter
+ * draw would give it, so the two cases give the same values for the same parameters.
+ * `dropped[i]`: how many trailing output axes parameter i does not cover (randomMultinomial's
+ * totalCount has no class axis).
+ */
+function prependLayoutBatch(dropped: readonly number[]): BatchRule<SamplerAttrs> {
+  return (inputs, ctx) => {
+    if (!ctx.batched.includes(true)) return ctx.run(inputs, { ...ctx.attrs, shape: [ctx.size, ...ctx.attrs.shape] });
+    const full = [ctx.size, ...ctx.outShape];
+    const physical = inputs.map((t, i) => {
+      const target = full.slice(0, full.length - dropped[i]);
+      return broadcastTo(ctx.batched[i] ? alignBatched(t, target.length - 1) : t, target);
+    });
+    return ctx.run(physical, { ...ctx.attrs, shape: [] });
+  };
+}
+
+// Gradients. The location-scale samplers draw a + b·s with standard noise s that does not
+// depend on the parameters; the rules redraw s from the same draw (same key and stream, unit
+// parameters), which is exact and, unlike (out - a) / b, finite at b = 0. Inside vmap the redraw
+// is batched as the forward draw was, so each member gets its own noise back.
+
+function standardNoise(op: Op<SamplerAttrs>, attrs: SamplerAttrs): Tensor {
+  return op.run([0, 1], attrs);
+}
+
+/** randomUniform: out = minval + u·(maxval - minval); int32 draws are not differentiable. */
+const uniformGradient: GradientRule<SamplerAttrs> = (dy, { attrs, needs }) => {
+  if (attrs.dtype === 'int32') return [null, null];
+  const du = mul(dy, standardNoise(uniformOp, attrs));
+  return [needs[0] ? sub(dy, du) : null, needs[1] ? du : null];
+};
+
+/** randomNormal and truncatedNormal: out = mean + stdDev·z. */
+function locationScaleGradient(op: () => Op<SamplerAttrs>): GradientRule<SamplerAttrs> {
+  return (dy, { attrs, needs }) => [needs[0] ? dy : null, needs[1] ? mul(dy, standardNoise(op(), attrs)) : null];
+}
+
+/** randomExponential: out = E / rate, so d out / d rate = -out / rate. */
+const exponentialGradient: GradientRule<SamplerAttrs> = (dy, { inputs, output }) => [neg(div(mul(dy, output), inputs[0]))];
 
 /**
  * Runs a sampler: JS parameter values become tensors of the parameters' compute dtype (so a
@@ -122,15 +197,17 @@ function sample(op: Op<SamplerAttrs>, params: readonly unknown[], attrs: Omit<Sa
 const floats: readonly DType[] = ['float32', 'float64'];
 const counts: readonly DType[] = ['float32', 'float64', 'int32'];
 
-const uniformOp = samplerOp('randomUniform', ['minval', 'maxval'], 'broadcast', counts);
-const normalOp = samplerOp('randomNormal', ['mean', 'stdDev'], 'broadcast', floats);
-const truncatedNormalOp = samplerOp('truncatedNormal', ['mean', 'stdDev'], 'broadcast', floats);
-const gammaOp = samplerOp('randomGamma', ['alpha', 'beta'], 'prepend', floats);
-const betaOp = samplerOp('randomBeta', ['concentration1', 'concentration0'], 'prepend', floats);
-const exponentialOp = samplerOp('randomExponential', ['rate'], 'prepend', floats);
-const poissonOp = samplerOp('randomPoisson', ['lam'], 'prepend', counts);
-const binomialOp = samplerOp('randomBinomial', ['counts', 'probs'], 'broadcast', counts);
-const bernoulliOp = samplerOp('randomBernoulli', ['probs'], 'broadcast', counts);
+const uniformOp = samplerOp('randomUniform', ['minval', 'maxval'], 'broadcast', counts, uniformGradient);
+const normalOp = samplerOp('randomNormal', ['mean', 'stdDev'], 'broadcast', floats, locationScaleGradient(() => normalOp));
+const truncatedNormalOp = samplerOp('truncatedNormal', ['mean', 'stdDev'], 'broadcast', floats, locationScaleGradient(() => truncatedNormalOp));
+// Gamma and beta: implicit reparameterisation gradients come with the distributions.
+const gammaOp = samplerOp('randomGamma', ['alpha', 'beta'], 'prepend', floats, 'none');
+const betaOp = samplerOp('randomBeta', ['concentration1', 'concentration0'], 'prepend', floats, 'none');
+const exponentialOp = samplerOp('randomExponential', ['rate'], 'prepend', floats, exponentialGradient);
+// Discrete draws have no gradient.
+const poissonOp = samplerOp('randomPoisson', ['lam'], 'prepend', counts, 'none');
+const binomialOp = samplerOp('randomBinomial', ['counts', 'probs'], 'broadcast', counts, 'none');
+const bernoulliOp = samplerOp('randomBernoulli', ['probs'], 'broadcast', counts, 'none');
 
 /**
  * Uniform draws in [minval, maxval). float32 values have 24 random bits, float64 53; values
@@ -162,7 +239,9 @@ export function randomNormal(shape: Shape, mean: TensorLike = 0, stdDev: TensorL
 /**
  * Normal draws truncated to within two standard deviations of the mean, as TensorFlow's
  * `truncatedNormal`: values further out are redrawn (not clipped), so the result follows the
- * normal density restricted to [mean - 2 stdDev, mean + 2 stdDev], renormalised.
+ * normal density restricted to [mean - 2 stdDev, mean + 2 stdDev], renormalised. The draw is
+ * mean + stdDev·z with z a standard normal truncated to [-2, 2], so its gradient with respect
+ * to mean is 1 and with respect to stdDev is z.
  *
  * @example
  * rv.truncatedNormal([256, 128], 0, 0.05);   // a weight initialisation
@@ -274,7 +353,27 @@ const categoricalOp = defineOp<CategoricalAttrs>({
     return checkShape(x.length === 1 ? [numSamples] : [x[0], numSamples], 'output shape');
   },
   kernelAttrs: ({ draw, normalized }) => [...drawAttrs(draw), normalized ? 1 : 0],
+  gradient: 'none',
+  batch: categoricalBatch,
+  random: true,
 });
+
+/**
+ * The batch's rows drawn in one call, as logits of shape [size·rows, classes]: member k's
+ * samples are those the unbatched op gives rows k·rows ... (k + 1)·rows - 1 of the stacked
+ * logits. Unbatched logits of one row draw size·numSamples samples from it instead (the same
+ * values, as element i of the output takes block i of the draw whatever its row, without
+ * copying the row size times).
+ */
+function categoricalBatch(inputs: readonly Tensor[], ctx: BatchContext<CategoricalAttrs>): Tensor {
+  const [logits] = inputs;
+  const { numSamples } = ctx.attrs;
+  const outShape = [ctx.size, ...ctx.outShape];
+  if (!ctx.batched[0] && logits.rank === 1) return reshape(ctx.run([logits], { ...ctx.attrs, numSamples: ctx.size * numSamples }), outShape);
+  const rows = ctx.batched[0] ? logits : broadcastBatch(logits, ctx.size);
+  const classes = rows.shape[rows.rank - 1];
+  return reshape(ctx.run([reshape(rows, [rows.size / classes, classes])]), outShape);
+}
 
 /**
  * Class indices drawn from categorical distributions, as TensorFlow.js's `multinomial` (and
@@ -308,6 +407,9 @@ const multinomialCountsOp = defineOp<SamplerAttrs>({
     return checkShape([...s, ...batch, probs[probs.length - 1]], 'output shape');
   },
   kernelAttrs: ({ draw }) => drawAttrs(draw),
+  gradient: 'none',
+  batch: prependLayoutBatch([1, 0]),
+  random: true,
 });
 
 /**

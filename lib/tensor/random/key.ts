@@ -81,6 +81,9 @@ const philoxOp = defineOp<PhiloxAttrs>({
   dtype: () => ({ inputs: [], output: 'int32' as DType }),
   shape: (_, { n }) => checkShape([n, 4], 'count'),
   kernelAttrs: ({ key, counter }) => [key.lo, key.hi, ...counter],
+  // Key derivation only: no tensor inputs, so no gradient, and deliberately not `random`: under
+  // vmap, split and foldIn give the same keys as outside it.
+  gradient: 'none',
 });
 
 /**
