@@ -27,3 +27,5 @@ export * from './autodiff/grad';
 export * from './autodiff/vmap';
 export * as distributions from './distributions/index';
 export * as bijectors from './bijectors/index';
+export * from './core/index';
+export * from './inference/index';

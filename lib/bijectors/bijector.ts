@@ -51,7 +51,7 @@ export abstract class Bijector {
    */
   forwardLogDetJacobian(x: TensorLike, eventNdims = this.forwardMinEventNdims): Tensor {
     const t = tensorOf(x, `${this.name}.forwardLogDetJacobian`, 'x');
-    return this.reduceExtra(this.forwardLogDetJacobianImpl(t), eventNdims - this.forwardMinEventNdims, 'forwardLogDetJacobian');
+    return this.reduceExtra(this.forwardLogDetJacobianImpl(t), eventNdims, this.forwardMinEventNdims, 'forwardLogDetJacobian');
   }
 
   /**
@@ -61,7 +61,7 @@ export abstract class Bijector {
    */
   inverseLogDetJacobian(y: TensorLike, eventNdims = this.inverseMinEventNdims): Tensor {
     const t = tensorOf(y, `${this.name}.inverseLogDetJacobian`, 'y');
-    return this.reduceExtra(this.inverseLogDetJacobianImpl(t), eventNdims - this.inverseMinEventNdims, 'inverseLogDetJacobian');
+    return this.reduceExtra(this.inverseLogDetJacobianImpl(t), eventNdims, this.inverseMinEventNdims, 'inverseLogDetJacobian');
   }
 
   /** The event shape of f(x) for x of event shape `shape` (the same, unless the map reshapes). */
@@ -82,9 +82,10 @@ export abstract class Bijector {
     return this.forwardLogDetJacobianImpl(this.inverseImpl(y)).neg();
   }
 
-  private reduceExtra(ldj: Tensor, extra: number, what: string): Tensor {
+  private reduceExtra(ldj: Tensor, eventNdims: number, minEventNdims: number, what: string): Tensor {
+    const extra = eventNdims - minEventNdims;
     if (!Number.isInteger(extra) || extra < 0) {
-      throw new Error(`${this.name}.${what}: eventNdims must be an integer of at least ${this.forwardMinEventNdims}`);
+      throw new Error(`${this.name}.${what}: eventNdims must be an integer of at least ${minEventNdims}`);
     }
     if (extra === 0) return ldj;
     if (extra > ldj.rank) throw new Error(`${this.name}.${what}: eventNdims exceeds the rank of the input`);

@@ -30,10 +30,6 @@ import { Sigmoid } from './sigmoid';
 import { StickBreaking } from './stick-breaking';
 import { TransformDiagonal } from './transform-diagonal';
 
-// The building blocks of the matrix-valued defaults, public as in TFP.
-export { CholeskyOuterProduct } from './cholesky-outer-product';
-export { TransformDiagonal } from './transform-diagonal';
-
 /** Vectors of n(n+1)/2 to lower-triangular n × n matrices with positive (exp) diagonal. */
 function lowerCholeskyBijector(): Bijector {
   return new Chain([new TransformDiagonal(new Exp()), new FillTriangular()], { name: 'FillScaleTriL' });

@@ -18,5 +18,7 @@ export * from './fill-triangular';
 export * from './reshape';
 export * from './invert';
 export * from './chain';
+export * from './transform-diagonal';
+export * from './cholesky-outer-product';
 export * from './masked-autoregressive-flow';
 export * from './constraint-bijectors';

@@ -80,4 +80,9 @@ export const notOps = new Set([
   'grad', 'valueAndGrad', 'vjp', 'vmap',
   'tensorValue',  // the symbol by which objects act as tensors
   'distributions', 'bijectors',  // namespaces of classes
+  // random variables and tracing (issue 6): classes, tracers and program transformations
+  'RandomVariable', 'trace', 'traceable', 'randomVariableConstructor', 'tape', 'condition', 'substitute',
+  'makeLogJointFn', 'intervene', 'seed', 'block', 'scale', 'predictive',
+  // inference (issue 7)
+  'mcmc', 'Fit',
 ]);

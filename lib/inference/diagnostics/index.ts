@@ -1,0 +1,2 @@
+// (placeholder) diagnostics: summary, saveFit, ESS, R-hat
+export {};

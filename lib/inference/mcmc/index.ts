@@ -1,0 +1,2 @@
+// (placeholder) rv.mcmc: nuts, hmc
+export {};
