@@ -369,6 +369,23 @@ describe('distributions: reparameterised gradients', () => {
     checkGradient(fixedNoiseExpectation(cat, square, 64, 274), [f64(0.8), f64([0.2, -0.3, 1])], { what: 'RelaxedOneHotCategorical' });
   });
 
+  it('Dirichlet: implicit gradients average to the gradient of E[Σ w x²] within 4 standard errors', () => {
+    // Gamma draws by rejection do not move smoothly with α at a fixed seed, so instead: n
+    // identical batch members give n per-draw gradients, whose mean must match the exact
+    // gradient of E[Σ wₖ xₖ²] = Σ wₖ αₖ(αₖ + 1) / (α₀(α₀ + 1)) (by central differences in JS).
+    const alpha = [2, 0.7, 4];
+    const w = [1, 0.5, 2];
+    const n = 4000;
+    const expectation = (a: number[]) => sum(a.map((ak, k) => (w[k] * ak * (ak + 1)) / (sum(a) * (sum(a) + 1))));
+    const concentration = f64(Array.from({ length: n }, () => alpha), [n, 3]);
+    const grad = values(rv.grad((c: rv.Tensor) => rv.sum(square(new D.Dirichlet({ concentration: c }).sample([], { seed: 275 }))))(concentration));
+    alpha.forEach((_, k) => {
+      const h = 1e-6;
+      const exact = (expectation(alpha.map((a, j) => a + (j === k ? h : 0))) - expectation(alpha.map((a, j) => a - (j === k ? h : 0)))) / (2 * h);
+      assertMonteCarlo(column(grad, 3, k), exact, `d/dα${k}`);
+    });
+  });
+
   it('Deterministic: the sample is loc', () => {
     const make = (loc: rv.Tensor) => new D.Deterministic({ loc });
     checkGradient(fixedNoiseExpectation(make, rv.square, 3, 0), [f64([0.5, -2])], { what: 'Deterministic' });

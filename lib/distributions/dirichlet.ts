@@ -9,6 +9,7 @@ import { isPositive, requireRank } from './discrete-shared';
 import { registerKL } from './kl';
 import * as ops from './ops';
 import { floatParams } from './params';
+import { standardGammaSample } from './shared';
 
 export interface DirichletArgs extends DistributionOptions {
   /** Positive concentrations α on the last axis (K >= 1 classes). */
@@ -22,7 +23,8 @@ function logMultivariateBeta(alpha: Tensor): Tensor {
 
 /**
  * The Dirichlet distribution on the simplex of K classes, with density
- * Πₖ xₖ^(αₖ − 1) / B(α). Samples are normalised gamma draws.
+ * Πₖ xₖ^(αₖ − 1) / B(α). Samples are normalised gamma draws, reparameterised (implicit gamma
+ * gradients).
  *
  * @example
  * const d = new rv.distributions.Dirichlet({ concentration: [1, 2, 3] });
@@ -30,9 +32,7 @@ function logMultivariateBeta(alpha: Tensor): Tensor {
  * d.logProb([0.2, 0.3, 0.5]);
  */
 export class Dirichlet extends Distribution {
-  // TODO: reparameterised (implicit gamma gradients) once lib/distributions/gamma.ts provides
-  // them; the gamma draws below come from rv.randomGamma, which has no gradient.
-  readonly hasRsample = false;
+  readonly hasRsample = true;
   readonly support: Constraint = simplex;
   readonly concentration: Tensor;
 
@@ -46,7 +46,8 @@ export class Dirichlet extends Distribution {
   }
 
   protected sampleImpl(sampleShape: Shape, seed: Seed | undefined): Tensor {
-    const gammas = ops.randomGamma(sampleShape, this.concentration, 1, this.dtype, seed);
+    // Gamma draws carry implicit reparameterisation gradients, so the normalised draw does too.
+    const gammas = standardGammaSample(sampleShape, this.concentration, this.dtype, seed);
     return ops.div(gammas, ops.sum(gammas, -1, true));
   }
 

@@ -1,6 +1,6 @@
 /**
  * Helpers shared by the discrete, multivariate and meta distributions: parameters given as
- * probs or logits, batch shapes, seed splitting and noise, 0·log 0 = 0 sums, integer-valued
+ * probs or logits, batch shapes, logistic and Gumbel noise, 0·log 0 = 0 sums, integer-valued
  * distributions, the supports that constraints.ts does not have (one-hot vectors, count
  * vectors, constraints over extra event dims), component selection for mixtures, and the
  * multivariate normal written once over its scale operator.
@@ -8,13 +8,14 @@
 import type { Bijector } from '../bijectors/bijector';
 import type { TensorLike } from '../tensor/convert';
 import type { DType } from '../tensor/dtype';
-import { key, type Seed, split } from '../tensor/random/key';
+import type { Seed } from '../tensor/random/key';
 import { broadcastShapes, RuleError, type Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { Constraint, realVector } from './constraints';
 import { Distribution, type DistributionOptions } from './distribution';
 import * as ops from './ops';
 import { tensorOf } from './params';
+import { halfLogTwoPi, openUniform } from './shared';
 
 // Parameters and shapes.
 
@@ -62,22 +63,7 @@ export function isPositive(x: Tensor): Tensor {
   return ops.logicalAnd(ops.greater(x, 0), ops.isFinite(x));
 }
 
-// Seeds and noise.
-
-/**
- * `n` seeds for the independent draws of one sample: keys split from `seed`, or n undefineds
- * when there is none (so that each sampler advances the global generator).
- */
-export function splitSeed(seed: Seed | undefined, n: number): (Seed | undefined)[] {
-  if (seed === undefined) return new Array<undefined>(n).fill(undefined);
-  return split(key(seed), n);
-}
-
-/** Uniform draws in (0, 1): the smallest positive number of the dtype up to 1, so that log U is finite. */
-export function openUniform(shape: Shape, dtype: DType, seed: Seed | undefined): Tensor {
-  const tiny = dtype === 'float64' ? 2 ** -1074 : 2 ** -149;
-  return ops.randomUniform(shape, tiny, 1, dtype, seed);
-}
+// Noise.
 
 /** Logistic noise log U − log(1 − U). */
 export function logisticNoise(shape: Shape, dtype: DType, seed: Seed | undefined): Tensor {
@@ -300,8 +286,6 @@ export function sampleOver(d: Distribution, sampleShape: Shape, batchShape: Shap
 
 // Multivariate normals over a scale operator.
 
-const halfLog2Pi = 0.5 * Math.log(2 * Math.PI);
-
 /**
  * The multivariate normal loc + S·z, z ~ N(0, I), over vectors of K reals, for a scale
  * operator S given by the subclass (diagonal or lower-triangular): sampling, logProb, mean and
@@ -340,7 +324,7 @@ export abstract class MultivariateNormalLinearOperator extends Distribution {
   protected logProbImpl(value: Tensor): Tensor {
     const z = ops.squeeze(this.solveScale(ops.expandDims(ops.sub(value, this.loc), -1)), -1);
     const k = this.eventShape[0];
-    return ops.sub(ops.mul(ops.sum(ops.square(z), -1), -0.5), ops.add(this.logAbsDetScale(), k * halfLog2Pi));
+    return ops.sub(ops.mul(ops.sum(ops.square(z), -1), -0.5), ops.add(this.logAbsDetScale(), k * halfLogTwoPi));
   }
 
   override mean(): Tensor {
@@ -354,7 +338,7 @@ export abstract class MultivariateNormalLinearOperator extends Distribution {
   /** (K/2)(1 + log 2π) + log |det S|. */
   override entropy(): Tensor {
     const k = this.eventShape[0];
-    return ops.broadcastTo(ops.add(this.logAbsDetScale(), k * (0.5 + halfLog2Pi)), this.batchShape);
+    return ops.broadcastTo(ops.add(this.logAbsDetScale(), k * (0.5 + halfLogTwoPi)), this.batchShape);
   }
 }
 

@@ -5,9 +5,10 @@ import type { Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { type Constraint, nonNegativeInteger } from './constraints';
 import { Distribution, type DistributionOptions } from './distribution';
-import { binaryEntropy, binaryLogits, binaryLogLikelihood, binaryLogProbs, binaryProbs, isProbability, oneOf, openUniform, type ProbsOrLogits } from './discrete-shared';
+import { binaryEntropy, binaryLogits, binaryLogLikelihood, binaryLogProbs, binaryProbs, isProbability, oneOf, type ProbsOrLogits } from './discrete-shared';
 import * as ops from './ops';
 import { floatParams } from './params';
+import { openUniform } from './shared';
 
 export interface GeometricArgs extends DistributionOptions {
   /** The success probability of each trial, in (0, 1]. Give this or `logits`. */

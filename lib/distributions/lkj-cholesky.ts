@@ -5,9 +5,10 @@ import type { Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { type Constraint, correlationCholesky } from './constraints';
 import { Distribution, type DistributionOptions } from './distribution';
-import { isPositive, splitSeed } from './discrete-shared';
+import { isPositive } from './discrete-shared';
 import * as ops from './ops';
 import { floatParams } from './params';
+import { splitSeed } from './shared';
 
 export interface LKJCholeskyArgs extends DistributionOptions {
   /** The size d of the correlation matrices, an integer >= 1. */

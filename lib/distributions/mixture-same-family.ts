@@ -5,8 +5,9 @@ import type { Tensor } from '../tensor/tensor';
 import { Categorical } from './categorical';
 import type { Constraint } from './constraints';
 import { Distribution, type DistributionOptions } from './distribution';
-import { broadcastBatch, expandBeforeEvent, sampleOver, selectComponent, splitSeed } from './discrete-shared';
+import { broadcastBatch, expandBeforeEvent, sampleOver, selectComponent } from './discrete-shared';
 import * as ops from './ops';
+import { splitSeed } from './shared';
 
 export interface MixtureSameFamilyArgs extends DistributionOptions {
   /** The mixing distribution over the C components, batch shape broadcasting with B. */

@@ -5,8 +5,9 @@ import type { Tensor } from '../tensor/tensor';
 import { Categorical } from './categorical';
 import type { Constraint } from './constraints';
 import { Distribution, type DistributionOptions } from './distribution';
-import { broadcastBatch, sampleOver, selectComponent, splitSeed, stackBroadcast } from './discrete-shared';
+import { broadcastBatch, sampleOver, selectComponent, stackBroadcast } from './discrete-shared';
 import * as ops from './ops';
+import { splitSeed } from './shared';
 
 export interface MixtureArgs extends DistributionOptions {
   /** The mixing distribution over the C components. */

@@ -5,9 +5,10 @@ import type { Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { type Constraint, nonNegativeInteger } from './constraints';
 import { Distribution, type DistributionOptions } from './distribution';
-import { binaryLogits, binaryLogLikelihood, binaryProbs, broadcastBatch, isPositive, isProbability, oneOf, type ProbsOrLogits, splitSeed } from './discrete-shared';
+import { binaryLogits, binaryLogLikelihood, binaryProbs, broadcastBatch, isPositive, isProbability, oneOf, type ProbsOrLogits } from './discrete-shared';
 import * as ops from './ops';
 import { floatParams } from './params';
+import { splitSeed } from './shared';
 
 export interface NegativeBinomialArgs extends DistributionOptions {
   /** The number of failures that ends the trials, > 0 (need not be an integer). */
