@@ -29,3 +29,4 @@ export * as distributions from './distributions/index';
 export * as bijectors from './bijectors/index';
 export * from './core/index';
 export * from './inference/index';
+export * from './io/index';

@@ -88,6 +88,8 @@ export const notOps = new Set([
   // inference (issue 7)
   'mcmc', 'Fit', 'summary', 'saveFit', 'fitToJSON', 'effectiveSampleSize', 'bulkEss', 'tailEss',
   'potentialScaleReduction', 'rhat', 'mcseMean',
+  // files (issue 8): they take paths
+  'loadNpy', 'loadNpySync', 'saveNpy', 'saveNpySync',
   // random-variable constructors, one per distribution family (they take an object, not tensors)
   ...Object.keys(families),
 ]);
