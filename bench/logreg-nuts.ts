@@ -1,0 +1,398 @@
+/**
+ * The paper's Table 1 benchmark (issue 8): milliseconds per leapfrog step of NUTS on Bayesian
+ * logistic regression at covertype scale (581,012 rows × 55 coefficients, float32), against the
+ * floor of reading the design matrix once, measured in the same run.
+ *
+ * Protocol (as the paper and NumPyro's benchmarks): start at the MAP (Newton's method, not
+ * timed), take the step size from a short warm-up (not timed), then sample with that fixed step
+ * size and no adaptation; ms per leapfrog step = sampling wall time / gradient evaluations.
+ * 1 chain, and 4 chains run as one batched computation. The draws are checked against the
+ * MAP-centred Laplace approximation, and the 4 chains against each other (R-hat).
+ *
+ * Run: npm run bench:logreg [-- options]
+ *   --rows N                 the first N rows (default all 581,012)
+ *   --data X.npy --labels y.npy   a real copy instead of generated data (X as given, intercept included)
+ *   --quick                  20,000 rows and few draws: a smoke run of well under 30 s
+ *   --draws N                draws per chain of the 4-chain run
+ *   --profile                time each native kernel of one gradient (1 chain and 4 chains)
+ *   --vs-stan                the same model, data, init and step size in Stan, when R with rstan is installed
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { binding } from '../lib/backend/binding';
+import * as rv from '../lib/index';
+import { machine, medianSeconds, printTable } from './harness';
+
+interface Settings {
+  rows: number | undefined;
+  dataPath: string | undefined;
+  labelsPath: string | undefined;
+  warmup: number;
+  /** Draws per chain of the 4-chain run (the 1-chain run takes enough for 200 leapfrog steps). */
+  draws: number;
+  profile: boolean;
+  vsStan: boolean;
+}
+
+const covertypeRows = 581_012;
+const covertypeFeatures = 54;
+const minLeapfrogSteps = 200;
+
+function readSettings(): Settings {
+  const { values } = parseArgs({
+    options: {
+      rows: { type: 'string' }, data: { type: 'string' }, labels: { type: 'string' }, quick: { type: 'boolean' },
+      draws: { type: 'string' }, warmup: { type: 'string' }, profile: { type: 'boolean' }, 'vs-stan': { type: 'boolean' },
+    },
+  });
+  if ((values.data === undefined) !== (values.labels === undefined)) throw new Error('give --data and --labels together');
+  const count = (name: string, text: string | undefined, fallback: number | undefined) => {
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${text}`);
+    return n;
+  };
+  const quick = values.quick === true;
+  return {
+    rows: count('rows', values.rows, quick ? 20_000 : undefined),
+    dataPath: values.data,
+    labelsPath: values.labels,
+    warmup: count('warmup', values.warmup, quick ? 100 : 150)!,
+    draws: count('draws', values.draws, quick ? 200 : 250)!,
+    profile: values.profile === true,
+    vsStan: values['vs-stan'] === true,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data
+
+/**
+ * Covertype-shaped data from a fixed seed: standard normal features standardised column by
+ * column (as covertype's are before fitting), an intercept column of ones, coefficients drawn
+ * N(0, 0.5²) and labels Bernoulli(sigmoid(X·β)). Everything is drawn natively.
+ */
+function syntheticData(rows: number, seed: number): { X: rv.Tensor; y: rv.Tensor } {
+  // One seed gives the same random bits to every sampler: split it into independent keys.
+  const [featureKey, coeffKey, labelKey] = rv.random.split(rv.random.key(seed), 3);
+  return rv.tidy(() => {
+    const raw = rv.randomNormal([rows, covertypeFeatures], 0, 1, 'float32', featureKey);
+    const centred = rv.sub(raw, rv.mean(raw, 0));
+    const features = rv.div(centred, rv.sqrt(rv.mean(rv.square(centred), 0)));
+    const X = rv.concat([features, rv.ones([rows, 1])], 1);
+    const trueCoeffs = rv.randomNormal([covertypeFeatures + 1], 0, 0.5, 'float32', coeffKey);
+    const y = rv.randomBernoulli([rows], rv.sigmoid(rv.matMul(X, trueCoeffs)), 'int32', labelKey);
+    return { X, y };
+  });
+}
+
+/** X and labels from .npy files (labels of any dtype become int32 0/1), optionally the first `rows`. */
+async function fileData(dataPath: string, labelsPath: string, rows: number | undefined): Promise<{ X: rv.Tensor; y: rv.Tensor }> {
+  const X = await rv.loadNpy(dataPath);
+  const labels = await rv.loadNpy(labelsPath);
+  if (X.rank !== 2 || labels.rank !== 1 || labels.shape[0] !== X.shape[0]) {
+    throw new Error(`--data must be a matrix [N, D] and --labels a vector [N]; got ${JSON.stringify(X.shape)} and ${JSON.stringify(labels.shape)}`);
+  }
+  const n = Math.min(rows ?? X.shape[0], X.shape[0]);
+  return { X: rv.slice(X, [0, 0], [n, -1]), y: rv.cast(rv.slice(labels, [0], [n]), 'int32') };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The model, written as a user would: the log joint comes from it, not from a hand-written density.
+
+function logisticRegression(features: rv.Tensor) {
+  const coeffs = rv.Normal({ loc: rv.scalar(0, features.dtype), scale: 1, sampleShape: [features.shape[1]], name: 'coeffs' });
+  return rv.Bernoulli({ logits: rv.matMul(features, coeffs), name: 'labels' });
+}
+
+// ---------------------------------------------------------------------------------------------
+// MAP and the Laplace approximation (not timed)
+
+interface Laplace {
+  /** The MAP, in X's dtype: the sampler's initial state. */
+  mean: rv.Tensor;
+  /** cholesky(H), H the Hessian of the negative log joint at the MAP (float64); covariance = H⁻¹. */
+  precisionCholesky: rv.Tensor;
+  iterations: number;
+}
+
+/**
+ * Newton's method on the log joint of the N(0, I) prior and the Bernoulli-logit likelihood:
+ * gradient Xᵀ(y − p) − β and Hessian −(Xᵀ diag(p(1 − p)) X + I), solved through its Cholesky
+ * factor (in float64; the N-sized products run in X's dtype).
+ */
+function newtonMap(X: rv.Tensor, y: rv.Tensor): Laplace {
+  const dim = X.shape[1];
+  const labels = rv.cast(y, X.dtype);
+  let beta = rv.zeros([dim], 'float64');
+  let chol = rv.eye(dim, dim, [], 'float64');
+  for (let iteration = 1; iteration <= 50; iteration++) {
+    const next = rv.tidy(() => {
+      const p = rv.sigmoid(rv.matMul(X, rv.cast(beta, X.dtype)));
+      const gradient = rv.sub(rv.cast(rv.matMul(rv.sub(labels, p), X), 'float64'), beta);
+      const weighted = rv.mul(X, rv.expandDims(rv.mul(p, rv.sub(1, p)), 1));
+      const hessian = rv.add(rv.cast(rv.matMul(X, weighted, true), 'float64'), rv.eye(dim, dim, [], 'float64'));
+      const factor = rv.cholesky(hessian);
+      const step = rv.reshape(rv.choleskySolve(factor, rv.reshape(gradient, [dim, 1])), [dim]);
+      // The step in units of the Laplace posterior sd, √diag(H⁻¹).
+      const relative = rv.max(rv.div(rv.abs(step), rv.sqrt(rv.matrixDiagPart(rv.choleskyInverse(factor)))));
+      return { beta: rv.add(beta, step), chol: factor, relative };
+    });
+    rv.dispose([beta, chol]);
+    ({ beta, chol } = next);
+    const relative = next.relative.dataSync()[0];
+    next.relative.dispose();
+    // Far below the posterior sd is converged: rounding in the float32 gradient sums does not
+    // let the steps shrink to float64 precision.
+    if (relative < 1e-3) {
+      return { mean: rv.cast(beta, X.dtype), precisionCholesky: chol, iterations: iteration };
+    }
+  }
+  throw new Error('Newton\'s method did not converge in 50 iterations');
+}
+
+/** Draws from the Laplace approximation N(MAP, H⁻¹): MAP + L⁻ᵀz. */
+function laplaceDraw(laplace: Laplace, seed: number): rv.Tensor {
+  return rv.tidy(() => {
+    const dim = laplace.mean.shape[0];
+    const z = rv.randomNormal([dim, 1], 0, 1, 'float64', seed);
+    const offset = rv.reshape(rv.triangularSolve(laplace.precisionCholesky, z, true, true), [dim]);
+    return rv.add(laplace.mean, rv.cast(offset, laplace.mean.dtype));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timing
+
+interface TimedRun {
+  fit: rv.Fit;
+  seconds: number;
+  /** Leapfrog steps summed over chains and draws (the sampler's own count). */
+  steps: number;
+  /** Batched gradient evaluations: chains advance together, so per draw the longest chain's steps. */
+  batchedSteps: number;
+}
+
+type Target = (coeffs: rv.Tensor) => rv.Tensor;
+
+/** Samples with a fixed step size and no adaptation, timing the whole call. */
+async function timedNuts(target: Target, init: (chain: number) => rv.Tensor, numChains: number, numSamples: number, stepSize: number, seed: number): Promise<TimedRun> {
+  const start = process.hrtime.bigint();
+  const fit = await rv.mcmc.nuts({
+    target, init, numChains, numWarmup: 0, numSamples, seed, stepSize, adaptStepSize: false, metric: 'unit', progress: false,
+  });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const perDraw = fit.stats.numSteps.arraySync() as number[][];
+  const steps = perDraw.flat().reduce((a, b) => a + b, 0);
+  let batchedSteps = 0;
+  for (let draw = 0; draw < numSamples; draw++) batchedSteps += Math.max(...perDraw.map((chain) => chain[draw]));
+  return { fit, seconds, steps, batchedSteps };
+}
+
+/** The step size dual averaging settles on, and the leapfrog steps a draw takes with it. */
+async function warmupStepSize(target: Target, init: rv.Tensor, numWarmup: number, initialStepSize: number): Promise<{ stepSize: number; stepsPerDraw: number }> {
+  const fit = await rv.mcmc.nuts({
+    target, init, numChains: 1, numWarmup, numSamples: 10, seed: 11, stepSize: initialStepSize, metric: 'unit', progress: false,
+  });
+  const stepSize = fit.stepSize!.dataSync()[0];
+  const steps = Array.from(fit.stats.numSteps.dataSync());
+  return { stepSize, stepsPerDraw: steps.reduce((a, b) => a + b, 0) / steps.length };
+}
+
+/** The floor: seconds for one native streaming read of X (a full sum reads every byte once). */
+function floorSeconds(X: rv.Tensor): number {
+  return medianSeconds(() => rv.sum(X).dispose(), 21, 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Profile: where the time of one gradient goes, kernel by kernel
+
+/** Milliseconds per call of `fn` spent in each native kernel (and in none), averaged over `repeats` calls. */
+function profile(fn: () => void, repeats: number): { rows: Record<string, string | number>[]; wallMs: number; outsideMs: number } {
+  const names = new Map(Object.entries(binding.kernels()).map(([name, id]) => [id, name]));
+  const run = binding.run;
+  const time = new Map<string, { ms: number; calls: number }>();
+  binding.run = ((...args: Parameters<typeof run>) => {
+    const start = process.hrtime.bigint();
+    const out = run(...args);
+    const name = names.get(args[0]) ?? `kernel ${args[0]}`;
+    const entry = time.get(name) ?? { ms: 0, calls: 0 };
+    entry.ms += Number(process.hrtime.bigint() - start) / 1e6;
+    entry.calls += 1;
+    time.set(name, entry);
+    return out;
+  }) as typeof run;
+  fn();  // once untimed, so first-call costs (allocator misses) do not count
+  time.clear();
+  let wallMs = 0;
+  try {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < repeats; i++) fn();
+    wallMs = Number(process.hrtime.bigint() - start) / 1e6 / repeats;
+  } finally {
+    binding.run = run;
+  }
+  const entries = [...time.entries()].sort((a, b) => b[1].ms - a[1].ms);
+  const kernelMs = entries.reduce((total, [, e]) => total + e.ms / repeats, 0);
+  const rows = entries.map(([name, e]) => ({
+    kernel: name, calls: e.calls / repeats, ms: (e.ms / repeats).toFixed(3), '% of gradient': ((100 * e.ms) / repeats / wallMs).toFixed(1),
+  }));
+  const outsideMs = wallMs - kernelMs;
+  rows.push({ kernel: '(outside kernels: JS, dispatch, tape)', calls: '', ms: outsideMs.toFixed(3), '% of gradient': ((100 * outsideMs) / wallMs).toFixed(1) });
+  return { rows, wallMs, outsideMs };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stan, for comparison (optional)
+
+/** Why Stan cannot run here, or null when Rscript and rstan are both installed. */
+function stanUnavailable(): string | null {
+  const probe = spawnSync('Rscript', ['-e', 'suppressMessages(library(rstan))'], { encoding: 'utf8' });
+  if (probe.error !== undefined) return 'Rscript is not installed';
+  if (probe.status !== 0) return 'the R package rstan is not installed';
+  return null;
+}
+
+// Stan's Bernoulli-logit GLM, the fastest way to write this model in Stan; array syntax by version.
+const stanProgram = (newSyntax: boolean) => `
+data { int<lower=0> N; int<lower=0> D; matrix[N, D] X; ${newSyntax ? 'array[N] int<lower=0, upper=1> y;' : 'int<lower=0, upper=1> y[N];'} }
+parameters { vector[D] coeffs; }
+model { coeffs ~ normal(0, 1); y ~ bernoulli_logit_glm(X, 0, coeffs); }
+`;
+
+/**
+ * Stan's milliseconds per leapfrog step on the same data, init and step size (unit metric, no
+ * warm-up, no adaptation), from its own sampling time and n_leapfrog__ counts.
+ */
+function stanMsPerLeapfrog(X: rv.Tensor, y: rv.Tensor, init: rv.Tensor, stepSize: number, numSamples: number): { ms: number; steps: number; version: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'randvar-stan-'));
+  try {
+    const [rows, dim] = X.shape;
+    // Raw little-endian bytes, which R's readBin reads without any package.
+    fs.writeFileSync(path.join(dir, 'X.bin'), rv.cast(X, 'float32').dataSync());
+    fs.writeFileSync(path.join(dir, 'y.bin'), rv.cast(y, 'int32').dataSync());
+    fs.writeFileSync(path.join(dir, 'old.stan'), stanProgram(false));
+    fs.writeFileSync(path.join(dir, 'new.stan'), stanProgram(true));
+    const script = `
+suppressMessages(library(rstan))
+dir <- ${JSON.stringify(dir)}
+N <- ${rows}; D <- ${dim}
+X <- matrix(readBin(file.path(dir, "X.bin"), "numeric", N * D, size = 4, endian = "little"), nrow = N, ncol = D, byrow = TRUE)
+y <- readBin(file.path(dir, "y.bin"), "integer", N, size = 4, endian = "little")
+file <- if (packageVersion("rstan") >= "2.26") "new.stan" else "old.stan"
+model <- stan_model(file.path(dir, file))
+fit <- sampling(model, data = list(N = N, D = D, X = X, y = y), chains = 1, iter = ${numSamples}, warmup = 0,
+  init = list(list(coeffs = c(${Array.from(init.dataSync()).join(', ')}))), seed = 1, refresh = 0,
+  control = list(stepsize = ${stepSize}, adapt_engaged = FALSE, metric = "unit_e"))
+seconds <- sum(get_elapsed_time(fit)[, "sample"])
+steps <- sum(get_sampler_params(fit, inc_warmup = FALSE)[[1]][, "n_leapfrog__"])
+cat("STAN", seconds, steps, as.character(packageVersion("rstan")), "\\n")
+`;
+    const out = spawnSync('Rscript', ['-e', script], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const line = /STAN (\S+) (\S+) (\S+)/.exec(out.stdout ?? '');
+    if (out.status !== 0 || line === null) throw new Error(`Stan run failed:\n${out.stderr}`);
+    const steps = Number(line[2]);
+    return { ms: (Number(line[1]) * 1e3) / steps, steps, version: line[3] };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const fixed = (x: number, digits = 2) => x.toFixed(digits);
+
+async function main(): Promise<void> {
+  const settings = readSettings();
+  const { X, y } = settings.dataPath !== undefined
+    ? await fileData(settings.dataPath, settings.labelsPath!, settings.rows)
+    : syntheticData(settings.rows ?? covertypeRows, 1);
+  const [rows, dim] = X.shape;
+  const megabytes = (rows * dim * (X.dtype === 'float64' ? 8 : 4)) / 1e6;
+  console.log(`NUTS on Bayesian logistic regression: ${rows} rows × ${dim} coefficients, ${X.dtype}, X ${fixed(megabytes, 1)} MB${settings.dataPath !== undefined ? ` from ${settings.dataPath}` : ', generated from seed 1'}`);
+  console.log(`machine: ${machine()}; BLAS ${rv.blasInfo().name}`);
+
+  const logJoint = rv.makeLogJointFn(logisticRegression);
+  const target: Target = (coeffs) => logJoint(X, { coeffs, labels: y });
+
+  const laplace = newtonMap(X, y);
+  const laplaceSd = rv.tidy(() => rv.sqrt(rv.matrixDiagPart(rv.choleskyInverse(laplace.precisionCholesky))));
+  const smallestSd = Math.min(...laplaceSd.dataSync());
+  console.log(`MAP by Newton's method: ${laplace.iterations} iterations; Laplace posterior sd ${fixed(smallestSd * 1e3, 2)}e-3 to ${fixed(Math.max(...laplaceSd.dataSync()) * 1e3, 2)}e-3 (not timed)`);
+
+  const floor = floorSeconds(X);
+  console.log(`floor: one native streaming read of X (rv.sum, median of 21): ${fixed(floor * 1e3, 3)} ms, ${fixed(megabytes / 1e3 / floor, 1)} GB/s`);
+
+  const gradient = rv.valueAndGrad(target);
+  const batchedGradient = rv.vmap(gradient);
+  const init4 = rv.stack([0, 1, 2, 3].map((c) => laplaceDraw(laplace, 100 + c)));
+  const gradientMs = medianSeconds(() => rv.dispose(gradient(laplace.mean)), 11, 2) * 1e3;
+  const gradientMs4 = medianSeconds(() => rv.dispose(batchedGradient(init4)), 11, 2) * 1e3;
+  console.log(`one gradient of the log joint (valueAndGrad, median of 11): 1 chain ${fixed(gradientMs, 3)} ms (${fixed(gradientMs / (floor * 1e3))}x floor), 4 chains under vmap ${fixed(gradientMs4, 3)} ms (${fixed(gradientMs4 / 4 / gradientMs)}x per chain)`);
+
+  if (settings.profile) {
+    for (const [label, fn] of [['1 chain', () => rv.dispose(gradient(laplace.mean))], ['4 chains (vmap)', () => rv.dispose(batchedGradient(init4))]] as const) {
+      const result = profile(fn, 5);
+      console.log(`\nprofile of one gradient, ${label}: ${fixed(result.wallMs, 3)} ms, of which ${fixed((100 * result.outsideMs) / result.wallMs, 1)}% outside native kernels (mean of 5)`);
+      printTable(result.rows);
+    }
+    console.log('');
+  }
+
+  // Warm-up starts from the Laplace sd, a step size of the right scale, so that it is short.
+  const warm = await warmupStepSize(target, laplace.mean, settings.warmup, smallestSd);
+  console.log(`step size from warm-up: ${warm.stepSize.toPrecision(4)} (${settings.warmup} iterations, 1 chain, unit metric, not timed); about ${fixed(warm.stepsPerDraw, 1)} leapfrog steps per draw`);
+
+  const draws1 = Math.max(10, Math.ceil((1.25 * minLeapfrogSteps) / warm.stepsPerDraw));
+  const single = await timedNuts(target, () => laplace.mean, 1, draws1, warm.stepSize, 21);
+  // The 4 chains start from different draws of the Laplace approximation, so that R-hat compares chains that began apart.
+  const many = await timedNuts(target, (chain) => init4.slice([chain, 0], [1, dim]).reshape([dim]), 4, settings.draws, warm.stepSize, 22);
+
+  const msSingle = (single.seconds * 1e3) / single.steps;
+  const msBatched = (many.seconds * 1e3) / many.batchedSteps;
+  const floorMs = floor * 1e3;
+  console.log('');
+  printTable([
+    { run: '1 chain', draws: draws1, 'leapfrog steps': single.steps, 'sampling s': fixed(single.seconds, 2), 'ms per leapfrog': fixed(msSingle, 3), 'vs floor': `${fixed(msSingle / floorMs)}x` },
+    { run: '4 chains batched, per step of all 4', draws: `4 × ${settings.draws}`, 'leapfrog steps': `${many.batchedSteps} batched`, 'sampling s': fixed(many.seconds, 2), 'ms per leapfrog': fixed(msBatched, 3), 'vs floor': `${fixed(msBatched / floorMs)}x` },
+    { run: '4 chains batched, per chain', draws: '', 'leapfrog steps': `${many.steps} (${fixed((100 * many.steps) / (4 * many.batchedSteps), 0)}% of 4 × batched)`, 'sampling s': '', 'ms per leapfrog': fixed(msBatched / 4, 3), 'vs floor': `${fixed(msBatched / 4 / floorMs)}x` },
+  ]);
+  console.log(`ms per leapfrog ${fixed(msSingle, 3)} (1 chain), ${fixed(msBatched / 4, 3)} per chain (4 batched); floor ${fixed(floorMs, 3)} ms; ratio ${fixed(msSingle / floorMs)}x; threads ${rv.getNumThreads()}, dtype ${X.dtype}`);
+  console.log(`target 1 chain <= 2.5x floor: ${msSingle <= 2.5 * floorMs ? 'met' : 'NOT met'} (${fixed(msSingle / floorMs)}x)`);
+  console.log(`target 4 chains per chain <= 0.5x 1 chain: ${msBatched / 4 <= 0.5 * msSingle ? 'met' : 'NOT met'} (${fixed(msBatched / 4 / msSingle)}x)`);
+  if (single.steps < minLeapfrogSteps) console.log(`note: only ${single.steps} leapfrog steps in the 1-chain run (fewer than ${minLeapfrogSteps})`);
+
+  // Correctness: the posterior mean against the Laplace mean, and the chains against each other.
+  const draws = many.fit.draws as rv.Tensor;
+  const posteriorMean = Array.from(rv.mean(rv.cast(draws, 'float64'), [0, 1]).dataSync());
+  const mcse = Array.from(rv.mcseMean(draws).dataSync());
+  const map = Array.from(laplace.mean.dataSync());
+  const z = posteriorMean.map((m, i) => Math.abs(m - map[i]) / mcse[i]);
+  const worstZ = Math.max(...z);
+  const rhat = Math.max(...rv.rhat(draws).dataSync());
+  const ess = Math.min(...rv.bulkEss(draws).dataSync());
+  const meanOk = worstZ <= 4;
+  const rhatOk = rhat < 1.01;
+  console.log(`\nchecks on the 4 chains (${settings.draws} draws each, smallest bulk ESS ${fixed(ess, 0)}):`);
+  console.log(`${meanOk ? 'PASS' : 'FAIL'} posterior mean within 4 MCSE of the Laplace mean: largest |mean - MAP| / MCSE ${fixed(worstZ)} over ${dim} coefficients`);
+  console.log(`${rhatOk ? 'PASS' : 'FAIL'} R-hat < 1.01 across the 4 chains: largest ${fixed(rhat, 4)}`);
+
+  if (settings.vsStan) {
+    const why = stanUnavailable();
+    if (why !== null) {
+      console.log(`\nStan comparison skipped: ${why}`);
+    } else {
+      const stan = stanMsPerLeapfrog(X, y, laplace.mean, warm.stepSize, draws1);
+      console.log(`\nStan (rstan ${stan.version}, bernoulli_logit_glm, float64, 1 chain): ${fixed(stan.ms, 3)} ms per leapfrog over ${stan.steps} steps; randvar ${fixed(msSingle, 3)} ms (${fixed(stan.ms / msSingle)}x faster)`);
+    }
+  }
+  if (!meanOk || !rhatOk) process.exitCode = 1;
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
