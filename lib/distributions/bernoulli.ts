@@ -1,5 +1,6 @@
 /** Bernoulli: 1 with probability p, else 0 (TFP's Bernoulli; int32 values). */
 import type { TensorLike } from '../tensor/convert';
+import type { DType } from '../tensor/dtype';
 import type { Seed } from '../tensor/random/key';
 import type { Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
@@ -33,8 +34,13 @@ export class Bernoulli extends BinaryDistribution {
     return ops.randomBernoulli([...sampleShape, ...this.batchShape], this.probsParameter(), 'int32', seed);
   }
 
+  /** Outcomes enter the formula as floats of the parameter's dtype. */
+  protected override logProbValueDType(): DType {
+    return this.param.dtype;
+  }
+
   protected logProbImpl(value: Tensor): Tensor {
-    return binaryLogLikelihood(this.form, this.param, value, ops.sub(1, value));
+    return binaryLogLikelihood(this.form, this.param, value, () => ops.sub(1, value), 1);
   }
 
   override cdf(value: TensorLike): Tensor {

@@ -44,7 +44,7 @@ export class Binomial extends BinaryDistribution {
     const n = this.totalCount;
     const failures = ops.sub(n, value);
     const logChoose = ops.sub(ops.lgamma(ops.add(n, 1)), ops.add(ops.lgamma(ops.add(value, 1)), ops.lgamma(ops.add(failures, 1))));
-    return ops.add(logChoose, binaryLogLikelihood(this.form, this.param, value, failures));
+    return ops.add(logChoose, binaryLogLikelihood(this.form, this.param, value, () => failures, n));
   }
 
   /** P(X <= value) = I_{1−p}(n − k, k + 1) for k = floor(value) in [0, n). */

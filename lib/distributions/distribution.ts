@@ -43,6 +43,22 @@ export interface DistributionInit {
   options?: DistributionOptions;
 }
 
+/** Value tensors known to lie in a support (by constraint object), so they are checked once. */
+const insideCache = new WeakMap<Constraint, WeakSet<Tensor>>();
+
+function knownInside(support: Constraint, value: Tensor): boolean {
+  return insideCache.get(support)?.has(value) === true;
+}
+
+function rememberInside(support: Constraint, value: Tensor): void {
+  let known = insideCache.get(support);
+  if (known === undefined) {
+    known = new WeakSet();
+    insideCache.set(support, known);
+  }
+  known.add(value);
+}
+
 export abstract class Distribution {
   readonly name: string;
   readonly dtype: DType;
@@ -90,12 +106,42 @@ export abstract class Distribution {
     if (this.support.isReal) return this.logProbImpl(this.value(value, 'logProb'));
     // The support is checked before any cast to an int dtype, which would truncate 0.5 to 0.
     const v = this.floatValue(value, 'logProb');
+    if (knownInside(this.support, v)) return this.logProbImpl(this.implValue(v));
     const inside = this.support.check(v);
+    if (this.allHold(inside)) {
+      // Tensors never change: a value found inside (observed data, typically) is not checked again.
+      rememberInside(this.support, v);
+      inside.dispose();
+      return this.logProbImpl(this.implValue(v));
+    }
     if (this.validateArgs) this.requireAll(inside, 'logProb', `value outside the support (${this.support.name})`);
     // Values outside the support are swapped for an inside point before computing, so that
     // neither the result nor its gradient sees NaN from them; then their log-prob is -Infinity.
     const safe = ops.where(this.expandToEvent(inside, v), v, ops.cast(this.support.interior(v) as Tensor, v.dtype));
-    return ops.where(inside, this.logProbImpl(safe.dtype === this.dtype ? safe : ops.cast(safe, this.dtype)), -Infinity);
+    return ops.where(inside, this.logProbImpl(this.implValue(safe)), -Infinity);
+  }
+
+  /**
+   * The dtype logProbImpl takes values in: the distribution's own, unless a family computes
+   * from float values (Bernoulli's int32 outcomes enter its formula as floats: no cast back and
+   * forth per call).
+   */
+  protected logProbValueDType(): DType {
+    return this.dtype;
+  }
+
+  private implValue(v: Tensor): Tensor {
+    const dtype = this.logProbValueDType();
+    return v.dtype === dtype ? v : ops.cast(v, dtype);
+  }
+
+  /** Whether every element of a bool tensor holds; false when it cannot be read (inside vmap). */
+  private allHold(condition: Tensor): boolean {
+    if (condition.batch !== null) return false;
+    const all = ops.all(condition);
+    const holds = all.dataSync()[0] === 1;
+    all.dispose();
+    return holds;
   }
 
   /** exp(logProb(value)). @example new rv.distributions.Exponential({ rate: 1 }).prob(0)  // 1 */

@@ -39,7 +39,7 @@ export class Geometric extends BinaryDistribution {
   }
 
   protected logProbImpl(value: Tensor): Tensor {
-    return binaryLogLikelihood(this.form, this.param, 1, value);
+    return binaryLogLikelihood(this.form, this.param, 1, () => value);
   }
 
   /** P(X <= value) = 1 − (1 − p)^(floor(value) + 1). */

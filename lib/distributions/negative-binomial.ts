@@ -49,7 +49,7 @@ export class NegativeBinomial extends BinaryDistribution {
   protected logProbImpl(value: Tensor): Tensor {
     const r = this.totalCount;
     const logCoefficient = ops.sub(ops.lgamma(ops.add(value, r)), ops.add(ops.lgamma(ops.add(value, 1)), ops.lgamma(r)));
-    return ops.add(logCoefficient, binaryLogLikelihood(this.form, this.param, value, r));
+    return ops.add(logCoefficient, binaryLogLikelihood(this.form, this.param, value, () => r));
   }
 
   /** r p / (1 − p) = r e^logits. */

@@ -48,13 +48,16 @@ export function binaryLogProbs(form: ProbsOrLogits, param: Tensor): { logP: Tens
 
 /**
  * log P(successes) + log P(failures) weights of a binary parameter: s·log p + f·log(1 − p), with
- * 0·log 0 = 0 in the probs form (xlogy) and log σ(±logits) in the logits form. The kernel of the
- * Bernoulli, Binomial, NegativeBinomial and Geometric log-probabilities.
+ * 0·log 0 = 0 in the probs form (xlogy). In the logits form, since log σ(l) = l − softplus(l) and
+ * log σ(−l) = −softplus(l), it is s·l − (s + f)·softplus(l): the cross-entropy TensorFlow
+ * computes, three elementwise passes (one when `trials`, s + f, is 1) instead of six. The kernel
+ * of the Bernoulli, Binomial, NegativeBinomial and Geometric log-probabilities.
  */
-export function binaryLogLikelihood(form: ProbsOrLogits, param: Tensor, successes: TensorLike, failures: TensorLike): Tensor {
-  if (form === 'probs') return ops.add(ops.xlogy(successes, param), ops.xlog1py(failures, ops.neg(param)));
-  const { logP, log1mP } = binaryLogProbs(form, param);
-  return ops.add(ops.mul(successes, logP), ops.mul(failures, log1mP));
+export function binaryLogLikelihood(form: ProbsOrLogits, param: Tensor, successes: TensorLike, failures: () => TensorLike, trials?: TensorLike): Tensor {
+  if (form === 'probs') return ops.add(ops.xlogy(successes, param), ops.xlog1py(failures(), ops.neg(param)));
+  const softplus = ops.softplus(param);
+  const total = trials ?? ops.add(successes, failures());
+  return ops.sub(ops.mul(successes, param), total === 1 ? softplus : ops.mul(total, softplus));
 }
 
 /** −p log p − (1 − p) log(1 − p), the entropy of one trial of a binary parameter. */
