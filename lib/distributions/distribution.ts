@@ -153,9 +153,17 @@ export abstract class Distribution {
     return t.dtype === this.dtype ? t : ops.cast(t, this.dtype);
   }
 
-  /** Throws `${name}.${method}: ${message}` unless every element of the bool tensor holds. */
+  /**
+   * Throws `${name}.${method}: ${message}` unless every element of the bool tensor holds.
+   * Inside vmap (where values cannot be read) it checks nothing.
+   */
   protected requireAll(condition: Tensor, method: string, message: string): void {
     const ok = ops.all(condition);
+    // Inside vmap values cannot be read: checks happen at the boundary (outside), not per member.
+    if (ok.batch !== null) {
+      ok.dispose();
+      return;
+    }
     const holds = ok.dataSync()[0] === 1;
     ok.dispose();
     if (!holds) throw new Error(`${this.name}${method ? `.${method}` : ''}: ${message}`);

@@ -4,6 +4,7 @@
  * ArviZ reads (see diagnostics/arviz.ts).
  */
 import { Tensor } from '../tensor/tensor';
+import { fitToJSON } from './diagnostics/arviz';
 
 /** Per-draw statistics, each a tensor of shape [chains, draws]. */
 export interface SamplerStats {
@@ -69,3 +70,10 @@ export class Fit implements FitInit {
     return this.draws instanceof Tensor ? { x: this.draws } : this.draws;
   }
 }
+
+/** ArviZ's layout (see diagnostics/arviz.ts): what JSON.stringify(fit) writes. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Fit { toJSON(): object }
+Fit.prototype.toJSON = function (this: Fit) {
+  return fitToJSON(this);
+};

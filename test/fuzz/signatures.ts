@@ -2,6 +2,8 @@
  * Argument kinds of every public tensor function, for the fuzz test: each kind has a generator
  * of valid and invalid values. A new op must be listed here (the fuzz test checks coverage).
  */
+import * as families from '../../lib/core/families';
+
 export type ArgKind =
   | 'tensor' | 'tensors' | 'int-tensor' | 'bool-tensor' | 'axis' | 'axes' | 'shape' | 'dtype' | 'number'
   | 'int' | 'ints' | 'bool' | 'paddings' | 'data';
@@ -84,5 +86,8 @@ export const notOps = new Set([
   'RandomVariable', 'trace', 'traceable', 'randomVariableConstructor', 'tape', 'condition', 'substitute',
   'makeLogJointFn', 'intervene', 'seed', 'block', 'scale', 'predictive',
   // inference (issue 7)
-  'mcmc', 'Fit',
+  'mcmc', 'Fit', 'summary', 'saveFit', 'fitToJSON', 'effectiveSampleSize', 'bulkEss', 'tailEss',
+  'potentialScaleReduction', 'rhat', 'mcseMean',
+  // random-variable constructors, one per distribution family (they take an object, not tensors)
+  ...Object.keys(families),
 ]);
