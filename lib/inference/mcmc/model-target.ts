@@ -28,8 +28,11 @@ import { type FlatTarget, type InitLike, initialStates, isNamed, floatTensor } f
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Model = (...args: any[]) => unknown;
 
-/** How a latent gets its values in one run: its unconstrained value z and its value on the support. */
-type LatentSource = (name: string, draft: RandomVariable, bijector: Bijector) => { z: Tensor; value: Tensor };
+/**
+ * How a latent gets its values in one run: its unconstrained value z and its value on the
+ * support, given its bijector (null for a real support, where the two are the same).
+ */
+type LatentSource = (name: string, draft: RandomVariable, bijector: Bijector | null) => { z: Tensor; value: Tensor };
 
 interface Run {
   /** The log joint of the run, in unconstrained space (log-det Jacobians included). */
@@ -73,7 +76,7 @@ function runModel(owner: string, model: Model, args: readonly unknown[], observe
     const bijector = latentBijector(owner, name, draft);
     const { z, value } = source(name, draft, bijector);
     const variable = new RandomVariable(draft.distribution, { name, sampleShape: draft.sampleShape, value, logProbScale: draft.logProbScale });
-    addTerm(add(logProbOf(variable), sum(bijector.forwardLogDetJacobian(z, z.rank))));
+    addTerm(bijector === null ? logProbOf(variable) : add(logProbOf(variable), bijector.forwardLogDetJacobian(z, z.rank)));
     unconstrained[name] = z;
     values[name] = variable.value;
     return variable;
@@ -82,15 +85,22 @@ function runModel(owner: string, model: Model, args: readonly unknown[], observe
   return { logDensity: total ?? scalar(0), unconstrained, values };
 }
 
-function latentBijector(owner: string, name: string, draft: RandomVariable): Bijector {
+/** The family of a random variable's distribution, for messages (its `name` is the variable's). */
+function familyOf(variable: RandomVariable): string {
+  return variable.distribution.constructor.name;
+}
+
+/** The latent's default bijector; null for a real support (the identity, with nothing to add). */
+function latentBijector(owner: string, name: string, draft: RandomVariable): Bijector | null {
   const distribution = draft.distribution;
   if (!isFloat(distribution.dtype)) {
-    throw new Error(`${owner}: the latent '${name}' (${distribution.name}) is discrete (${distribution.dtype}); HMC and NUTS sample continuous latents only (observe it, or marginalise it out)`);
+    throw new Error(`${owner}: the latent '${name}' (${familyOf(draft)}) is discrete (${distribution.dtype}); HMC and NUTS sample continuous latents only (observe it, or marginalise it out)`);
   }
+  if (distribution.support.isReal) return null;
   try {
     return distribution.defaultBijector();
   } catch (error) {
-    throw new Error(`${owner}: the latent '${name}' (${distribution.name}, support ${distribution.support.name}) has no map from unconstrained space: ${(error as Error).message}`);
+    throw new Error(`${owner}: the latent '${name}' (${familyOf(draft)}, support ${distribution.support.name}) has no map from unconstrained space: ${(error as Error).message}`);
   }
 }
 
@@ -120,7 +130,7 @@ export function modelTarget(owner: string, options: ModelTargetOptions): FlatTar
 
   // Discovery: the latents, their unconstrained shapes and dtypes, from one prior draw.
   const discovered = tidy(() => {
-    const run = runModel(owner, seedModel(model, seed), args, observed, (name, draft, bijector) => ({ z: bijector.inverse(draft.value), value: draft.value }), true);
+    const run = runModel(owner, seedModel(model, seed), args, observed, (name, draft, bijector) => ({ z: bijector === null ? draft.value : bijector.inverse(draft.value), value: draft.value }), true);
     return { unconstrained: run.unconstrained, values: run.values };
   });
   for (const name of namesOf(observed)) {
@@ -149,7 +159,7 @@ export function modelTarget(owner: string, options: ModelTargetOptions): FlatTar
 
   const atPosition = (x: Tensor, validate: boolean): Run => {
     const z = layout.unflatten(x) as Record<string, Tensor>;
-    return runModel(owner, model, args, data, (name, _draft, bijector) => ({ z: z[name], value: bijector.forward(z[name]) }), validate);
+    return runModel(owner, model, args, data, (name, _draft, bijector) => ({ z: z[name], value: bijector === null ? z[name] : bijector.forward(z[name]) }), validate);
   };
 
   const initialState = (given: NamedValues, key: RandomKey): State => tidy(() => {
@@ -163,15 +173,15 @@ export function modelTarget(owner: string, options: ModelTargetOptions): FlatTar
       if (chosen === undefined) {
         const part = layout.parts.find((p) => p.name === name);
         const z = randomUniform(part?.shape ?? [], -2, 2, dtype, foldIn(key, index++));
-        return { z, value: bijector.forward(z) };
+        return { z, value: bijector === null ? z : bijector.forward(z) };
       }
       const value = floatTensor(chosen as Tensor, owner, `init '${name}'`);
       if (value.shape.length !== draft.shape.length || value.shape.some((d, i) => d !== draft.shape[i])) {
         throw new Error(`${owner}: init '${name}' has shape ${formatShape(value.shape)}, the latent has shape ${formatShape(draft.shape)}`);
       }
       const inside = all(draft.distribution.support.check(cast(value, draft.dtype)));
-      if (inside.dataSync()[0] !== 1) throw new Error(`${owner}: init '${name}' is outside the support of ${draft.distribution.name} (${draft.distribution.support.name})`);
-      return { z: bijector.inverse(value), value };
+      if (inside.dataSync()[0] !== 1) throw new Error(`${owner}: init '${name}' is outside the support of ${familyOf(draft)} (${draft.distribution.support.name})`);
+      return { z: bijector === null ? value : bijector.inverse(value), value };
     }, true);
     return run.unconstrained;
   });

@@ -120,7 +120,7 @@ export function nutsTransition(maxTreeDepth: number): Transition {
 
     for (let depth = 0; depth < maxTreeDepth && active.includes(true); depth++) {
       // Each chain flips its own coin for the direction of this doubling.
-      const forward = active.map((a, c) => !a || random.uniform(c) < 0.5);
+      const forward = active.map((a, c) => !a || random.coin(c));
       state = advance(state, tidy(() => {
         const mask = chainMask(forward);
         const near = select(mask, state.forward, state.backward);

@@ -5,8 +5,9 @@
  * not depend on how many chains run beside it.
  */
 import { foldIn, type RandomKey } from '../../tensor/random/key';
+import type { ChainDecisions } from './transition';
 
-export class ChainRandom {
+export class ChainRandom implements ChainDecisions {
   /** Four 32-bit words of generator state per chain. */
   private readonly words: Uint32Array;
 
@@ -18,6 +19,11 @@ export class ChainRandom {
       this.words.set([k.lo, k.hi, chain, 1], 4 * i);
       for (let r = 0; r < 12; r++) this.uniform(i);
     });
+  }
+
+  /** A fair coin for the i-th chain of this group (NUTS's direction of each doubling). */
+  coin(i: number): boolean {
+    return this.uniform(i) < 0.5;
   }
 
   /** A uniform draw in [0, 1) for the i-th chain of this group. */

@@ -3,17 +3,24 @@ import type { DType } from '../../tensor/dtype';
 import type { RandomKey } from '../../tensor/random/key';
 import type { BatchedGradient, Position } from './leapfrog';
 import type { Metric } from './metric';
-import type { ChainRandom } from './rng';
 
 /** An energy error H − H₀ above this is a divergence (Stan's threshold). */
 export const maxEnergyError = 1000;
+
+/** Each chain's scalar random decisions (ChainRandom; tests may script them). */
+export interface ChainDecisions {
+  /** A uniform draw in [0, 1) for the i-th chain. */
+  uniform(i: number): number;
+  /** A fair coin for the i-th chain. */
+  coin(i: number): boolean;
+}
 
 export interface TransitionContext {
   readonly gradient: BatchedGradient;
   readonly metric: Metric;
   readonly dtype: DType;
   /** The chains' scalar random decisions. */
-  readonly random: ChainRandom;
+  readonly random: ChainDecisions;
   /** A fresh key for each draw of momenta. */
   readonly nextKey: () => RandomKey;
 }
