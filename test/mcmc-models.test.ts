@@ -52,9 +52,9 @@ describe('rv.mcmc.nuts on models', () => {
 
   it('samples eight schools (non-centred) without divergences, with R-hat below 1.01 and tau positive', async () => {
     // Target acceptance 0.9: at 0.8 a few transitions in 10⁴ diverge, as in Stan.
-    const fit = await rv.mcmc.nuts({ model: eightSchools, observed: { y: schoolsY }, numChains: 4, numWarmup: 300, numSamples: 500, seed: 2, progress: false, targetAcceptProb: 0.9 });
+    const fit = await rv.mcmc.nuts({ model: eightSchools, observed: { y: schoolsY }, numChains: 4, numWarmup: 250, numSamples: 400, seed: 2, progress: false, targetAcceptProb: 0.9 });
     const { mu, tau, thetaTilde } = fit.draws as Record<string, rv.Tensor>;
-    assert.deepEqual([mu.shape, tau.shape, thetaTilde.shape], [[4, 500], [4, 500], [4, 500, 8]]);
+    assert.deepEqual([mu.shape, tau.shape, thetaTilde.shape], [[4, 400], [4, 400], [4, 400, 8]]);
     assert.equal(total(fit.stats.diverging), 0);
     for (const v of numbers(tau)) assert.ok(v > 0);
     for (const [name, draws] of Object.entries(fit.named())) {

@@ -302,7 +302,7 @@ describe('rv.mcmc.nuts', () => {
         const residual = rv.div(rv.sub(y, rv.add(mu, rv.mul(tau, thetaTilde))), sigma);
         return rv.add(prior, rv.mul(rv.add(rv.sum(rv.square(thetaTilde)), rv.sum(rv.square(residual))), -0.5));
       },
-      init: { mu: 0, logTau: 0, thetaTilde: new Array(8).fill(0) }, numChains: 4, numWarmup: 400, numSamples: 500, seed: 5, progress: false, targetAcceptProb: 0.9,
+      init: { mu: 0, logTau: 0, thetaTilde: new Array(8).fill(0) }, numChains: 4, numWarmup: 300, numSamples: 500, seed: 5, progress: false, targetAcceptProb: 0.9,
     });
     assert.equal(total(fit.stats.diverging), 0);
     for (const [name, draws] of Object.entries(fit.named())) {
@@ -440,7 +440,7 @@ describe('rv.mcmc.nuts', () => {
     const target = (x: rv.Tensor) => rv.mul(rv.sum(rv.square(x)), -0.5);
     const rejects = (options: rv.mcmc.NutsOptions, pattern: RegExp) => assert.rejects(rv.mcmc.nuts({ progress: false, seed: 1, numWarmup: 5, numSamples: 5, ...options }), pattern);
     await rejects({ target: (x: rv.Tensor) => x, init: rv.zeros([3], 'float64') }, /nuts: the target must return a scalar log density, got a tensor of shape \[3\]/);
-    await rejects({ target, init: (chain: number) => rv.zeros([chain === 2 ? 4 : 3], 'float64') }, /nuts: the state has shape \[4\], expected \[3\]/);
+    await rejects({ target, init: (chain: number) => rv.zeros([chain === 2 ? 4 : 3], 'float64') }, /nuts: init\(2\): the state has shape \[4\], expected \[3\]/);
     await rejects({ target, init: { a: 0 }, numChains: 1 } as rv.mcmc.NutsOptions, /nuts: the log density failed at the initial state/);
     await rejects({ target: (x: rv.Tensor) => rv.sum(rv.log(x)), init: f64([1, -1]) }, /nuts: chain 0 cannot start: at the initial state, the log density is NaN/);
     await rejects({ target }, /nuts: init is required with target/);

@@ -12,7 +12,7 @@ import { RandomVariable } from '../../core/random-variable';
 import { seed as seedModel } from '../../core/seed';
 import { checkValues, lookup, namesOf, type NamedValues } from '../../core/values';
 import { type DType, isFloat, promote } from '../../tensor/dtype';
-import { scalar } from '../../tensor/ops/creation';
+import { scalar, zeros } from '../../tensor/ops/creation';
 import { add, cast, mul } from '../../tensor/ops/elementwise';
 import { stack } from '../../tensor/ops/layout';
 import { all, sum } from '../../tensor/ops/reduction';
@@ -130,7 +130,7 @@ export function modelTarget(owner: string, options: ModelTargetOptions): FlatTar
 
   // Discovery: the latents, their unconstrained shapes and dtypes, from one prior draw.
   const discovered = tidy(() => {
-    const run = runModel(owner, seedModel(model, seed), args, observed, (name, draft, bijector) => ({ z: bijector === null ? draft.value : bijector.inverse(draft.value), value: draft.value }), true);
+    const run = runModel(owner, seedModel(model, seed), args, observed, (_name, draft, bijector) => ({ z: bijector === null ? draft.value : bijector.inverse(draft.value), value: draft.value }), true);
     return { unconstrained: run.unconstrained, values: run.values };
   });
   for (const name of namesOf(observed)) {
@@ -157,9 +157,10 @@ export function modelTarget(owner: string, options: ModelTargetOptions): FlatTar
     discovered.unconstrained[name].dispose();
   }
 
-  const atPosition = (x: Tensor, validate: boolean): Run => {
+  // The hot path: no argument checks (they read values back, which vmap cannot allow).
+  const atPosition = (x: Tensor): Run => {
     const z = layout.unflatten(x) as Record<string, Tensor>;
-    return runModel(owner, model, args, data, (name, _draft, bijector) => ({ z: z[name], value: bijector === null ? z[name] : bijector.forward(z[name]) }), validate);
+    return runModel(owner, model, args, data, (name, _draft, bijector) => ({ z: z[name], value: bijector === null ? z[name] : bijector.forward(z[name]) }), false);
   };
 
   const initialState = (given: NamedValues, key: RandomKey): State => tidy(() => {
@@ -189,7 +190,7 @@ export function modelTarget(owner: string, options: ModelTargetOptions): FlatTar
   return {
     dim: layout.dim,
     dtype,
-    logDensity: (x) => atPosition(x, false).logDensity,
+    logDensity: (x) => atPosition(x).logDensity,
     randomInit: true,
     initialPositions(numChains, key) {
       const inits = options.init === undefined ? Array.from({ length: numChains }, () => ({})) : initialStates(options.init, numChains, owner);
@@ -200,9 +201,10 @@ export function modelTarget(owner: string, options: ModelTargetOptions): FlatTar
     },
     draws(flat) {
       const [chains, draws] = flat.shape;
+      if (chains * draws === 0) return Object.fromEntries(latentNames.map((n) => [n, zeros([chains, draws, ...shapes[n]], dtype)]));
       return tidy(() => {
         const rows = reshape(flat, [chains * draws, layout.dim]);
-        const constrain = (x: Tensor) => pick(atPosition(x, false).values, latentNames);
+        const constrain = (x: Tensor) => pick(atPosition(x).values, latentNames);
         let values: Record<string, Tensor>;
         try {
           values = vmap(constrain)(rows);

@@ -21,7 +21,7 @@ import { tidy } from '../../tensor/scope';
 import type { Tensor } from '../../tensor/tensor';
 import { advance, chainMask, perChain, readNumbers, select } from './chains';
 import { hamiltonian, leapfrog, type PhasePoint, type Position } from './leapfrog';
-import { acceptance, emptyStats, isDivergent, logAddExp, type Transition, type TransitionContext } from './transition';
+import { acceptance, emptyStats, isDivergent, logAddExp, type Transition } from './transition';
 
 /** A phase point with its velocity M⁻¹p. */
 interface Leaf extends PhasePoint {

@@ -28,7 +28,6 @@ import { adaptationWindows } from './windows';
 const yieldInterval = 20;
 
 interface Run {
-  readonly owner: string;
   readonly sampler: string;
   readonly settings: Settings;
   readonly transition: Transition;
@@ -54,7 +53,7 @@ export async function runSampler(owner: string, sampler: string, options: McmcOp
     : Array.from({ length: settings.numChains }, (_, c) => [c]);
   const iterations = settings.numWarmup + settings.numSamples;
   const run: Run = {
-    owner, sampler, settings, transition, target,
+    sampler, settings, transition, target,
     keys: { momentum, decisions },
     recorder: new Recorder(settings.numChains, settings.numSamples, target.dim),
     progress: new ProgressBar(sampler.toUpperCase(), groups.length * iterations, settings.progress),
@@ -102,15 +101,14 @@ async function runChains(run: Run, chains: readonly number[], position: Position
   };
   const adaptStep = settings.adaptStepSize && numWarmup > 0;
   let stepSize: Float64Array = new Float64Array(numChains).fill(settings.stepSize);
-  if (adaptStep) stepSize = initialStepSize(position, stepSize, context.metric, gradient, target.dtype, context.nextKey);
   const dualAveraging = new DualAveraging(numChains, settings.targetAcceptProb);
-  dualAveraging.restart(stepSize);
   const windows = settings.metric === 'unit' ? [] : adaptationWindows(numWarmup);
   const estimate = settings.metric === 'unit' ? null : new MetricEstimate(settings.metric);
-
   let lastYield = performance.now();
   let aborted = false;
   try {
+    if (adaptStep) stepSize = initialStepSize(position, stepSize, context.metric, gradient, target.dtype, context.nextKey);
+    dualAveraging.restart(stepSize);
     for (let iteration = 0; iteration < numWarmup + numSamples; iteration++) {
       if (settings.signal?.aborted) {
         aborted = true;

@@ -6,8 +6,7 @@
 import { valueAndGrad } from '../../autodiff/grad';
 import { vmap } from '../../autodiff/vmap';
 import { isFloat } from '../../tensor/dtype';
-import { isFinite as finite } from '../../tensor/ops/elementwise';
-import { cast } from '../../tensor/ops/elementwise';
+import { cast, isFinite as finite } from '../../tensor/ops/elementwise';
 import { concat, stack } from '../../tensor/ops/layout';
 import { all } from '../../tensor/ops/reduction';
 import { expandDims, reshape, unstack } from '../../tensor/ops/view';

@@ -84,11 +84,12 @@ function dtypeOf(state: State): DType {
 export function functionTarget(owner: string, target: (state: State) => Tensor, init: InitLike | undefined, numChains: number): FlatTarget {
   if (typeof target !== 'function') throw new Error(`${owner}: target must be a function of the state, got ${typeof target}`);
   if (init === undefined) throw new Error(`${owner}: init is required with target (the initial state: a Tensor, or Tensors by name)`);
-  const inits = initialStates(init, numChains, owner).map((s, chain) => stateOf(s, owner, numChains > 1 && typeof init === 'function' ? `init(${chain})` : 'init'));
+  const label = (chain: number) => (typeof init === 'function' ? `init(${chain})` : 'init');
+  const inits = initialStates(init, numChains, owner).map((s, chain) => stateOf(s, owner, label(chain)));
   const layout = StateLayout.of(inits[0]);
   if (layout.dim === 0) throw new Error(`${owner}: the state has no elements`);
   const dtype = dtypeOf(inits[0]);
-  const positions = () => tidy(() => stack(inits.map((s) => cast(layout.flatten(s, owner), dtype)), 0));
+  const positions = () => tidy(() => stack(inits.map((s, chain) => cast(layout.flatten(s, `${owner}: ${label(chain)}`), dtype)), 0));
   positions().dispose();  // checks every chain's state against the layout now
   return {
     dim: layout.dim,
