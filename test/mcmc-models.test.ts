@@ -6,20 +6,9 @@
  */
 import { strict as assert } from 'assert';
 import * as rv from '../lib/index';
+import { assertMeans, eightSchoolsPosteriorMeans, f64, numbers, schoolsSigma as sigmas, schoolsY as ys, total } from './mcmc-helpers';
 
-const f64 = (values: number[], shape?: number[]) => rv.tensor(values, shape ?? [values.length], 'float64');
-const numbers = (t: rv.Tensor) => Array.from(t.dataSync());
-const total = (t: rv.Tensor) => rv.sum(t).dataSync()[0];
 const one = rv.scalar(1, 'float64');
-
-/** Each element's mean over chains and draws of `draws` [chains, draws, ...] is `expected` within 4 MCSE. */
-function assertMeans(draws: rv.Tensor, expected: readonly number[], what: string): void {
-  const means = numbers(rv.mean(draws, [0, 1]));
-  const mcse = numbers(rv.mcseMean(draws));
-  means.forEach((m, i) => {
-    assert.ok(Math.abs(m - expected[i]) <= 4 * mcse[i], `${what}[${i}]: mean ${m} vs ${expected[i]} (MCSE ${mcse[i]})`);
-  });
-}
 
 function betaBernoulli(n: number) {
   const p = rv.Beta({ concentration1: one, concentration0: one, name: 'p' });
@@ -27,8 +16,8 @@ function betaBernoulli(n: number) {
 }
 const coinFlips = rv.tensor([1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 0], [20], 'int32');
 
-const schoolsY = f64([28, 8, -3, 7, -1, 1, 18, 12]);
-const schoolsSigma = f64([15, 10, 16, 11, 9, 11, 10, 18]);
+const schoolsY = f64(ys);
+const schoolsSigma = f64(sigmas);
 function eightSchools() {
   const mu = rv.Normal({ loc: rv.scalar(0, 'float64'), scale: 5, name: 'mu' });
   const tau = rv.HalfCauchy({ loc: rv.scalar(0, 'float64'), scale: 5, name: 'tau' });
@@ -50,7 +39,7 @@ describe('rv.mcmc.nuts on models', () => {
     assertMeans(rv.square(rv.sub(draws, mean)), [(a * b) / ((a + b) ** 2 * (a + b + 1))], 'p variance');
   });
 
-  it('samples eight schools (non-centred) without divergences, with R-hat below 1.01 and tau positive', async () => {
+  it('samples eight schools (non-centred) without divergences, with R-hat below 1.01, tau positive and the posterior means of quadrature', async () => {
     // Target acceptance 0.9: at 0.8 a few transitions in 10⁴ diverge, as in Stan.
     const fit = await rv.mcmc.nuts({ model: eightSchools, observed: { y: schoolsY }, numChains: 4, numWarmup: 250, numSamples: 400, seed: 2, progress: false, targetAcceptProb: 0.9 });
     const { mu, tau, thetaTilde } = fit.draws as Record<string, rv.Tensor>;
@@ -60,6 +49,8 @@ describe('rv.mcmc.nuts on models', () => {
     for (const [name, draws] of Object.entries(fit.named())) {
       for (const r of numbers(rv.rhat(draws))) assert.ok(r < 1.01, `R-hat of ${name}: ${r}`);
     }
+    const expected = eightSchoolsPosteriorMeans();
+    assertMeans(rv.stack([mu, tau], 2), [expected.mu, expected.tau], 'mu, tau');
   });
 
   it('maps a latent whose support depends on another latent through that latent\'s current value', async () => {

@@ -8,26 +8,9 @@ import { strict as assert } from 'assert';
 import * as rv from '../lib/index';
 import { Metric } from '../lib/inference/mcmc/metric';
 import { nutsTransition } from '../lib/inference/mcmc/nuts';
+import { adaptationWindows } from '../lib/inference/mcmc/windows';
 import { makeRng } from './helpers';
-
-const f64 = (values: number[], shape?: number[]) => rv.tensor(values, shape ?? [values.length], 'float64');
-const numbers = (t: rv.Tensor) => Array.from(t.dataSync());
-const total = (t: rv.Tensor) => rv.sum(t).dataSync()[0];
-
-/** Each element's mean over chains and draws of `draws` [chains, draws, ...] is `expected` within 4 MCSE. */
-function assertMeans(draws: rv.Tensor, expected: readonly number[], what: string): void {
-  const means = numbers(rv.mean(draws, [0, 1]));
-  const mcse = numbers(rv.mcseMean(draws));
-  means.forEach((m, i) => {
-    assert.ok(Math.abs(m - expected[i]) <= 4 * mcse[i], `${what}[${i}]: mean ${m} vs ${expected[i]} (MCSE ${mcse[i]})`);
-  });
-}
-
-/** Each element's variance about the known mean is `variance` within 4 MCSE (of the mean squared deviation). */
-function assertVariances(draws: rv.Tensor, mean: readonly number[], variance: readonly number[], what: string): void {
-  const squares = rv.square(rv.sub(draws, f64(mean as number[], draws.shape.slice(2))));
-  assertMeans(squares, variance, `${what} variance`);
-}
+import { assertMeans, assertVariances, eightSchoolsPosteriorMeans, f64, numbers, schoolsSigma, schoolsY, total } from './mcmc-helpers';
 
 /** x ↦ −½ xᵀ A x for a symmetric precision matrix A. */
 function gaussianTarget(precision: number[][]) {
@@ -290,11 +273,11 @@ describe('rv.mcmc.nuts', () => {
     assert.ok(essPerGradient(dense) > 1.5 * essPerGradient(diag), `ESS per gradient: dense ${essPerGradient(dense)}, diag ${essPerGradient(diag)}`);
   });
 
-  it('samples eight schools (non-centred) without divergences and with R-hat below 1.01', async () => {
+  it('samples eight schools (non-centred) without divergences, with R-hat below 1.01 and the posterior means of quadrature', async () => {
     // With the default target acceptance 0.8 a few transitions in 10⁴ diverge, as in Stan
     // (Betancourt's case study "Diagnosing biased inference with divergences"); 0.9 removes them.
-    const y = f64([28, 8, -3, 7, -1, 1, 18, 12]);
-    const sigma = f64([15, 10, 16, 11, 9, 11, 10, 18]);
+    const y = f64(schoolsY);
+    const sigma = f64(schoolsSigma);
     const fit = await rv.mcmc.nuts({
       target: ({ mu, logTau, thetaTilde }: Record<string, rv.Tensor>) => {
         const tau = rv.exp(logTau);
@@ -308,9 +291,9 @@ describe('rv.mcmc.nuts', () => {
     for (const [name, draws] of Object.entries(fit.named())) {
       for (const r of numbers(rv.rhat(draws))) assert.ok(r < 1.01, `R-hat of ${name}: ${r}`);
     }
-    // The posterior mean of mu is about 4.4 (Stan's reference runs); its MCSE here is about 0.1.
-    const mu = numbers(rv.mean(fit.named().mu))[0];
-    assert.ok(Math.abs(mu - 4.4) < 0.6, `mu ${mu}`);
+    const expected = eightSchoolsPosteriorMeans();
+    const { mu, logTau } = fit.draws as Record<string, rv.Tensor>;
+    assertMeans(rv.stack([mu, logTau], 2), [expected.mu, expected.logTau], 'mu, log tau');
   });
 
   it('preserves the target: simulation-based calibration ranks are uniform (NUTS and HMC)', async () => {
@@ -453,6 +436,18 @@ describe('rv.mcmc.nuts', () => {
     await assert.rejects(rv.mcmc.hmc({ target, init: 0, numLeapfrogSteps: 5, trajectoryLength: 1 }), /hmc: give numLeapfrogSteps or trajectoryLength, not both/);
     // A target vmap cannot batch (it reads values) asks for sequential chains.
     await rejects({ target: (x: rv.Tensor) => rv.scalar(x.dataSync()[0], 'float64'), init: 0 }, /chainMethod: 'sequential'/);
+  });
+});
+
+describe('warm-up schedule', () => {
+  it('follows Stan: 75 / 25, 50, 100, 200, 500 / 50 for 1000 iterations, 15% / 75% / 10% below 150, none below 20', () => {
+    const ends = (n: number) => adaptationWindows(n).map((w) => [w.start, w.end]);
+    assert.deepEqual(ends(1000), [[75, 99], [100, 149], [150, 249], [250, 449], [450, 949]]);
+    assert.deepEqual(ends(500), [[75, 99], [100, 149], [150, 249], [250, 449]]);
+    assert.deepEqual(ends(150), [[75, 99]]);
+    assert.deepEqual(ends(100), [[15, 89]]);
+    assert.deepEqual(ends(20), [[3, 17]]);
+    assert.deepEqual(ends(19), []);
   });
 });
 
