@@ -434,6 +434,8 @@ describe('bijectors: default bijectors of constraints', () => {
     assertThrowsNamed(() => c.nonNegativeInteger.bijector(), 'no bijector for a discrete support');
     assertThrowsNamed(() => c.binary.bijector(), 'no bijector for a discrete support');
     assertThrowsNamed(() => c.integerInterval(0, 5).bijector(), 'no bijector for a discrete support');
+    assertThrowsNamed(() => c.oneHot.bijector(), 'no bijector for a discrete support');
+    assertThrowsNamed(() => c.countVector(rv.tensor(3)).bijector(), 'no bijector for a discrete support');
   });
 });
 

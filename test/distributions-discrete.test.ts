@@ -500,6 +500,15 @@ describe('distributions: Mixture and MixtureSameFamily', () => {
     [0, 1, 2, 3].forEach((j) => assertMoments(column(v, 4, j), means[j], vars[j], `element ${j}`));
   });
 
+  it('int32 components: a non-integer value is outside the support, not truncated into it', () => {
+    const cat = new D.Categorical({ probs: f64([0.5, 0.5]) });
+    const mix = new D.Mixture({ cat, components: [new D.Bernoulli({ probs: f64(0.2) }), new D.Bernoulli({ probs: f64(0.9) })], validateArgs: false });
+    const same = new D.MixtureSameFamily({ mixtureDistribution: cat, componentsDistribution: new D.Bernoulli({ probs: f64([0.2, 0.9]) }), validateArgs: false });
+    const atZero = Math.log(0.5 * 0.8 + 0.5 * 0.1);
+    for (const d of [mix, same]) assert.deepEqual(values(d.logProb([0.5, -0.5])), [-Infinity, -Infinity], d.name);
+    for (const d of [mix, same]) assertClose(values(d.logProb([0])), [atZero], tol64, d.name);
+  });
+
   it('rejects mismatched components', () => {
     const cat = new D.Categorical({ probs: [0.5, 0.5] });
     assertThrowsNamed(() => new D.Mixture({ cat, components: [new D.Poisson({ rate: 1 })] }), 'Mixture', 'components');

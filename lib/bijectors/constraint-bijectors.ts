@@ -15,7 +15,7 @@
  *   as Stan's cholesky_factor transform).
  * - correlation Cholesky factors: CorrelationCholesky.
  * - positive definite: CholeskyOuterProduct of the lower-Cholesky map (vectors of n(n+1)/2).
- * - integer supports: none; asking throws.
+ * - integer supports (integer intervals, one-hot and count vectors): none; asking throws.
  */
 import { type Constraint, GreaterThan, Interval, registerConstraintBijector } from '../distributions/constraints';
 import type { Bijector } from './bijector';
@@ -53,3 +53,5 @@ registerConstraintBijector('lowerCholesky', lowerCholeskyBijector);
 registerConstraintBijector('correlationCholesky', () => new CorrelationCholesky());
 registerConstraintBijector('positiveDefinite', () => new Chain([new CholeskyOuterProduct(), lowerCholeskyBijector()]));
 registerConstraintBijector('integerInterval', discrete);
+registerConstraintBijector('oneHot', discrete);
+registerConstraintBijector('countVector', discrete);

@@ -41,16 +41,6 @@ export function constantLogDet(value: Tensor, x: Tensor, eventNdims: number): Te
   return ops.broadcastTo(value, broadcastShapes([batch, value.shape], ['x', 'log-det Jacobian']));
 }
 
-/**
- * The event shape of vectors one entry longer (delta 1) or shorter (delta −1): the maps
- * between R^(k−1) and the simplex in R^k.
- */
-export function resizeLastDim(shape: Shape, delta: 1 | -1, owner: string): Shape {
-  const [k] = shape.slice(-1);
-  if (k === undefined || k + delta < 0) throw new Error(`${owner}: expected vectors${delta < 0 ? ' of at least one entry' : ''}, got event shape [${shape}]`);
-  return [...shape.slice(0, -1), k + delta];
-}
-
 /** Vectors [..., k] with a zero appended, [..., k + 1]. */
 export function appendZero(x: Tensor, owner: string): Tensor {
   if (x.rank < 1) throw new Error(`${owner}: expected vectors, got a scalar`);

@@ -1,33 +1,24 @@
 /** Softmax with a pinned last logit, onto the simplex. */
-import type { Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import * as ops from '../distributions/ops';
-import { Bijector, type BijectorOptions } from './bijector';
-import { appendZero, resizeLastDim } from './params';
+import type { BijectorOptions } from './bijector';
+import { appendZero } from './params';
+import { SimplexBijector } from './simplex-bijector';
 
 /**
  * Y = softmax([X, 0]): vectors of length k−1 onto the probability simplex in R^k (TFP's
  * SoftmaxCentered); the inverse is log Y_i − log Y_k for i < k.
  *
- * The log-det Jacobian is that of X ↦ (Y_1, …, Y_{k−1}), the simplex's own coordinates (the
- * ones Dirichlet densities are written in): Σᵢ log Yᵢ over all k entries. TFP adds ½·log k to
- * measure volume on the simplex as a surface in R^k instead; leaving it out keeps transformed
- * densities comparable with Dirichlet's and with StickBreaking's.
+ * The log-det Jacobian is Σᵢ log Yᵢ over all k entries, in the simplex's own coordinates (see
+ * SimplexBijector). TFP adds ½·log k to measure volume on the simplex as a surface in R^k
+ * instead.
  *
  * @example
  * new rv.bijectors.SoftmaxCentered().forward([0, 0]);  // [1/3, 1/3, 1/3]
  */
-export class SoftmaxCentered extends Bijector {
+export class SoftmaxCentered extends SimplexBijector {
   constructor(options: BijectorOptions = {}) {
-    super({ name: options.name ?? 'SoftmaxCentered', forwardMinEventNdims: 1, validateArgs: options.validateArgs });
-  }
-
-  override forwardEventShape(shape: Shape): Shape {
-    return resizeLastDim(shape, 1, this.name);
-  }
-
-  override inverseEventShape(shape: Shape): Shape {
-    return resizeLastDim(shape, -1, this.name);
+    super('SoftmaxCentered', options);
   }
 
   protected forwardImpl(x: Tensor): Tensor {
@@ -41,9 +32,5 @@ export class SoftmaxCentered extends Bijector {
 
   protected forwardLogDetJacobianImpl(x: Tensor): Tensor {
     return ops.sum(ops.logSoftmax(appendZero(x, this.name), -1), -1);
-  }
-
-  protected override inverseLogDetJacobianImpl(y: Tensor): Tensor {
-    return ops.neg(ops.sum(ops.log(y), -1));
   }
 }

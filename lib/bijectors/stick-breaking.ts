@@ -1,9 +1,8 @@
 /** Stick-breaking onto the simplex. */
-import type { Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import * as ops from '../distributions/ops';
-import { Bijector, type BijectorOptions } from './bijector';
-import { resizeLastDim } from './params';
+import type { BijectorOptions } from './bijector';
+import { SimplexBijector } from './simplex-bijector';
 
 /**
  * Vectors of length k−1 onto the probability simplex in R^k by breaking a stick (Stan's and
@@ -11,23 +10,15 @@ import { resizeLastDim } from './params';
  * entries before it left, and Y_k the rest. The offsets map X = 0 to the uniform vector. The
  * default bijector of simplex supports.
  *
- * The log-det Jacobian is that of X ↦ (Y_1, …, Y_{k−1}), the simplex's own coordinates (the
- * ones Dirichlet densities are written in); it comes to Σᵢ log Yᵢ over all k entries.
+ * The log-det Jacobian, in the simplex's own coordinates (see SimplexBijector), comes to
+ * Σᵢ log Yᵢ over all k entries.
  *
  * @example
  * new rv.bijectors.StickBreaking().forward([0, 0]);  // [1/3, 1/3, 1/3]
  */
-export class StickBreaking extends Bijector {
+export class StickBreaking extends SimplexBijector {
   constructor(options: BijectorOptions = {}) {
-    super({ name: options.name ?? 'StickBreaking', forwardMinEventNdims: 1, validateArgs: options.validateArgs });
-  }
-
-  override forwardEventShape(shape: Shape): Shape {
-    return resizeLastDim(shape, 1, this.name);
-  }
-
-  override inverseEventShape(shape: Shape): Shape {
-    return resizeLastDim(shape, -1, this.name);
+    super('StickBreaking', options);
   }
 
   protected forwardImpl(x: Tensor): Tensor {
@@ -47,13 +38,9 @@ export class StickBreaking extends Bijector {
     return ops.sum(this.logY(x), -1);
   }
 
-  protected override inverseLogDetJacobianImpl(y: Tensor): Tensor {
-    return ops.neg(ops.sum(ops.log(y), -1));
-  }
-
   /** log Y, in logs throughout so that tiny entries keep their digits. */
   private logY(x: Tensor): Tensor {
-    resizeLastDim(x.shape, 1, this.name);
+    this.forwardEventShape(x.shape);   // throws, naming the bijector, on a scalar
     const u = ops.sub(x, offsets(x.shape[x.rank - 1], x.dtype));
     const logRest = ops.neg(ops.softplus(u));           // log(1 − zᵢ)
     const logLeft = ops.cumsum(logRest, -1, true);      // log of the stick left before entry i

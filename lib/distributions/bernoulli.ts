@@ -1,21 +1,17 @@
 /** Bernoulli: 1 with probability p, else 0 (TFP's Bernoulli; int32 values). */
 import type { TensorLike } from '../tensor/convert';
+import type { DType } from '../tensor/dtype';
 import type { Seed } from '../tensor/random/key';
 import type { Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
+import { BinaryDistribution } from './binary-distribution';
 import { binary, type Constraint } from './constraints';
-import type { DistributionOptions } from './distribution';
-import { binaryEntropy, binaryLogLikelihood, binaryLogits, binaryLogProbs, binaryProbs, IntegerValuedDistribution, isProbability, klFromLogProbs, oneOf, type ProbsOrLogits } from './discrete-shared';
 import { registerKL } from './kl';
 import * as ops from './ops';
-import { floatParams } from './params';
+import { binaryEntropy, binaryLogLikelihood, binaryLogProbs, indicatorVariance, klFromLogProbs, type ProbsOrLogitsArgs } from './probs-logits';
 
-export interface BernoulliArgs extends DistributionOptions {
-  /** P(X = 1), in [0, 1]. Give this or `logits`. */
-  probs?: TensorLike;
-  /** log(p / (1 − p)). Give this or `probs`. */
-  logits?: TensorLike;
-}
+/** probs: P(X = 1), in [0, 1]; or logits: log(p / (1 − p)). */
+export type BernoulliArgs = ProbsOrLogitsArgs;
 
 /**
  * The Bernoulli distribution over {0, 1}, parameterised by `probs` or `logits` (log-odds);
@@ -26,43 +22,29 @@ export interface BernoulliArgs extends DistributionOptions {
  * coin.sample([10], { seed: 1 });   // int32 zeros and ones
  * coin.logProb([0, 1]);             // [log 0.5, log 0.5]
  */
-export class Bernoulli extends IntegerValuedDistribution {
+export class Bernoulli extends BinaryDistribution {
   readonly hasRsample = false;
   readonly support: Constraint = binary;
-  /** Which parameter was given. */
-  readonly form: ProbsOrLogits;
-  private readonly param: Tensor;
 
   constructor(args: BernoulliArgs) {
-    const form = oneOf('Bernoulli', { probs: args.probs, logits: args.logits });
-    const { dtype, tensors } = floatParams('Bernoulli', { [form]: args[form] } as Record<ProbsOrLogits, TensorLike>);
-    const param = tensors[form];
-    super({ name: 'Bernoulli', dtype: 'int32', paramDType: dtype, batchShape: param.shape, parameters: { [form]: param }, options: args });
-    this.form = form;
-    this.param = param;
-    if (this.validateArgs && form === 'probs') this.requireAll(isProbability(param), '', 'probs must lie in [0, 1]');
-  }
-
-  /** P(X = 1). */
-  probsParameter(): Tensor {
-    return binaryProbs(this.form, this.param);
-  }
-
-  /** log(p / (1 − p)). */
-  logitsParameter(): Tensor {
-    return binaryLogits(this.form, this.param);
+    super('Bernoulli', args, {}, 'int32');
   }
 
   protected sampleImpl(sampleShape: Shape, seed: Seed | undefined): Tensor {
     return ops.randomBernoulli([...sampleShape, ...this.batchShape], this.probsParameter(), 'int32', seed);
   }
 
+  /** Outcomes enter the formula as floats of the parameter's dtype. */
+  protected override logProbValueDType(): DType {
+    return this.param.dtype;
+  }
+
   protected logProbImpl(value: Tensor): Tensor {
-    return binaryLogLikelihood(this.form, this.param, value, ops.sub(1, value));
+    return binaryLogLikelihood(this.form, this.param, value, () => ops.sub(1, value), 1);
   }
 
   override cdf(value: TensorLike): Tensor {
-    const x = this.value(value, 'cdf');
+    const x = this.floatValue(value, 'cdf');
     const p = this.probsParameter();
     return ops.where(ops.less(x, 0), 0, ops.where(ops.less(x, 1), ops.sub(1, p), 1));
   }
@@ -72,8 +54,7 @@ export class Bernoulli extends IntegerValuedDistribution {
   }
 
   override variance(): Tensor {
-    const p = this.probsParameter();
-    return ops.mul(p, ops.sub(1, p));
+    return indicatorVariance(this.probsParameter());
   }
 
   /** 1 where p > 1/2, else 0 (TFP's choice at p = 1/2). */

@@ -3,19 +3,16 @@ import type { TensorLike } from '../tensor/convert';
 import type { Seed } from '../tensor/random/key';
 import type { Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
+import { BinaryDistribution } from './binary-distribution';
 import { type Constraint, integerInterval } from './constraints';
-import { Distribution, type DistributionOptions } from './distribution';
-import { binaryLogLikelihood, binaryProbs, broadcastBatch, isCount, isProbability, oneOf, type ProbsOrLogits } from './discrete-shared';
 import * as ops from './ops';
-import { floatParams } from './params';
+import { isCount } from './params';
+import { binaryLogLikelihood, indicatorVariance, type ProbsOrLogitsArgs } from './probs-logits';
 
-export interface BinomialArgs extends DistributionOptions {
+/** probs: the success probability of each trial; or logits: its log-odds. */
+export interface BinomialArgs extends ProbsOrLogitsArgs {
   /** The number of trials, a non-negative integer. */
   totalCount: TensorLike;
-  /** The success probability of each trial. Give this or `logits`. */
-  probs?: TensorLike;
-  /** The log-odds of success. Give this or `probs`. */
-  logits?: TensorLike;
 }
 
 /**
@@ -27,33 +24,16 @@ export interface BinomialArgs extends DistributionOptions {
  * d.logProb(3);   // log(C(10, 3) 0.3³ 0.7⁷)
  * d.mean();       // 3
  */
-export class Binomial extends Distribution {
+export class Binomial extends BinaryDistribution {
   readonly hasRsample = false;
   readonly support: Constraint;
-  /** Which parameter was given. */
-  readonly form: ProbsOrLogits;
   readonly totalCount: Tensor;
-  private readonly param: Tensor;
 
   constructor(args: BinomialArgs) {
-    const form = oneOf('Binomial', { probs: args.probs, logits: args.logits });
-    const { dtype, tensors } = floatParams('Binomial', { totalCount: args.totalCount, [form]: args[form] } as Record<'totalCount' | ProbsOrLogits, TensorLike>);
-    const param = tensors[form];
-    const batchShape = broadcastBatch('Binomial', { totalCount: tensors.totalCount.shape, [form]: param.shape });
-    super({ name: 'Binomial', dtype, batchShape, parameters: { totalCount: tensors.totalCount, [form]: param }, options: args });
-    this.form = form;
-    this.param = param;
-    this.totalCount = tensors.totalCount;
+    super('Binomial', args, { totalCount: args.totalCount });
+    this.totalCount = this.parameters.totalCount;
     this.support = integerInterval(0, this.totalCount);
-    if (this.validateArgs) {
-      this.requireAll(isCount(this.totalCount), '', 'totalCount must be a non-negative integer');
-      if (form === 'probs') this.requireAll(isProbability(param), '', 'probs must lie in [0, 1]');
-    }
-  }
-
-  /** The success probability. */
-  probsParameter(): Tensor {
-    return binaryProbs(this.form, this.param);
+    if (this.validateArgs) this.requireAll(isCount(this.totalCount), '', 'totalCount must be a non-negative integer');
   }
 
   protected sampleImpl(sampleShape: Shape, seed: Seed | undefined): Tensor {
@@ -64,7 +44,7 @@ export class Binomial extends Distribution {
     const n = this.totalCount;
     const failures = ops.sub(n, value);
     const logChoose = ops.sub(ops.lgamma(ops.add(n, 1)), ops.add(ops.lgamma(ops.add(value, 1)), ops.lgamma(ops.add(failures, 1))));
-    return ops.add(logChoose, binaryLogLikelihood(this.form, this.param, value, failures));
+    return ops.add(logChoose, binaryLogLikelihood(this.form, this.param, value, () => failures, n));
   }
 
   /** P(X <= value) = I_{1−p}(n − k, k + 1) for k = floor(value) in [0, n). */
@@ -85,8 +65,7 @@ export class Binomial extends Distribution {
   }
 
   override variance(): Tensor {
-    const p = this.probsParameter();
-    return ops.mul(ops.mul(this.totalCount, p), ops.sub(1, p));
+    return ops.mul(this.totalCount, indicatorVariance(this.probsParameter()));
   }
 
   /** floor((n + 1) p), at most n. */

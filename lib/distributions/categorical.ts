@@ -4,18 +4,14 @@ import type { Seed } from '../tensor/random/key';
 import { sizeOf, type Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { type Constraint, integerInterval, simplex } from './constraints';
-import type { DistributionOptions } from './distribution';
-import { classLogProbs, classMask, classProbs, entropyFromLogProbs, IntegerValuedDistribution, klFromLogProbs, oneOf, type ProbsOrLogits, requireRank } from './discrete-shared';
+import { Distribution } from './distribution';
 import { registerKL } from './kl';
 import * as ops from './ops';
-import { floatParams } from './params';
+import { floatParams, oneOf, requireRank } from './params';
+import { classLogProbs, classMask, classProbs, entropyFromLogProbs, klFromLogProbs, type ProbsOrLogits, type ProbsOrLogitsArgs } from './probs-logits';
 
-export interface CategoricalArgs extends DistributionOptions {
-  /** Class probabilities on the last axis (a simplex). Give this or `logits`. */
-  probs?: TensorLike;
-  /** Unnormalised log-probabilities on the last axis. Give this or `probs`. */
-  logits?: TensorLike;
-}
+/** probs: class probabilities on the last axis (a simplex); or logits: unnormalised log-probabilities. */
+export type CategoricalArgs = ProbsOrLogitsArgs;
 
 /**
  * The categorical distribution over the class indices 0..K−1, with `probs` or `logits` of
@@ -26,7 +22,7 @@ export interface CategoricalArgs extends DistributionOptions {
  * die.sample([5], { seed: 1 });   // int32 in 0..5
  * die.logProb(3);                 // log(1/6)
  */
-export class Categorical extends IntegerValuedDistribution {
+export class Categorical extends Distribution {
   readonly hasRsample = false;
   readonly support: Constraint;
   /** Which parameter was given. */
@@ -38,10 +34,10 @@ export class Categorical extends IntegerValuedDistribution {
   constructor(args: CategoricalArgs) {
     const name = args.name ?? 'Categorical';
     const form = oneOf(name, { probs: args.probs, logits: args.logits });
-    const { dtype, tensors } = floatParams(name, { [form]: args[form] } as Record<ProbsOrLogits, TensorLike>);
+    const { tensors } = floatParams(name, { [form]: args[form] } as Record<ProbsOrLogits, TensorLike>);
     const param = tensors[form];
     requireRank(name, form, param, 1, 'classes on the last axis');
-    super({ name: 'Categorical', dtype: 'int32', paramDType: dtype, batchShape: param.shape.slice(0, -1), parameters: { [form]: param }, options: args });
+    super({ name: 'Categorical', dtype: 'int32', batchShape: param.shape.slice(0, -1), parameters: { [form]: param }, options: args });
     this.form = form;
     this.param = param;
     this.numClasses = param.shape[param.rank - 1];
@@ -81,7 +77,7 @@ export class Categorical extends IntegerValuedDistribution {
 
   /** P(X <= value): the probabilities of the classes up to floor(value). */
   override cdf(value: TensorLike): Tensor {
-    const x = ops.floor(this.value(value, 'cdf'));
+    const x = ops.floor(this.floatValue(value, 'cdf'));
     const upTo = ops.lessEqual(ops.arange(0, this.numClasses, 1, x.dtype), ops.expandDims(x, -1));
     return ops.sum(ops.where(upTo, this.probsParameter(), 0), -1);
   }

@@ -128,17 +128,21 @@ class RealVector extends Real {
   }
 }
 
+/** Square matrices of a kind the identity belongs to, which serves as their interior point. */
+abstract class SquareMatrices extends Constraint {
+  override readonly eventRank = 2;
+  interior(value: Tensor): TensorLike {
+    return ops.eye(value.shape[value.rank - 1] ?? 1, undefined, [], value.dtype);
+  }
+}
+
 /** Lower-triangular matrices with positive diagonals (Cholesky factors). */
-class LowerCholesky extends Constraint {
+class LowerCholesky extends SquareMatrices {
   readonly name: string = 'lower Cholesky factor';
   readonly kind: string = 'lowerCholesky';
-  override readonly eventRank = 2;
   check(value: Tensor): Tensor {
     const upperZero = ops.all(ops.equal(ops.sub(value, ops.bandPart(value, -1, 0)), 0), [-2, -1]);
     return ops.logicalAnd(upperZero, ops.all(ops.greater(ops.matrixDiagPart(value), 0), -1));
-  }
-  interior(value: Tensor): TensorLike {
-    return ops.eye(value.shape[value.rank - 1] ?? 1, undefined, [], value.dtype);
   }
 }
 
@@ -154,18 +158,74 @@ class CorrelationCholesky extends LowerCholesky {
 }
 
 /** Symmetric positive-definite matrices. */
-class PositiveDefinite extends Constraint {
+class PositiveDefinite extends SquareMatrices {
   readonly name = 'positive definite';
   readonly kind = 'positiveDefinite';
-  override readonly eventRank = 2;
   check(value: Tensor): Tensor {
     const tol = value.dtype === 'float64' ? 1e-10 : 1e-5;
     const symmetric = ops.all(ops.lessEqual(ops.abs(ops.sub(value, ops.matrixTranspose(value))), tol), [-2, -1]);
     const chol = ops.cholesky(value, true);
     return ops.logicalAnd(symmetric, ops.logicalNot(ops.any(ops.isNaN(ops.matrixDiagPart(chol)), -1)));
   }
+}
+
+/** Vectors of 0s and 1s with exactly one 1 (the support of OneHotCategorical). */
+class OneHot extends Constraint {
+  readonly name = 'one-hot vector';
+  readonly kind = 'oneHot';
+  override readonly eventRank = 1;
+  check(value: Tensor): Tensor {
+    const binary = ops.all(ops.logicalOr(ops.equal(value, 0), ops.equal(value, 1)), -1);
+    return ops.logicalAnd(binary, ops.equal(ops.sum(value, -1), 1));
+  }
+  /** The first class: [1, 0, ..., 0]. */
   interior(value: Tensor): TensorLike {
-    return ops.eye(value.shape[value.rank - 1] ?? 1, undefined, [], value.dtype);
+    const k = value.shape[value.rank - 1] ?? 1;
+    return ops.oneHot([0], k, 1, 0, value.dtype);
+  }
+}
+
+/** Vectors of non-negative integers summing to `totalCount` (the support of Multinomial). */
+class CountVector extends Constraint {
+  readonly name = 'count vector summing to totalCount';
+  readonly kind = 'countVector';
+  override readonly eventRank = 1;
+  constructor(readonly totalCount: Tensor) {
+    super();
+  }
+  check(value: Tensor): Tensor {
+    return ops.logicalAnd(ops.all(nonNegativeInteger.check(value), -1), ops.equal(ops.sum(value, -1), this.totalCount));
+  }
+  /** All trials in the first class: [n, 0, ..., 0]. */
+  interior(value: Tensor): TensorLike {
+    return ops.mul(ops.expandDims(this.totalCount, -1), oneHot.interior(value));
+  }
+}
+
+/**
+ * `base` applied to each element of events `extraRank` dims larger (the support of Independent,
+ * and of distributions over tensors of reals): an event holds when all its parts do.
+ */
+class Reinterpreted extends Constraint {
+  readonly name: string;
+  readonly kind: string;
+  override readonly eventRank: number;
+  override readonly isReal: boolean;
+  constructor(readonly base: Constraint, readonly extraRank: number) {
+    super();
+    this.name = base.name;
+    this.kind = base.kind;
+    this.eventRank = base.eventRank + extraRank;
+    this.isReal = base.isReal;
+  }
+  check(value: Tensor): Tensor {
+    return ops.all(this.base.check(value), Array.from({ length: this.extraRank }, (_, i) => -1 - i));
+  }
+  interior(value: Tensor): TensorLike {
+    return this.base.interior(value);
+  }
+  override bijector(): Bijector {
+    return this.base.bijector();
   }
 }
 
@@ -191,6 +251,12 @@ export const lowerCholesky: Constraint = new LowerCholesky();
 export const correlationCholesky: Constraint = new CorrelationCholesky();
 /** Symmetric positive-definite matrices. */
 export const positiveDefinite: Constraint = new PositiveDefinite();
+/** One-hot vectors. */
+export const oneHot: Constraint = new OneHot();
+/** Count vectors summing to `totalCount` (a tensor of the batch). */
+export const countVector = (totalCount: Tensor): Constraint => new CountVector(totalCount);
+/** `base` over events `extraRank` dims larger (itself when extraRank is 0). */
+export const reinterpreted = (base: Constraint, extraRank: number): Constraint => (extraRank === 0 ? base : new Reinterpreted(base, extraRank));
 /** x > lower. @example rv.constraints.greaterThan(1) */
 export const greaterThan = (lower: Tensor | number): Constraint => new GreaterThan(lower);
 /** lower <= x <= upper. @example rv.constraints.interval(-1, 1) */

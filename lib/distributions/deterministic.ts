@@ -5,9 +5,8 @@ import type { Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { type Constraint, real } from './constraints';
 import { Distribution, type DistributionOptions } from './distribution';
-import { broadcastBatch } from './discrete-shared';
 import * as ops from './ops';
-import { floatParams } from './params';
+import { batchShapeOf, floatParams, shapesOf } from './params';
 
 export interface DeterministicArgs extends DistributionOptions {
   /** The point. */
@@ -35,7 +34,7 @@ export class Deterministic extends Distribution {
 
   constructor(args: DeterministicArgs) {
     const { dtype, tensors } = floatParams('Deterministic', { loc: args.loc, atol: args.atol ?? 0, rtol: args.rtol ?? 0 });
-    const batchShape = broadcastBatch('Deterministic', { loc: tensors.loc.shape, atol: tensors.atol.shape, rtol: tensors.rtol.shape });
+    const batchShape = batchShapeOf('Deterministic', shapesOf(tensors));
     super({ name: 'Deterministic', dtype, batchShape, parameters: tensors, options: args });
     this.loc = tensors.loc;
     this.atol = tensors.atol;

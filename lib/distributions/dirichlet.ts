@@ -5,10 +5,9 @@ import type { Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { type Constraint, simplex } from './constraints';
 import { Distribution, type DistributionOptions } from './distribution';
-import { isPositive, requireRank } from './discrete-shared';
 import { registerKL } from './kl';
 import * as ops from './ops';
-import { floatParams } from './params';
+import { floatParams, isPositive, requireRank } from './params';
 import { standardGammaSample } from './shared';
 
 export interface DirichletArgs extends DistributionOptions {

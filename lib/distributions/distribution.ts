@@ -10,7 +10,7 @@
  */
 import type { Bijector } from '../bijectors/bijector';
 import type { TensorLike } from '../tensor/convert';
-import type { DType } from '../tensor/dtype';
+import { type DType, isFloat } from '../tensor/dtype';
 import type { Seed } from '../tensor/random/key';
 import { formatShape, type Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
@@ -30,6 +30,35 @@ export interface SampleOptions {
   seed?: Seed;
 }
 
+/** What a family gives the Distribution constructor. */
+export interface DistributionInit {
+  /** The family's name (options.name, when given, replaces it). */
+  name: string;
+  /** The dtype of values: the parameters' float dtype, or int32 for integer-valued families. */
+  dtype: DType;
+  batchShape: Shape;
+  /** Default [] (scalar events). */
+  eventShape?: Shape;
+  parameters: Record<string, Tensor>;
+  options?: DistributionOptions;
+}
+
+/** Value tensors known to lie in a support (by constraint object), so they are checked once. */
+const insideCache = new WeakMap<Constraint, WeakSet<Tensor>>();
+
+function knownInside(support: Constraint, value: Tensor): boolean {
+  return insideCache.get(support)?.has(value) === true;
+}
+
+function rememberInside(support: Constraint, value: Tensor): void {
+  let known = insideCache.get(support);
+  if (known === undefined) {
+    known = new WeakSet();
+    insideCache.set(support, known);
+  }
+  known.add(value);
+}
+
 export abstract class Distribution {
   readonly name: string;
   readonly dtype: DType;
@@ -43,7 +72,7 @@ export abstract class Distribution {
   /** The support, as a constraint on one event. */
   abstract readonly support: Constraint;
 
-  protected constructor(init: { name: string; dtype: DType; batchShape: Shape; eventShape?: Shape; parameters: Record<string, Tensor>; options?: DistributionOptions }) {
+  protected constructor(init: DistributionInit) {
     this.name = init.options?.name ?? init.name;
     this.dtype = init.dtype;
     this.batchShape = init.batchShape;
@@ -74,14 +103,45 @@ export abstract class Distribution {
    * new rv.distributions.Normal({ loc: 0, scale: 1 }).logProb([0, 1]);  // [-0.919, -1.419]
    */
   logProb(value: TensorLike): Tensor {
-    const v = this.value(value, 'logProb');
-    if (this.support.isReal) return this.logProbImpl(v);
+    if (this.support.isReal) return this.logProbImpl(this.value(value, 'logProb'));
+    // The support is checked before any cast to an int dtype, which would truncate 0.5 to 0.
+    const v = this.floatValue(value, 'logProb');
+    if (knownInside(this.support, v)) return this.logProbImpl(this.implValue(v));
+    const inside = this.support.check(v);
+    if (this.allHold(inside)) {
+      // Tensors never change: a value found inside (observed data, typically) is not checked again.
+      rememberInside(this.support, v);
+      inside.dispose();
+      return this.logProbImpl(this.implValue(v));
+    }
+    if (this.validateArgs) this.requireAll(inside, 'logProb', `value outside the support (${this.support.name})`);
     // Values outside the support are swapped for an inside point before computing, so that
     // neither the result nor its gradient sees NaN from them; then their log-prob is -Infinity.
-    const inside = this.support.check(v);
-    if (this.validateArgs) this.requireAll(inside, 'logProb', `value outside the support (${this.support.name})`);
     const safe = ops.where(this.expandToEvent(inside, v), v, ops.cast(this.support.interior(v) as Tensor, v.dtype));
-    return ops.where(inside, this.logProbImpl(safe), -Infinity);
+    return ops.where(inside, this.logProbImpl(this.implValue(safe)), -Infinity);
+  }
+
+  /**
+   * The dtype logProbImpl takes values in: the distribution's own, unless a family computes
+   * from float values (Bernoulli's int32 outcomes enter its formula as floats: no cast back and
+   * forth per call).
+   */
+  protected logProbValueDType(): DType {
+    return this.dtype;
+  }
+
+  private implValue(v: Tensor): Tensor {
+    const dtype = this.logProbValueDType();
+    return v.dtype === dtype ? v : ops.cast(v, dtype);
+  }
+
+  /** Whether every element of a bool tensor holds; false when it cannot be read (inside vmap). */
+  private allHold(condition: Tensor): boolean {
+    if (condition.batch !== null) return false;
+    const all = ops.all(condition);
+    const holds = all.dataSync()[0] === 1;
+    all.dispose();
+    return holds;
   }
 
   /** exp(logProb(value)). @example new rv.distributions.Exponential({ rate: 1 }).prob(0)  // 1 */
@@ -151,6 +211,17 @@ export abstract class Distribution {
   protected value(value: TensorLike, method: string): Tensor {
     const t = tensorOf(value, `${this.name}.${method}`, 'value', this.dtype);
     return t.dtype === this.dtype ? t : ops.cast(t, this.dtype);
+  }
+
+  /**
+   * A value argument as a float tensor: `value` for float-valued distributions; for
+   * integer-valued ones, the value as given (float64 for JS values), not cast to the int dtype,
+   * so that 0.5 stays 0.5 in support checks and CDFs rather than being truncated to 0.
+   */
+  protected floatValue(value: TensorLike, method: string): Tensor {
+    if (isFloat(this.dtype)) return this.value(value, method);
+    const t = tensorOf(value, `${this.name}.${method}`, 'value', 'float64');
+    return isFloat(t.dtype) ? t : ops.cast(t, 'float64');
   }
 
   /**

@@ -3,9 +3,9 @@ import type { TensorLike } from '../tensor/convert';
 import type { Seed } from '../tensor/random/key';
 import { formatShape, type Shape, sizeOf } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
-import { type Constraint, real } from './constraints';
+import { expandBeforeEvent } from './components';
+import { type Constraint, real, reinterpreted } from './constraints';
 import { Distribution, type DistributionOptions } from './distribution';
-import { expandBeforeEvent, reinterpreted } from './discrete-shared';
 import * as ops from './ops';
 import { tensorOf } from './params';
 

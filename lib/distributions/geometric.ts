@@ -3,19 +3,14 @@ import type { TensorLike } from '../tensor/convert';
 import type { Seed } from '../tensor/random/key';
 import type { Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
+import { BinaryDistribution } from './binary-distribution';
 import { type Constraint, nonNegativeInteger } from './constraints';
-import { Distribution, type DistributionOptions } from './distribution';
-import { binaryEntropy, binaryLogits, binaryLogLikelihood, binaryLogProbs, binaryProbs, isProbability, oneOf, type ProbsOrLogits } from './discrete-shared';
 import * as ops from './ops';
-import { floatParams } from './params';
+import { binaryEntropy, binaryLogLikelihood, binaryLogProbs, type ProbsOrLogitsArgs } from './probs-logits';
 import { openUniform } from './shared';
 
-export interface GeometricArgs extends DistributionOptions {
-  /** The success probability of each trial, in (0, 1]. Give this or `logits`. */
-  probs?: TensorLike;
-  /** The log-odds of success. Give this or `probs`. */
-  logits?: TensorLike;
-}
+/** probs: the success probability of each trial, in (0, 1]; or logits: its log-odds. */
+export type GeometricArgs = ProbsOrLogitsArgs;
 
 /**
  * The geometric distribution: the number of failures before the first success, each trial a
@@ -27,33 +22,14 @@ export interface GeometricArgs extends DistributionOptions {
  * d.mean();     // 3
  * d.cdf(1);     // 1 − 0.75²
  */
-export class Geometric extends Distribution {
+export class Geometric extends BinaryDistribution {
   readonly hasRsample = false;
   readonly support: Constraint = nonNegativeInteger;
-  /** Which parameter was given. */
-  readonly form: ProbsOrLogits;
-  private readonly param: Tensor;
 
   constructor(args: GeometricArgs) {
-    const form = oneOf('Geometric', { probs: args.probs, logits: args.logits });
-    const { dtype, tensors } = floatParams('Geometric', { [form]: args[form] } as Record<ProbsOrLogits, TensorLike>);
-    const param = tensors[form];
-    super({ name: 'Geometric', dtype, batchShape: param.shape, parameters: { [form]: param }, options: args });
-    this.form = form;
-    this.param = param;
-    if (this.validateArgs && form === 'probs') {
-      this.requireAll(ops.logicalAnd(isProbability(param), ops.greater(param, 0)), '', 'probs must lie in (0, 1]');
-    }
-  }
-
-  /** The success probability. */
-  probsParameter(): Tensor {
-    return binaryProbs(this.form, this.param);
-  }
-
-  /** The log-odds of success. */
-  logitsParameter(): Tensor {
-    return binaryLogits(this.form, this.param);
+    super('Geometric', args);
+    // Beyond [0, 1]: with p = 0 there is never a success.
+    if (this.validateArgs && this.form === 'probs') this.requireAll(ops.greater(this.param, 0), '', 'probs must lie in (0, 1]');
   }
 
   /** Inversion: floor(log U / log(1 − p)) for U uniform in (0, 1). */
@@ -63,7 +39,7 @@ export class Geometric extends Distribution {
   }
 
   protected logProbImpl(value: Tensor): Tensor {
-    return binaryLogLikelihood(this.form, this.param, 1, value);
+    return binaryLogLikelihood(this.form, this.param, 1, () => value);
   }
 
   /** P(X <= value) = 1 − (1 − p)^(floor(value) + 1). */

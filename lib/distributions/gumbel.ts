@@ -4,8 +4,9 @@
 import type { Seed } from '../tensor/random/key';
 import type { Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
+import { gumbelNoise, gumbelQuantile } from './noise';
 import * as ops from './ops';
-import { LocationScale, type LocationScaleInit, openUniform, type StandardMoments } from './shared';
+import { LocationScale, type LocationScaleInit, type StandardMoments } from './shared';
 
 const eulerGamma = 0.5772156649015329;
 
@@ -26,7 +27,7 @@ export class Gumbel extends LocationScale {
   }
 
   protected standardSample(shape: Shape, seed: Seed | undefined): Tensor {
-    return this.standardQuantile(openUniform(shape, this.dtype, seed));
+    return gumbelNoise(shape, this.dtype, seed);
   }
 
   protected standardLogProb(z: Tensor): Tensor {
@@ -42,6 +43,6 @@ export class Gumbel extends LocationScale {
   }
 
   protected standardQuantile(p: Tensor): Tensor {
-    return ops.neg(ops.log(ops.neg(ops.log(p))));
+    return gumbelQuantile(p);
   }
 }

@@ -3,9 +3,8 @@ import type { TensorLike } from '../tensor/convert';
 import type { Seed } from '../tensor/random/key';
 import { formatShape, type Shape, shapesEqual } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
-import type { Constraint } from './constraints';
+import { type Constraint, reinterpreted } from './constraints';
 import { Distribution, type DistributionOptions } from './distribution';
-import { reinterpreted } from './discrete-shared';
 import { klDivergence, registerKL } from './kl';
 import * as ops from './ops';
 

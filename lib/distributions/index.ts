@@ -1,5 +1,5 @@
 /** Distributions (TensorFlow Probability's families and parameter names), constraints and KL divergences: `rv.distributions`. */
-export { Distribution, type DistributionOptions, type SampleOptions } from './distribution';
+export { Distribution, type DistributionInit, type DistributionOptions, type SampleOptions } from './distribution';
 export { klDivergence, registerKL } from './kl';
 export * as constraints from './constraints';
 export * from './normal';

@@ -5,9 +5,8 @@ import type { Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { type Constraint, correlationCholesky } from './constraints';
 import { Distribution, type DistributionOptions } from './distribution';
-import { isPositive } from './discrete-shared';
 import * as ops from './ops';
-import { floatParams } from './params';
+import { floatParams, isPositive } from './params';
 import { splitSeed } from './shared';
 
 export interface LKJCholeskyArgs extends DistributionOptions {

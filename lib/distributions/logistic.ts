@@ -4,8 +4,10 @@
 import type { Seed } from '../tensor/random/key';
 import type { Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
+import { logisticNoise } from './noise';
 import * as ops from './ops';
-import { LocationScale, type LocationScaleInit, openUniform, type StandardMoments } from './shared';
+import { logit } from './probs-logits';
+import { LocationScale, type LocationScaleInit, type StandardMoments } from './shared';
 
 /**
  * The logistic distribution with location `loc` and scale `scale`: CDF sigmoid((x − loc)/scale),
@@ -23,7 +25,7 @@ export class Logistic extends LocationScale {
   }
 
   protected standardSample(shape: Shape, seed: Seed | undefined): Tensor {
-    return this.standardQuantile(openUniform(shape, this.dtype, seed));
+    return logisticNoise(shape, this.dtype, seed);
   }
 
   /** −z − 2·softplus(−z), finite for large |z|. */
@@ -40,6 +42,6 @@ export class Logistic extends LocationScale {
   }
 
   protected standardQuantile(p: Tensor): Tensor {
-    return ops.sub(ops.log(p), ops.log1p(ops.neg(p)));
+    return logit(p);
   }
 }

@@ -3,10 +3,11 @@ import type { Seed } from '../tensor/random/key';
 import { formatShape, type Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { Categorical } from './categorical';
+import { expandBeforeEvent, sampleOver, selectComponent } from './components';
 import type { Constraint } from './constraints';
 import { Distribution, type DistributionOptions } from './distribution';
-import { broadcastBatch, expandBeforeEvent, sampleOver, selectComponent } from './discrete-shared';
 import * as ops from './ops';
+import { batchShapeOf } from './params';
 import { splitSeed } from './shared';
 
 export interface MixtureSameFamilyArgs extends DistributionOptions {
@@ -41,7 +42,7 @@ export class MixtureSameFamily extends Distribution {
     if (batch.length === 0 || batch[batch.length - 1] !== mix.numClasses) {
       throw new Error(`MixtureSameFamily: componentsDistribution's batch shape ${formatShape(batch)} must end in the ${mix.numClasses} classes of mixtureDistribution`);
     }
-    const batchShape = broadcastBatch('MixtureSameFamily', { mixtureDistribution: mix.batchShape, 'componentsDistribution (without its last batch axis)': batch.slice(0, -1) });
+    const batchShape = batchShapeOf('MixtureSameFamily', { mixtureDistribution: mix.batchShape, 'componentsDistribution (without its last batch axis)': batch.slice(0, -1) });
     super({ name: 'MixtureSameFamily', dtype: components.dtype, batchShape, eventShape: components.eventShape, parameters: {}, options: args });
     this.mixtureDistribution = mix;
     this.componentsDistribution = components;

@@ -3,10 +3,11 @@ import type { Seed } from '../tensor/random/key';
 import { formatShape, type Shape, shapesEqual } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { Categorical } from './categorical';
+import { sampleOver, selectComponent, stackBroadcast } from './components';
 import type { Constraint } from './constraints';
 import { Distribution, type DistributionOptions } from './distribution';
-import { broadcastBatch, sampleOver, selectComponent, stackBroadcast } from './discrete-shared';
 import * as ops from './ops';
+import { batchShapeOf } from './params';
 import { splitSeed } from './shared';
 
 export interface MixtureArgs extends DistributionOptions {
@@ -48,7 +49,7 @@ export class Mixture extends Distribution {
     });
     const shapes: Record<string, Shape> = { cat: cat.batchShape };
     components.forEach((c, i) => { shapes[`component ${i}`] = c.batchShape; });
-    const batchShape = broadcastBatch('Mixture', shapes);
+    const batchShape = batchShapeOf('Mixture', shapes);
     super({ name: 'Mixture', dtype: first.dtype, batchShape, eventShape: first.eventShape, parameters: {}, options: args });
     this.cat = cat;
     this.components = components;

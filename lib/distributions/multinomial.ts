@@ -3,20 +3,16 @@ import type { TensorLike } from '../tensor/convert';
 import type { Seed } from '../tensor/random/key';
 import type { Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
-import { Categorical } from './categorical';
-import type { Constraint } from './constraints';
-import { Distribution, type DistributionOptions } from './distribution';
-import { broadcastBatch, countVector, isCount, oneOf, type ProbsOrLogits } from './discrete-shared';
+import { ClassVectorDistribution } from './class-vector-distribution';
+import { type Constraint, countVector } from './constraints';
 import * as ops from './ops';
-import { floatParams } from './params';
+import { isCount } from './params';
+import { indicatorVariance, type ProbsOrLogitsArgs } from './probs-logits';
 
-export interface MultinomialArgs extends DistributionOptions {
+/** probs: class probabilities on the last axis (a simplex); or logits: unnormalised log-probabilities. */
+export interface MultinomialArgs extends ProbsOrLogitsArgs {
   /** The number of draws, a non-negative integer. */
   totalCount: TensorLike;
-  /** Class probabilities on the last axis (a simplex). Give this or `logits`. */
-  probs?: TensorLike;
-  /** Unnormalised log-probabilities on the last axis. Give this or `probs`. */
-  logits?: TensorLike;
 }
 
 /**
@@ -28,29 +24,16 @@ export interface MultinomialArgs extends DistributionOptions {
  * d.sample([2], { seed: 1 });   // shape [2, 3], rows summing to 10
  * d.logProb([2, 3, 5]);
  */
-export class Multinomial extends Distribution {
+export class Multinomial extends ClassVectorDistribution {
   readonly hasRsample = false;
   readonly support: Constraint;
   readonly totalCount: Tensor;
-  /** One draw: the categorical over the classes (it holds and checks probs or logits). */
-  readonly categorical: Categorical;
 
   constructor(args: MultinomialArgs) {
-    const name = args.name ?? 'Multinomial';
-    const form = oneOf(name, { probs: args.probs, logits: args.logits });
-    const { dtype, tensors } = floatParams(name, { totalCount: args.totalCount, [form]: args[form] } as Record<'totalCount' | ProbsOrLogits, TensorLike>);
-    const categorical = new Categorical({ [form]: tensors[form], validateArgs: args.validateArgs, name });
-    const batchShape = broadcastBatch(name, { totalCount: tensors.totalCount.shape, [`${form} (batch)`]: categorical.batchShape });
-    super({ name: 'Multinomial', dtype, batchShape, eventShape: [categorical.numClasses], parameters: { totalCount: tensors.totalCount, [form]: tensors[form] }, options: args });
-    this.totalCount = tensors.totalCount;
-    this.categorical = categorical;
+    super('Multinomial', args, { totalCount: args.totalCount });
+    this.totalCount = this.parameters.totalCount;
     this.support = countVector(this.totalCount);
     if (this.validateArgs) this.requireAll(isCount(this.totalCount), '', 'totalCount must be a non-negative integer');
-  }
-
-  /** The class probabilities, batchShape + [K]. */
-  probsParameter(): Tensor {
-    return this.categorical.probsParameter();
   }
 
   protected sampleImpl(sampleShape: Shape, seed: Seed | undefined): Tensor {
@@ -71,8 +54,7 @@ export class Multinomial extends Distribution {
 
   /** n p (1 − p), per class. */
   override variance(): Tensor {
-    const p = this.probsParameter();
-    return ops.mul(ops.mul(ops.expandDims(this.totalCount, -1), p), ops.sub(1, p));
+    return ops.mul(ops.expandDims(this.totalCount, -1), indicatorVariance(this.probsParameter()));
   }
 
   /** n (diag(p) − p pᵀ), batchShape + [K, K]. */

@@ -2,10 +2,10 @@
 import type { TensorLike } from '../tensor/convert';
 import type { Tensor } from '../tensor/tensor';
 import type { DistributionOptions } from './distribution';
-import { broadcastBatch, MultivariateNormalLinearOperator, multivariateNormalKL, requireRank } from './discrete-shared';
 import { registerKL } from './kl';
+import { MultivariateNormalLinearOperator, multivariateNormalKL } from './multivariate-normal-base';
 import * as ops from './ops';
-import { floatParams } from './params';
+import { batchShapeOf, floatParams, requireRank } from './params';
 
 export interface MultivariateNormalDiagArgs extends DistributionOptions {
   /** The mean, [..., K] (default zeros). */
@@ -34,7 +34,7 @@ export class MultivariateNormalDiag extends MultivariateNormalLinearOperator {
     const scaleDiag = tensors.scaleDiag ?? ops.ones(loc.shape.slice(-1), dtype);
     requireRank(name, 'loc', loc, 1, 'vectors on the last axis');
     requireRank(name, 'scaleDiag', scaleDiag, 1, 'vectors on the last axis');
-    const full = broadcastBatch(name, { loc: loc.shape, scaleDiag: scaleDiag.shape });
+    const full = batchShapeOf(name, { loc: loc.shape, scaleDiag: scaleDiag.shape });
     super({ name, dtype, batchShape: full.slice(0, -1), eventShape: full.slice(-1), loc, parameters: { loc, scaleDiag }, options: args });
     this.scaleDiag = scaleDiag;
     if (this.validateArgs) this.requireAll(ops.logicalAnd(ops.notEqual(scaleDiag, 0), ops.isFinite(scaleDiag)), '', 'scaleDiag must be non-zero and finite');

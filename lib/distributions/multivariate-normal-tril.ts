@@ -2,11 +2,11 @@
 import type { TensorLike } from '../tensor/convert';
 import type { Tensor } from '../tensor/tensor';
 import type { DistributionOptions } from './distribution';
-import { broadcastBatch, MultivariateNormalLinearOperator, multivariateNormalKL, requireRank } from './discrete-shared';
 import { registerKL } from './kl';
 import { MultivariateNormalDiag } from './multivariate-normal-diag';
+import { MultivariateNormalLinearOperator, multivariateNormalKL } from './multivariate-normal-base';
 import * as ops from './ops';
-import { floatParams } from './params';
+import { batchShapeOf, floatParams, requireRank } from './params';
 
 export interface MultivariateNormalTriLArgs extends DistributionOptions {
   /** The mean, [..., K] (default zeros). */
@@ -39,7 +39,7 @@ export class MultivariateNormalTriL extends MultivariateNormalLinearOperator {
     const scaleTril = ops.bandPart(given, -1, 0);
     const loc = tensors.loc ?? ops.zeros([k], dtype);
     requireRank(name, 'loc', loc, 1, 'vectors on the last axis');
-    const full = broadcastBatch(name, { loc: loc.shape, 'scaleTril (rows)': given.shape.slice(0, -1) });
+    const full = batchShapeOf(name, { loc: loc.shape, 'scaleTril (rows)': given.shape.slice(0, -1) });
     super({ name, dtype, batchShape: full.slice(0, -1), eventShape: [k], loc, parameters: { loc, scaleTril }, options: args });
     this.scaleTril = scaleTril;
     if (this.validateArgs) {

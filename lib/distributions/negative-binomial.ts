@@ -3,20 +3,17 @@ import type { TensorLike } from '../tensor/convert';
 import type { Seed } from '../tensor/random/key';
 import type { Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
+import { BinaryDistribution } from './binary-distribution';
 import { type Constraint, nonNegativeInteger } from './constraints';
-import { Distribution, type DistributionOptions } from './distribution';
-import { binaryLogits, binaryLogLikelihood, binaryProbs, broadcastBatch, isPositive, isProbability, oneOf, type ProbsOrLogits } from './discrete-shared';
 import * as ops from './ops';
-import { floatParams } from './params';
+import { isPositive } from './params';
+import { binaryLogLikelihood, type ProbsOrLogitsArgs } from './probs-logits';
 import { splitSeed } from './shared';
 
-export interface NegativeBinomialArgs extends DistributionOptions {
+/** probs: the success probability of each trial; or logits: its log-odds. */
+export interface NegativeBinomialArgs extends ProbsOrLogitsArgs {
   /** The number of failures that ends the trials, > 0 (need not be an integer). */
   totalCount: TensorLike;
-  /** The success probability of each trial. Give this or `logits`. */
-  probs?: TensorLike;
-  /** The log-odds of success. Give this or `probs`. */
-  logits?: TensorLike;
 }
 
 /**
@@ -29,37 +26,15 @@ export interface NegativeBinomialArgs extends DistributionOptions {
  * d.mean();       // 5
  * d.variance();   // 10
  */
-export class NegativeBinomial extends Distribution {
+export class NegativeBinomial extends BinaryDistribution {
   readonly hasRsample = false;
   readonly support: Constraint = nonNegativeInteger;
-  /** Which parameter was given. */
-  readonly form: ProbsOrLogits;
   readonly totalCount: Tensor;
-  private readonly param: Tensor;
 
   constructor(args: NegativeBinomialArgs) {
-    const form = oneOf('NegativeBinomial', { probs: args.probs, logits: args.logits });
-    const { dtype, tensors } = floatParams('NegativeBinomial', { totalCount: args.totalCount, [form]: args[form] } as Record<'totalCount' | ProbsOrLogits, TensorLike>);
-    const param = tensors[form];
-    const batchShape = broadcastBatch('NegativeBinomial', { totalCount: tensors.totalCount.shape, [form]: param.shape });
-    super({ name: 'NegativeBinomial', dtype, batchShape, parameters: { totalCount: tensors.totalCount, [form]: param }, options: args });
-    this.form = form;
-    this.param = param;
-    this.totalCount = tensors.totalCount;
-    if (this.validateArgs) {
-      this.requireAll(isPositive(this.totalCount), '', 'totalCount must be positive');
-      if (form === 'probs') this.requireAll(isProbability(param), '', 'probs must lie in [0, 1]');
-    }
-  }
-
-  /** The success probability. */
-  probsParameter(): Tensor {
-    return binaryProbs(this.form, this.param);
-  }
-
-  /** The log-odds of success. */
-  logitsParameter(): Tensor {
-    return binaryLogits(this.form, this.param);
+    super('NegativeBinomial', args, { totalCount: args.totalCount });
+    this.totalCount = this.parameters.totalCount;
+    if (this.validateArgs) this.requireAll(isPositive(this.totalCount), '', 'totalCount must be positive');
   }
 
   protected sampleImpl(sampleShape: Shape, seed: Seed | undefined): Tensor {
@@ -74,7 +49,7 @@ export class NegativeBinomial extends Distribution {
   protected logProbImpl(value: Tensor): Tensor {
     const r = this.totalCount;
     const logCoefficient = ops.sub(ops.lgamma(ops.add(value, r)), ops.add(ops.lgamma(ops.add(value, 1)), ops.lgamma(r)));
-    return ops.add(logCoefficient, binaryLogLikelihood(this.form, this.param, value, r));
+    return ops.add(logCoefficient, binaryLogLikelihood(this.form, this.param, value, () => r));
   }
 
   /** r p / (1 − p) = r e^logits. */

@@ -2,11 +2,12 @@
 import type { Seed } from '../tensor/random/key';
 import type { Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
-import { Categorical, type CategoricalArgs } from './categorical';
-import type { Constraint } from './constraints';
-import { IntegerValuedDistribution, oneHot } from './discrete-shared';
+import type { CategoricalArgs } from './categorical';
+import { ClassVectorDistribution } from './class-vector-distribution';
+import { type Constraint, oneHot } from './constraints';
 import { klDivergence, registerKL } from './kl';
 import * as ops from './ops';
+import { indicatorVariance } from './probs-logits';
 
 /**
  * The categorical distribution with its outcome written as a one-hot vector of length K (event
@@ -18,27 +19,12 @@ import * as ops from './ops';
  * d.sample([2], { seed: 1 });   // int32 of shape [2, 3], one 1 per row
  * d.logProb([0, 0, 1]);         // log 0.5
  */
-export class OneHotCategorical extends IntegerValuedDistribution {
+export class OneHotCategorical extends ClassVectorDistribution {
   readonly hasRsample = false;
   readonly support: Constraint = oneHot;
-  /** The same distribution over class indices. */
-  readonly categorical: Categorical;
 
   constructor(args: CategoricalArgs) {
-    // The categorical converts and checks the parameters, in this family's name.
-    const categorical = new Categorical({ ...args, name: args.name ?? 'OneHotCategorical' });
-    super({ name: 'OneHotCategorical', dtype: 'int32', paramDType: categorical.paramDType, batchShape: categorical.batchShape, eventShape: [categorical.numClasses], parameters: categorical.parameters, options: args });
-    this.categorical = categorical;
-  }
-
-  /** The class probabilities, batchShape + [K]. */
-  probsParameter(): Tensor {
-    return this.categorical.probsParameter();
-  }
-
-  /** The logits as given, or log(probs). */
-  logitsParameter(): Tensor {
-    return this.categorical.logitsParameter();
+    super('OneHotCategorical', args, {}, 'int32');
   }
 
   protected sampleImpl(sampleShape: Shape, seed: Seed | undefined): Tensor {
@@ -54,8 +40,7 @@ export class OneHotCategorical extends IntegerValuedDistribution {
   }
 
   override variance(): Tensor {
-    const p = this.probsParameter();
-    return ops.mul(p, ops.sub(1, p));
+    return indicatorVariance(this.probsParameter());
   }
 
   /** The one-hot vector of the most probable class. */

@@ -1,13 +1,14 @@
 /**
  * Parameters and values as tensors: numbers, arrays, tensors and random variables (anything that
  * acts as a tensor) are accepted; JS values take the dtype of the tensors beside them, float32
- * when there are none.
+ * when there are none. Also the checks every family makes of its parameters: which of
+ * alternative parameters was given, their batch shape, their rank and their range.
  */
 import { makeTensor, resolveSource, type TensorLike } from '../tensor/convert';
 import { type DType, isFloat, promote } from '../tensor/dtype';
-import { cast } from '../tensor/ops/elementwise';
-import { RuleError } from '../tensor/shape';
+import { broadcastShapes, RuleError, type Shape } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
+import * as ops from './ops';
 
 /** `value` as a tensor (of `dtype` when given and it is a JS value), naming the argument in errors. */
 export function tensorOf(value: TensorLike, owner: string, argument: string, dtype?: DType): Tensor {
@@ -46,7 +47,53 @@ export function floatParams<K extends string>(owner: string, params: Record<K, T
   for (const [k, value] of Object.entries(params) as [K, TensorLike | undefined][]) {
     if (value === undefined) continue;
     const t = tensorOf(value, owner, k, common);
-    tensors[k] = t.dtype === common ? t : cast(t, common);
+    tensors[k] = t.dtype === common ? t : ops.cast(t, common);
   }
   return { dtype: common, tensors };
+}
+
+/**
+ * Which of two alternative parameters was given (exactly one must be), e.g.
+ * `oneOf('Bernoulli', { probs, logits })` → 'probs'.
+ */
+export function oneOf<K extends string>(owner: string, params: Record<K, unknown>): K {
+  const names = Object.keys(params) as K[];
+  const given = names.filter((k) => params[k] !== undefined);
+  if (given.length !== 1) throw new Error(`${owner}: give exactly one of ${names.join(', ')}, got ${given.length === 0 ? 'none' : given.join(' and ')}`);
+  return given[0];
+}
+
+/** The broadcast of parameter shapes (by name); an Error naming the distribution when they do not broadcast. */
+export function batchShapeOf(owner: string, shapes: Record<string, Shape>): Shape {
+  try {
+    return broadcastShapes(Object.values(shapes), Object.keys(shapes));
+  } catch (error) {
+    if (error instanceof RuleError) throw new Error(`${owner}: parameter ${error.message}`);
+    throw error;
+  }
+}
+
+/** The shapes of tensors, by name, for `batchShapeOf`. */
+export function shapesOf(tensors: Record<string, Tensor>): Record<string, Shape> {
+  return Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.shape]));
+}
+
+/** Throws unless `t` has rank >= `rank` (a vector parameter over classes, a matrix...). */
+export function requireRank(owner: string, name: string, t: Tensor, rank: number, what: string): void {
+  if (t.rank < rank) throw new Error(`${owner}: ${name} must have rank >= ${rank} (${what}), got shape [${t.shape.join(', ')}]`);
+}
+
+/** Whether every element is a probability (in [0, 1]); a bool tensor for `requireAll`. */
+export function isProbability(p: Tensor): Tensor {
+  return ops.logicalAnd(ops.greaterEqual(p, 0), ops.lessEqual(p, 1));
+}
+
+/** Whether every element is a non-negative integer; a bool tensor for `requireAll`. */
+export function isCount(n: Tensor): Tensor {
+  return ops.logicalAnd(ops.greaterEqual(n, 0), ops.equal(ops.floor(n), n));
+}
+
+/** Whether every element is positive and finite; a bool tensor for `requireAll`. */
+export function isPositive(x: Tensor): Tensor {
+  return ops.logicalAnd(ops.greater(x, 0), ops.isFinite(x));
 }

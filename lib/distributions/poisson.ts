@@ -5,10 +5,10 @@ import type { Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { type Constraint, nonNegativeInteger } from './constraints';
 import { Distribution, type DistributionOptions } from './distribution';
-import { oneOf, weightedByProb } from './discrete-shared';
 import { registerKL } from './kl';
 import * as ops from './ops';
-import { floatParams } from './params';
+import { floatParams, oneOf } from './params';
+import { weightedByProb } from './probs-logits';
 
 export interface PoissonArgs extends DistributionOptions {
   /** The rate (mean), >= 0. Give this or `logRate`. */

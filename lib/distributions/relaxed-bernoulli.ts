@@ -3,19 +3,17 @@ import type { TensorLike } from '../tensor/convert';
 import type { Seed } from '../tensor/random/key';
 import type { Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
+import { BinaryDistribution } from './binary-distribution';
 import { type Constraint, Interval } from './constraints';
-import { Distribution, type DistributionOptions } from './distribution';
-import { binaryLogits, binaryProbs, broadcastBatch, isPositive, isProbability, logisticNoise, oneOf, type ProbsOrLogits } from './discrete-shared';
+import { logisticNoise } from './noise';
 import * as ops from './ops';
-import { floatParams } from './params';
+import { isPositive } from './params';
+import type { ProbsOrLogitsArgs } from './probs-logits';
 
-export interface RelaxedBernoulliArgs extends DistributionOptions {
+/** probs: the probability of 1 in the zero-temperature limit; or logits: its log-odds. */
+export interface RelaxedBernoulliArgs extends ProbsOrLogitsArgs {
   /** The temperature λ > 0: samples approach Bernoulli draws as λ → 0. */
   temperature: TensorLike;
-  /** The probability of 1 in the zero-temperature limit. Give this or `logits`. */
-  probs?: TensorLike;
-  /** The log-odds. Give this or `probs`. */
-  logits?: TensorLike;
 }
 
 /**
@@ -27,37 +25,15 @@ export interface RelaxedBernoulliArgs extends DistributionOptions {
  * const d = new rv.distributions.RelaxedBernoulli({ temperature: 0.5, probs: 0.3 });
  * d.sample([4], { seed: 1 });   // values in (0, 1), mostly near 0 or 1
  */
-export class RelaxedBernoulli extends Distribution {
+export class RelaxedBernoulli extends BinaryDistribution {
   readonly hasRsample = true;
   readonly support: Constraint = new Interval(0, 1, true);
-  /** Which parameter was given. */
-  readonly form: ProbsOrLogits;
   readonly temperature: Tensor;
-  private readonly param: Tensor;
 
   constructor(args: RelaxedBernoulliArgs) {
-    const form = oneOf('RelaxedBernoulli', { probs: args.probs, logits: args.logits });
-    const { dtype, tensors } = floatParams('RelaxedBernoulli', { temperature: args.temperature, [form]: args[form] } as Record<'temperature' | ProbsOrLogits, TensorLike>);
-    const param = tensors[form];
-    const batchShape = broadcastBatch('RelaxedBernoulli', { temperature: tensors.temperature.shape, [form]: param.shape });
-    super({ name: 'RelaxedBernoulli', dtype, batchShape, parameters: { temperature: tensors.temperature, [form]: param }, options: args });
-    this.form = form;
-    this.param = param;
-    this.temperature = tensors.temperature;
-    if (this.validateArgs) {
-      this.requireAll(isPositive(this.temperature), '', 'temperature must be positive');
-      if (form === 'probs') this.requireAll(isProbability(param), '', 'probs must lie in [0, 1]');
-    }
-  }
-
-  /** The probability of 1 in the zero-temperature limit. */
-  probsParameter(): Tensor {
-    return binaryProbs(this.form, this.param);
-  }
-
-  /** The log-odds. */
-  logitsParameter(): Tensor {
-    return binaryLogits(this.form, this.param);
+    super('RelaxedBernoulli', args, { temperature: args.temperature });
+    this.temperature = this.parameters.temperature;
+    if (this.validateArgs) this.requireAll(isPositive(this.temperature), '', 'temperature must be positive');
   }
 
   protected sampleImpl(sampleShape: Shape, seed: Seed | undefined): Tensor {

@@ -3,20 +3,17 @@ import type { TensorLike } from '../tensor/convert';
 import type { Seed } from '../tensor/random/key';
 import type { Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
-import { Categorical } from './categorical';
+import { ClassVectorDistribution } from './class-vector-distribution';
 import { type Constraint, simplex } from './constraints';
-import { Distribution, type DistributionOptions } from './distribution';
-import { broadcastBatch, gumbelNoise, isPositive, oneOf, type ProbsOrLogits } from './discrete-shared';
+import { gumbelNoise } from './noise';
 import * as ops from './ops';
-import { floatParams } from './params';
+import { isPositive } from './params';
+import type { ProbsOrLogitsArgs } from './probs-logits';
 
-export interface RelaxedOneHotCategoricalArgs extends DistributionOptions {
+/** probs: class probabilities on the last axis (a simplex); or logits: unnormalised log-probabilities. */
+export interface RelaxedOneHotCategoricalArgs extends ProbsOrLogitsArgs {
   /** The temperature λ > 0: samples approach one-hot vectors as λ → 0. */
   temperature: TensorLike;
-  /** Class probabilities on the last axis (a simplex). Give this or `logits`. */
-  probs?: TensorLike;
-  /** Unnormalised log-probabilities on the last axis. Give this or `probs`. */
-  logits?: TensorLike;
 }
 
 /**
@@ -28,22 +25,14 @@ export interface RelaxedOneHotCategoricalArgs extends DistributionOptions {
  * const d = new rv.distributions.RelaxedOneHotCategorical({ temperature: 0.5, probs: [0.1, 0.3, 0.6] });
  * d.sample([2], { seed: 1 });   // shape [2, 3], rows on the simplex
  */
-export class RelaxedOneHotCategorical extends Distribution {
+export class RelaxedOneHotCategorical extends ClassVectorDistribution {
   readonly hasRsample = true;
   readonly support: Constraint = simplex;
   readonly temperature: Tensor;
-  /** The zero-temperature limit over class indices (it holds and checks probs or logits). */
-  readonly categorical: Categorical;
 
   constructor(args: RelaxedOneHotCategoricalArgs) {
-    const name = args.name ?? 'RelaxedOneHotCategorical';
-    const form = oneOf(name, { probs: args.probs, logits: args.logits });
-    const { dtype, tensors } = floatParams(name, { temperature: args.temperature, [form]: args[form] } as Record<'temperature' | ProbsOrLogits, TensorLike>);
-    const categorical = new Categorical({ [form]: tensors[form], validateArgs: args.validateArgs, name });
-    const batchShape = broadcastBatch(name, { temperature: tensors.temperature.shape, [`${form} (batch)`]: categorical.batchShape });
-    super({ name: 'RelaxedOneHotCategorical', dtype, batchShape, eventShape: [categorical.numClasses], parameters: { temperature: tensors.temperature, [form]: tensors[form] }, options: args });
-    this.temperature = tensors.temperature;
-    this.categorical = categorical;
+    super('RelaxedOneHotCategorical', args, { temperature: args.temperature });
+    this.temperature = this.parameters.temperature;
     if (this.validateArgs) this.requireAll(isPositive(this.temperature), '', 'temperature must be positive');
   }
 

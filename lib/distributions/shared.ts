@@ -7,13 +7,13 @@
  */
 import type { TensorLike } from '../tensor/convert';
 import type { DType } from '../tensor/dtype';
-import { broadcastShapes, RuleError, type Shape } from '../tensor/shape';
+import { broadcastShapes, type Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import type { Seed } from '../tensor/random/key';
 import * as constraints from './constraints';
 import { Distribution, type DistributionOptions } from './distribution';
 import * as ops from './ops';
-import { floatParams } from './params';
+import { batchShapeOf, floatParams, shapesOf } from './params';
 
 /**
  * A distribution over scalars whose parameters broadcast against each other: the batch shape
@@ -23,7 +23,7 @@ export abstract class ScalarDistribution extends Distribution {
   protected constructor(name: string, params: Record<string, TensorLike>, options: DistributionOptions = {}) {
     const owner = options.name ?? name;
     const { dtype, tensors } = floatParams(owner, params);
-    super({ name, dtype, batchShape: batchShapeOf(owner, tensors), parameters: tensors, options });
+    super({ name, dtype, batchShape: batchShapeOf(owner, shapesOf(tensors)), parameters: tensors, options });
   }
 
   /** With validateArgs: throws, naming the parameter, unless each of them is positive everywhere. */
@@ -46,17 +46,6 @@ export abstract class ScalarDistribution extends Distribution {
   /** `value` where `condition` holds, else `otherwise` (NaN for an undefined statistic), over the batch. */
   protected fullWhere(condition: Tensor, value: Tensor, otherwise = NaN): Tensor {
     return this.full(ops.where(condition, value, otherwise));
-  }
-}
-
-/** The broadcast shape of the parameters; an Error naming the distribution when they do not broadcast. */
-export function batchShapeOf(owner: string, params: Record<string, Tensor>): Shape {
-  const names = Object.keys(params);
-  try {
-    return broadcastShapes(names.map((k) => params[k].shape), names);
-  } catch (error) {
-    if (error instanceof RuleError) throw new Error(`${owner}: parameters do not broadcast: ${error.message}`);
-    throw error;
   }
 }
 

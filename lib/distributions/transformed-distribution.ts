@@ -4,9 +4,8 @@ import { Chain } from '../bijectors/chain';
 import type { Seed } from '../tensor/random/key';
 import type { Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
-import { type Constraint, real } from './constraints';
+import { type Constraint, real, reinterpreted } from './constraints';
 import { Distribution, type DistributionOptions } from './distribution';
-import { reinterpreted } from './discrete-shared';
 import * as ops from './ops';
 
 export interface TransformedDistributionArgs extends DistributionOptions {
