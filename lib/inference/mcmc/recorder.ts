@@ -1,0 +1,92 @@
+/**
+ * Collects the kept draws and per-draw statistics of every chain in JS memory as they come (a
+ * [chains, dim] read-back per iteration), and makes the Fit from them at the end.
+ */
+import type { DType, TypedArray } from '../../tensor/dtype';
+import { tensor } from '../../tensor/ops/creation';
+import { Fit, type SamplerStats } from '../fit';
+import type { FlatTarget } from './target';
+import type { TransitionStats } from './transition';
+
+export class Recorder {
+  private readonly positions: Float64Array;
+  private readonly stats: Record<keyof TransitionStats | 'stepSize', Float64Array>;
+  /** Draws kept so far, per chain. */
+  private readonly counts: Int32Array;
+  private readonly adaptedStepSize: Float64Array;
+  /** Each chain's inverse metric after warm-up (dim or dim × dim values). */
+  private readonly inverseMetrics: Float64Array[] = [];
+  /** Divergent transitions among the kept draws so far, over all chains. */
+  divergences = 0;
+
+  constructor(private readonly numChains: number, private readonly numSamples: number, private readonly dim: number) {
+    this.positions = new Float64Array(numChains * numSamples * dim);
+    const perDraw = () => new Float64Array(numChains * numSamples);
+    this.stats = { stepSize: perDraw(), treeDepth: perDraw(), numSteps: perDraw(), diverging: perDraw(), energy: perDraw(), acceptProb: perDraw(), hitMaxDepth: perDraw() };
+    this.counts = new Int32Array(numChains);
+    this.adaptedStepSize = new Float64Array(numChains).fill(NaN);
+  }
+
+  /** Records one kept draw of each of `chains`: positions [chains.length × dim], their statistics and step sizes. */
+  record(chains: readonly number[], positions: TypedArray, stats: TransitionStats, stepSize: ArrayLike<number>): void {
+    chains.forEach((chain, i) => {
+      const draw = this.counts[chain]++;
+      const row = chain * this.numSamples + draw;
+      this.positions.set(positions.subarray(i * this.dim, (i + 1) * this.dim), row * this.dim);
+      this.stats.stepSize[row] = stepSize[i];
+      for (const name of ['treeDepth', 'numSteps', 'diverging', 'energy', 'acceptProb', 'hitMaxDepth'] as const) this.stats[name][row] = stats[name][i];
+      this.divergences += stats.diverging[i];
+    });
+  }
+
+  /** Records the adapted step size and inverse metric of each of `chains`. */
+  adapted(chains: readonly number[], stepSize: ArrayLike<number>, inverseMetric: TypedArray): void {
+    const per = inverseMetric.length / chains.length;
+    chains.forEach((chain, i) => {
+      this.adaptedStepSize[chain] = stepSize[i];
+      this.inverseMetrics[chain] = Float64Array.from(inverseMetric.subarray(i * per, (i + 1) * per));
+    });
+  }
+
+
+  /**
+   * The Fit. After an abort, the chains that reached sampling are kept, cut to the shortest of
+   * them (all chains with no draws when none did).
+   */
+  fit(target: FlatTarget, info: { sampler: string; numWarmup: number; aborted: boolean; metricShape: number[] }): Fit {
+    let chains = Array.from({ length: this.numChains }, (_, c) => c).filter((c) => this.counts[c] > 0);
+    if (chains.length === 0) chains = Array.from({ length: this.numChains }, (_, c) => c);
+    const draws = Math.min(...chains.map((c) => this.counts[c]));
+    const k = chains.length;
+    const gather = (source: Float64Array, width: number) => {
+      const out = new Float64Array(k * draws * width);
+      chains.forEach((chain, i) => out.set(source.subarray(chain * this.numSamples * width, (chain * this.numSamples + draws) * width), i * draws * width));
+      return out;
+    };
+    const flat = tensor(gather(this.positions, this.dim), [k, draws, this.dim], target.dtype);
+    const statTensor = (name: keyof typeof this.stats, dtype: DType) => tensor(gather(this.stats[name], 1), [k, draws], dtype);
+    const stats: SamplerStats = {
+      stepSize: statTensor('stepSize', 'float64'),
+      treeDepth: statTensor('treeDepth', 'int32'),
+      numSteps: statTensor('numSteps', 'int32'),
+      diverging: statTensor('diverging', 'int32'),
+      energy: statTensor('energy', 'float64'),
+      acceptProb: statTensor('acceptProb', 'float64'),
+      hitMaxDepth: statTensor('hitMaxDepth', 'int32'),
+    };
+    const adapted = chains.every((c) => this.inverseMetrics[c] !== undefined);
+    const fit = new Fit({
+      draws: target.draws(flat),
+      stats,
+      numChains: k,
+      numWarmup: info.numWarmup,
+      numSamples: draws,
+      sampler: info.sampler,
+      aborted: info.aborted,
+      stepSize: adapted ? tensor(Float64Array.from(chains, (c) => this.adaptedStepSize[c]), [k], 'float64') : undefined,
+      inverseMetric: adapted ? tensor(Float64Array.from(chains.flatMap((c) => Array.from(this.inverseMetrics[c]))), [k, ...info.metricShape], target.dtype) : undefined,
+    });
+    flat.dispose();
+    return fit;
+  }
+}
