@@ -764,7 +764,7 @@ RV_UNROLL
   }
 }
 
-// Vectors [v, nv) of rows [i0, i1): VW at a time, the rest in halves.
+// Vectors [v, nv) of rows [i0, i1): VW at a time, then the rest (fewer than VW) at once.
 template <typename T, int VB, int NS, int VW>
 RV_ALWAYS_INLINE void axpys_vectors(const Axpys<T>& a, int64_t i0, int64_t i1, int64_t v, int64_t nv, T* part) {
   for (; v + VW <= nv; v += VW) {
@@ -772,16 +772,12 @@ RV_ALWAYS_INLINE void axpys_vectors(const Axpys<T>& a, int64_t i0, int64_t i1, i
     else axpys_block<T, VB, NS, VW, false>(a, i0, i1, v, part);
   }
   if constexpr (VW > 1) {
-    if (v < nv) axpys_vectors<T, VB, NS, VW / 2>(a, i0, i1, v, nv, part);
+    if (v < nv) axpys_vectors<T, VB, NS, VW - 1>(a, i0, i1, v, nv, part);
   }
 }
 
-// The most vectors per row (a power of two, at most 8) whose NS·VW accumulators fit in A.
-constexpr int axpys_width(int a, int ns) {
-  int w = 1;
-  while (w < 8 && 2 * w * ns <= a) w *= 2;
-  return w;
-}
+// The most vectors per row (at most 8) whose NS·VW accumulators fit in A registers.
+constexpr int axpys_width(int a, int ns) { return std::clamp(a / ns, 1, 8); }
 
 // Rows [i0, i1), block by block: a block's rows stay in L1 while its vectors are summed.
 template <typename T, int VB, int A, int NS>
