@@ -246,7 +246,7 @@ Napi::Value Memcpy(const Napi::CallbackInfo& info) {
   });
 }
 
-// blasInfo() -> { name, path, config, operandCopies }: the library matMul calls (name
+// blasInfo() -> { name, path, config, operandCopies, skinnyProducts }: the library matMul calls (name
 // 'builtin', path null when none). Throws if RANDVAR_BLAS names a library that cannot be used.
 Napi::Value BlasInfo(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
@@ -256,6 +256,7 @@ Napi::Value BlasInfo(const Napi::CallbackInfo& info) {
     out.Set("path", blas ? Napi::Value(Napi::String::New(env, blas->path)) : env.Null());
     out.Set("config", blas ? Napi::Value(Napi::String::New(env, blas->config)) : env.Null());
     out.Set("operandCopies", double(blas_operand_copies()));
+    out.Set("skinnyProducts", double(skinny_products()));
     return out;
   });
 }

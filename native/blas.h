@@ -64,4 +64,9 @@ void blas_gemm_direct(int dtype, int64_t m, int64_t n, int64_t k, const void* a,
 int64_t blas_operand_copies();
 void count_blas_operand_copy();
 
+// Products run on matMul's skinny kernels (a small side against a long one), since start:
+// they are used whatever the BLAS.
+int64_t skinny_products();
+void count_skinny_product();
+
 }  // namespace rv

@@ -377,6 +377,170 @@ for (const path of paths) {
   });
 }
 
+/**
+ * Skinny products: a side of at most 8 rows (or columns) against a long operand, which matMul
+ * runs on kernels of their own whatever the BLAS (native/kernels/matmul.cc). The shapes are
+ * those of a linear model's gradient with C chains batched: W·Xᵀ and X·Wᵀ (W [C, k], X [n, k]),
+ * R·X and Xᵀ·Rᵀ (R [C, n]), and the matrix-vector forms.
+ */
+type SkinnyForm = 'W·Xᵀ' | 'X·Wᵀ' | 'R·X' | 'Xᵀ·Rᵀ' | 'X·w' | 'w·Xᵀ' | 'r·X' | 'Xᵀ·r';
+const skinnyForms: SkinnyForm[] = ['W·Xᵀ', 'X·Wᵀ', 'R·X', 'Xᵀ·Rᵀ'];
+
+/** The product `form` with s small rows, X [n, k]. */
+function skinnyCase(form: SkinnyForm, s: number, k: number, n: number): Case {
+  switch (form) {
+    case 'W·Xᵀ': return { aShape: [s, k], bShape: [n, k], ta: false, tb: true };
+    case 'X·Wᵀ': return { aShape: [n, k], bShape: [s, k], ta: false, tb: true };
+    case 'R·X': return { aShape: [s, n], bShape: [n, k], ta: false, tb: false };
+    case 'Xᵀ·Rᵀ': return { aShape: [n, k], bShape: [s, n], ta: true, tb: true };
+    case 'X·w': return { aShape: [n, k], bShape: [k], ta: false, tb: false };
+    case 'w·Xᵀ': return { aShape: [k], bShape: [n, k], ta: false, tb: true };
+    case 'r·X': return { aShape: [n], bShape: [n, k], ta: false, tb: false };
+    case 'Xᵀ·r': return { aShape: [n, k], bShape: [n], ta: true, tb: false };
+  }
+}
+
+/** Layouts for X and the small operand, as runCase takes them (a first). */
+function skinnyLayouts(form: SkinnyForm, x: Layout, small: Layout): [Layout, Layout] {
+  const xFirst = form === 'X·Wᵀ' || form === 'Xᵀ·Rᵀ' || form === 'X·w' || form === 'Xᵀ·r';
+  return xFirst ? [x, small] : [small, x];
+}
+
+describe('matMul: skinny products (a side of at most 8 against a long one)', function () {
+  this.timeout(timeout);
+  const skinnyCount = () => rv.blasInfo().skinnyProducts;
+
+  for (const path of paths) {
+    describe(`skinny products on ${path === 'builtin' ? 'the built-in kernel' : path}`, () => {
+      before(() => choose(path));
+      after(() => choose(selected.name));
+
+      for (const dtype of floatDTypes) {
+        it(`match the reference for every small size, inner sizes off the vector width, long sides split across threads (${dtype})`, () => {
+          const rng = makeRng(dtype === 'float32' ? 61 : 62);
+          const before = skinnyCount();
+          let expected = 0;
+          for (let s = 1; s <= 8; s++) {
+            for (const form of skinnyForms) {
+              // dots (W·Xᵀ, X·Wᵀ) need k >= 16; axpys take short rows of X but for one chain.
+              const dots = form === 'W·Xᵀ' || form === 'X·Wᵀ';
+              const short = dots ? 17 : s === 1 ? 16 : 3;
+              for (const k of [short, 55]) {
+                runCase(skinnyCase(form, s, k, 700), dtype, ['contiguous', 'contiguous'], rng, `${form} s=${s} k=${k}`);
+                expected++;
+              }
+            }
+          }
+          // Long enough for several tasks and several partial sums, on either kernel.
+          for (const s of [1, 3, 4, 8]) {
+            for (const form of skinnyForms) runCase(skinnyCase(form, s, 55, 5000), dtype, ['contiguous', 'contiguous'], rng, `${form} s=${s} n=5000`);
+            expected += skinnyForms.length;
+          }
+          for (const form of ['X·w', 'w·Xᵀ', 'r·X', 'Xᵀ·r'] as SkinnyForm[]) {
+            runCase(skinnyCase(form, 1, 55, 5000), dtype, ['contiguous', 'contiguous'], rng, `${form} n=5000`);
+            expected++;
+          }
+          assert.equal(skinnyCount() - before, expected, 'products that did not run on the skinny kernels');
+        });
+
+        it(`take transposed, sliced and non-contiguous views (${dtype})`, () => {
+          const rng = makeRng(dtype === 'float32' ? 63 : 64);
+          const layouts: Layout[] = ['contiguous', 'transposed', 'sliced', 'nonContiguous'];
+          for (const form of skinnyForms) {
+            for (const x of layouts) {
+              for (const small of layouts) {
+                runCase(skinnyCase(form, 3, 55, 700), dtype, skinnyLayouts(form, x, small), rng, `${form} X ${x}, small ${small}`);
+              }
+            }
+          }
+        });
+      }
+
+      it('run where the shape and layout suit them, and only there', () => {
+        const rng = makeRng(65);
+        const uses = (c: Case, layouts: [Layout, Layout] = ['contiguous', 'contiguous']) => {
+          const before = skinnyCount();
+          runCase(c, 'float32', layouts, rng, 'dispatch');
+          return skinnyCount() - before;
+        };
+        for (const form of [...skinnyForms, 'X·w', 'w·Xᵀ', 'r·X', 'Xᵀ·r'] as SkinnyForm[]) {
+          assert.equal(uses(skinnyCase(form, 4, 55, 2000)), 1, form);
+          // Rows of X inside wider rows (a slice), any layout of the small side.
+          assert.equal(uses(skinnyCase(form, 4, 55, 2000), skinnyLayouts(form, 'sliced', 'nonContiguous')), 1, `${form}, sliced X`);
+          // X with gaps between its values (and axes permuted, reversed): the general paths.
+          assert.equal(uses(skinnyCase(form, 4, 55, 2000), skinnyLayouts(form, 'nonContiguous', 'contiguous')), 0, `${form}, X strided`);
+        }
+        // X stored transposed: for R·X the long inner axis is then contiguous in both operands,
+        // which is the other kernel's case (each of X's 55 columns against each row of R).
+        assert.equal(uses(skinnyCase('R·X', 4, 55, 2000), ['contiguous', 'transposed']), 1, 'R·X, X transposed');
+        assert.equal(uses(skinnyCase('W·Xᵀ', 9, 55, 2000)), 0, 'nine rows');
+        assert.equal(uses(skinnyCase('W·Xᵀ', 4, 8, 2000)), 0, 'k < 16: sums of short rows');
+        assert.equal(uses(skinnyCase('R·X', 4, 1, 2000)), 0, 'rows of one value: a matrix-vector product of R');
+        assert.equal(uses(skinnyCase('r·X', 1, 8, 2000)), 0, 'one chain, short rows: the matrix-vector kernels');
+        assert.equal(uses(skinnyCase('W·Xᵀ', 4, 55, 20)), 0, 'a short long side');
+        assert.equal(uses({ aShape: [1, 4, 55], bShape: [2000, 55], ta: false, tb: true }), 1, 'a batch of one');
+        assert.equal(uses({ aShape: [2, 4, 55], bShape: [2000, 55], ta: false, tb: true }), 0, 'a batch of two');
+      });
+
+      it('give the same bits on any number of threads', () => {
+        const rng = makeRng(66);
+        const threads = rv.getNumThreads();
+        try {
+          for (const dtype of floatDTypes) {
+            for (const form of [...skinnyForms, 'X·w', 'r·X'] as SkinnyForm[]) {
+              const c = skinnyCase(form, 5, 55, 10007);
+              const a = rv.tensor(randomData(rng, sizeOf(c.aShape)), c.aShape, dtype);
+              const b = rv.tensor(randomData(rng, sizeOf(c.bShape)), c.bShape, dtype);
+              const results = [1, 2, 3, 4].map((t) => {
+                rv.setNumThreads(t);
+                return rv.tidy(() => rv.matMul(a, b, c.ta, c.tb).dataSync());
+              });
+              for (const r of results.slice(1)) assert.deepEqual(r, results[0], `${form} ${dtype}`);
+              rv.dispose([a, b]);
+            }
+          }
+        } finally {
+          rv.setNumThreads(threads);
+        }
+      });
+
+      it('keep the values read past the end of a row out of its sums', () => {
+        // Whole vectors are read across the ends of rows; odd rows of X start with inf or NaN.
+        // Small integers: every product and sum below is exact, in any order.
+        const n = 600;
+        const k = 20;
+        const x = Array.from({ length: n * k }, (_, i) => ((i * 7) % 11) - 5);
+        for (let i = 1; i < n; i += 2) x[i * k] = i % 4 === 1 ? Infinity : NaN;
+        const w = [0.5, -1, 2].flatMap((v) => Array.from({ length: k }, (_, p) => v * (p + 1)));
+        const r = Array.from({ length: 3 * n }, (_, i) => ((i * 5) % 7) - 2.5);
+        for (const dtype of floatDTypes) {
+          rv.tidy(() => {
+            const tx = rv.tensor(x, [n, k], dtype);
+            const z = rv.matMul(rv.tensor(w, [3, k], dtype), tx, false, true).dataSync();
+            for (let s = 0; s < 3; s++) {
+              for (let i = 0; i < n; i++) {
+                let ref = 0;
+                for (let p = 0; p < k; p++) ref += w[s * k + p] * x[i * k + p];
+                assert.equal(z[s * n + i], ref, `W·Xᵀ [${s}, ${i}] ${dtype}`);  // NaN equals NaN here
+              }
+            }
+            // Column 0 of R·X meets the inf and NaN; the lanes read past each row must not.
+            const g = rv.matMul(rv.tensor(r, [3, n], dtype), tx).dataSync();
+            for (let s = 0; s < 3; s++) {
+              assert.ok(Number.isNaN(g[s * k]), `R·X [${s}, 0] ${dtype}`);
+              for (let j = 1; j < k; j++) {
+                let ref = 0;
+                for (let i = 0; i < n; i++) ref += r[s * n + i] * x[i * k + j];
+                assert.equal(g[s * k + j], ref, `R·X [${s}, ${j}] ${dtype}`);
+              }
+            }
+          });
+        }
+      });
+    });
+  }
+});
+
 describe('matMul: every built-in kernel variant', () => {
   // The built-in kernel has one tile per instruction set (AVX-512, AVX2, baseline SSE2 on
   // x86-64); RANDVAR_GEMM_ISA selects a lesser one, so each is checked on this machine.
@@ -386,10 +550,11 @@ describe('matMul: every built-in kernel variant', () => {
       this.timeout(240_000);
       const child = spawnSync(process.execPath, [
         require.resolve('mocha/bin/mocha.js'), '--no-config', '--node-option', 'import=tsx', '--timeout', '120000',
-        '--grep', 'built-in kernel .*(random broadcast|large enough|views)', __filename,
+        '--grep', 'built-in kernel .*(random broadcast|large enough|views)|skinny products on the built-in kernel', __filename,
       ], { encoding: 'utf8', timeout: 230_000, env: { ...process.env, RANDVAR_BLAS: 'builtin', RANDVAR_GEMM_ISA: isa } });
       assert.equal(child.status, 0, `${child.stdout.slice(-3000)}\n${child.stderr.slice(-2000)}`);
-      assert.match(child.stdout, /\b7 passing/);  // random, large and view tests, both dtypes; the no-copy test
+      // Random, large and view tests, both dtypes; the no-copy test; the 7 skinny tests.
+      assert.match(child.stdout, /\b14 passing/);
     });
   }
 });

@@ -32,6 +32,8 @@ export interface NativeBlasInfo {
   config: string | null;
   /** Operands copied to a dense layout before a BLAS call since start (irregular strides only). */
   operandCopies: number;
+  /** Products run on matMul's skinny kernels (a side of at most 8 against a long one) since start. */
+  skinnyProducts: number;
 }
 
 export interface Binding {

@@ -53,6 +53,7 @@ State& state() {
 }
 
 std::atomic<int64_t> copies{0};
+std::atomic<int64_t> skinny{0};
 
 #ifdef RV_HAVE_DLOPEN
 // Opens `name` and reads its gemm entry points; null (with `why` set) if it has none.
@@ -192,5 +193,7 @@ void blas_gemm_direct(int dtype, int64_t m, int64_t n, int64_t k, const void* a,
 
 int64_t blas_operand_copies() { return copies.load(); }
 void count_blas_operand_copy() { copies.fetch_add(1); }
+int64_t skinny_products() { return skinny.load(); }
+void count_skinny_product() { skinny.fetch_add(1); }
 
 }  // namespace rv

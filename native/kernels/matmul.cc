@@ -14,12 +14,18 @@
 // of the operand), an MR x NR register-blocked micro-kernel over them, blocked for the caches
 // and parallel over tiles of C. Matrix-vector products have their own memory-bound kernels.
 // Both accumulate in the output dtype, as BLAS does.
+//
+// With or without a BLAS, one product with a side of at most 8 rows (or columns) against a long
+// operand runs on the skinny kernels, which read the long operand once at memory speed where
+// gemm would pack it (see "Skinny products" below).
 #include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "../allocator.h"
@@ -502,6 +508,450 @@ void gemv_builtin(int64_t m, int64_t k, MatRef<T> a, const T* x, int64_t incx, T
   });
 }
 
+// ---------------------------------------------------------------------------------------------
+// Skinny products: one side has at most kSkinnyMax rows (or columns) and another dimension is
+// long. Such a product does at most 8 multiply-adds per value of the long operand, so its cost
+// is one read of that operand from memory; BLAS gemm and the packed kernel above copy the long
+// operand into panels first and reach a small fraction of that. These kernels read it once, in
+// place, each value meeting every row of the small side while it is in registers:
+//
+//   dots:  the inner axis runs along the long operand's rows (Z = W·Xᵀ, or X·Wᵀ), out[s, i] =
+//          Σ_p S[s, p] L[i, p]. A few rows of L at a time are multiplied by every row of S
+//          (packed, zero-padded to whole vectors) as vectors along p; the lanes of all those
+//          accumulators are then summed together (sum_lanes). Rows are independent, so any
+//          split across threads gives the same bits.
+//   axpys: the inner axis is the long one (G = R·X, or Xᵀ·Rᵀ), out[s, w] = Σ_i C[s, i] L[i, w].
+//          Rows of L, scaled by C, are added into a few vectors of accumulators per row of C.
+//          The long axis is cut into chunks fixed by the shape, whose partial sums are added in
+//          order, so the result does not depend on the number of threads.
+//
+// Either needs the long operand's rows contiguous along the vectors' axis; other layouts take
+// the general paths. Vectors are read whole even where a row ends mid-vector (the lanes past
+// it are masked or never stored); the last rows, where such a read could pass the end of the
+// operand, are done by scalar loops instead. Sums are in the operands' dtype, as in BLAS.
+
+// Thresholds (measured against the general paths, with OpenBLAS and without; bench/RESULTS.md):
+constexpr int64_t kSkinnyMax = 8;              // rows (or columns) of the small side, at most
+constexpr int64_t kSkinnyMinLong = 32;         // the long dimension, at least
+constexpr int64_t kSkinnyMinDepth = 16;        // dots: the inner dimension, at least
+constexpr int64_t kSkinnyMaxPacked = 1 << 17;  // dots: bytes of the packed small side (in L2)
+constexpr int64_t kSkinnyMaxWide = 4096;       // axpys: values per row of L, at most
+constexpr int64_t kSkinnyMaxVectorRow = 256;   // a small side of one: values per row of L, at most
+// Work sizes:
+constexpr int64_t kSkinnyBlock = 16384;        // axpys: bytes of L per block (stays in L1)
+constexpr int64_t kSkinnyChunk = 1 << 15;      // axpys: values of L per partial sum, at least,
+constexpr int64_t kSkinnyPartials = 1 << 22;   //        and bytes of all partials, about at most
+constexpr int64_t kSkinnyGrain = 1 << 15;      // values of L per parallel task, at least
+constexpr int64_t kSkinnyAhead = 8192;         // bytes between a prefetch and the rows read now
+
+#if defined(__GNUC__) && defined(__has_builtin)
+#if __has_builtin(__builtin_shufflevector)
+#define RV_SKINNY 1
+#endif
+#endif
+
+#ifdef RV_SKINNY
+
+// The helpers below pass vectors by value; they are always inlined into the per-ISA kernels,
+// so the calling convention GCC warns about never applies. (Not popped: GCC reports it at the
+// end of the file, where the templates are instantiated.)
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+template <typename T> using LaneMask = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
+
+template <typename V, typename T> RV_ALWAYS_INLINE V load_vec(const T* p) {
+  V v;
+  std::memcpy(&v, p, sizeof(V));
+  return v;
+}
+
+// Source lane of output lane j in one half of fold(a, b), for vectors of L lanes made of
+// groups of W lanes: the output's groups of W/2 lanes are a's groups, then b's, each taking
+// the first (High false) or the second half of its group.
+template <int L, int W, bool High> constexpr int fold_lane(int j) {
+  const int h = W / 2, g = j / h, groups = L / W;
+  return (g < groups ? g * W : L + (g - groups) * W) + j % h + (High ? h : 0);
+}
+
+template <typename V, int L, int W, int... J>
+RV_ALWAYS_INLINE V fold(V a, V b, std::integer_sequence<int, J...>) {
+  return __builtin_shufflevector(a, b, fold_lane<L, W, false>(J)...) + __builtin_shufflevector(a, b, fold_lane<L, W, true>(J)...);
+}
+
+// out[q] = the sum of the lanes of v[q], q < Q. Vectors are folded in pairs, each group of
+// lanes adding its two halves, until groups are one lane wide: about Q shuffles and adds for
+// all Q sums instead of Q·log2(L). Each vector's lanes are added in the same order whatever Q
+// is, so a row's result does not depend on the group it was computed in.
+template <typename T, int L, int Q, int W = L, typename V>
+RV_ALWAYS_INLINE void sum_lanes(V* v, T* out) {
+  if constexpr (W == 1) {
+RV_UNROLL
+    for (int q = 0; q < Q; q++) out[q] = v[q / L][q % L];
+  } else {
+    constexpr int per = L / W;                  // vectors folded into each so far
+    constexpr int count = (Q + per - 1) / per;  // vectors still in use
+    constexpr auto lanes = std::make_integer_sequence<int, L>();
+    if constexpr (count == 1) {
+      v[0] = fold<V, L, W>(v[0], v[0], lanes);  // the second half of the result repeats the first
+    } else {
+RV_UNROLL
+      for (int j = 0; 2 * j < count; j++) v[j] = fold<V, L, W>(v[2 * j], 2 * j + 1 < count ? v[2 * j + 1] : V{}, lanes);
+    }
+    sum_lanes<T, L, Q, W / 2>(v, out);
+  }
+}
+
+// Asks for the memory kSkinnyAhead bytes past [p, p + count). With the hardware prefetcher
+// alone these kernels ran at 0.75-0.8 of the bandwidth of a plain read of the same rows: they
+// spend longer per byte, so its requests run out while they compute.
+template <typename T> RV_ALWAYS_INLINE void prefetch_ahead(const T* p, int64_t count) {
+  const char* b = reinterpret_cast<const char*>(p) + kSkinnyAhead;
+  for (int64_t j = 0; j < count * int64_t(sizeof(T)); j += 64) __builtin_prefetch(b + j);
+}
+
+// out[s * os + i * oi] = Σ_p S[s, p] L[i, p] for s < ns.
+template <typename T> struct Dots {
+  const T* l;      // the long operand: row i at l + i * lrs, its k values contiguous
+  int64_t lrs, k;
+  const T* small;  // the small operand, packed: row s at small + s * kp, zeros from k to kp
+  int64_t kp;
+  int ns;
+  T* out;
+  int64_t os, oi;
+  int64_t safe;    // rows [0, safe) of L may be read kp values at a time
+};
+
+// acc[r * NS + s] += L[i + r, v·L : (v+1)·L] * S[s, same]; with Masked, lanes past k are
+// zeroed first (they may hold the next row's values, and 0 · inf would be NaN).
+template <typename T, int VB, int NS, int RR, bool Masked, typename V, typename M>
+RV_ALWAYS_INLINE void dots_step(const Dots<T>& d, int64_t i, int64_t v, const M& tail, V* acc) {
+  constexpr int L = VB / int(sizeof(T));
+  V x[RR];
+RV_UNROLL
+  for (int r = 0; r < RR; r++) {
+    x[r] = load_vec<V>(d.l + (i + r) * d.lrs + v * L);
+    if constexpr (Masked) x[r] = (V)((M)x[r] & tail);
+  }
+RV_UNROLL
+  for (int s = 0; s < NS; s++) {
+    const V sv = load_vec<V>(d.small + s * d.kp + v * L);
+RV_UNROLL
+    for (int r = 0; r < RR; r++) acc[r * NS + s] += x[r] * sv;
+  }
+}
+
+// Rows [i, i + RR) of L times every row of S.
+template <typename T, int VB, int NS, int RR, typename M>
+RV_ALWAYS_INLINE void dots_group(const Dots<T>& d, int64_t i, const M& tail) {
+  using V = typename VecOf<T, VB>::type;
+  constexpr int L = VB / int(sizeof(T));
+  V acc[RR * NS];
+RV_UNROLL
+  for (int q = 0; q < RR * NS; q++) acc[q] = V{};
+  const int64_t last = d.kp / L - 1;
+  for (int64_t v = 0; v < last; v++) dots_step<T, VB, NS, RR, false>(d, i, v, tail, acc);
+  dots_step<T, VB, NS, RR, true>(d, i, last, tail, acc);
+  T sums[RR * NS];
+  sum_lanes<T, L, RR * NS>(acc, sums);
+RV_UNROLL
+  for (int r = 0; r < RR; r++) {
+RV_UNROLL
+    for (int s = 0; s < NS; s++) d.out[s * d.os + (i + r) * d.oi] = sums[r * NS + s];
+  }
+}
+
+// Rows [i0, i1) of L, RR at a time: their Q accumulators fit the register file alongside what
+// a step loads, and more lines at once than 8 rows' (16 rows with one small row) ran at 0.8 of
+// the bandwidth of a plain read.
+template <typename T, int VB, int Q, int NS>
+RV_ALWAYS_INLINE void dots_rows(const Dots<T>& d, int64_t i0, int64_t i1) {
+  using M = typename VecOf<LaneMask<T>, VB>::type;
+  constexpr int L = VB / int(sizeof(T));
+  constexpr int RR = std::clamp(Q / NS, 1, 8);
+  M tail;
+  for (int j = 0; j < L; j++) tail[j] = d.kp - L + j < d.k ? -1 : 0;
+  const int64_t end = std::min(i1, std::max(i0, d.safe));
+  int64_t i = i0;
+  for (; i + RR <= end; i += RR) {
+    prefetch_ahead(d.l + i * d.lrs, RR * d.lrs);
+    dots_group<T, VB, NS, RR>(d, i, tail);
+  }
+  for (; i < end; i++) dots_group<T, VB, NS, 1>(d, i, tail);
+  for (; i < i1; i++) {
+    const T* row = d.l + i * d.lrs;
+    for (int s = 0; s < NS; s++) {
+      T acc = T(0);
+      for (int64_t p = 0; p < d.k; p++) acc += d.small[s * d.kp + p] * row[p];
+      d.out[s * d.os + i * d.oi] = acc;
+    }
+  }
+}
+
+template <typename T, int VB, int Q>
+RV_ALWAYS_INLINE void dots_range(const Dots<T>& d, int64_t i0, int64_t i1) {
+  switch (d.ns) {
+    case 1: return dots_rows<T, VB, Q, 1>(d, i0, i1);
+    case 2: return dots_rows<T, VB, Q, 2>(d, i0, i1);
+    case 3: return dots_rows<T, VB, Q, 3>(d, i0, i1);
+    case 4: return dots_rows<T, VB, Q, 4>(d, i0, i1);
+    case 5: return dots_rows<T, VB, Q, 5>(d, i0, i1);
+    case 6: return dots_rows<T, VB, Q, 6>(d, i0, i1);
+    case 7: return dots_rows<T, VB, Q, 7>(d, i0, i1);
+    default: return dots_rows<T, VB, Q, 8>(d, i0, i1);
+  }
+}
+
+// part[s * wp + w] += Σ_i C[s, i] L[i, w] for s < ns, over rows i of a range.
+template <typename T> struct Axpys {
+  const T* l;    // the long operand: row i at l + i * lrs, its `wide` values contiguous
+  int64_t lrs, wide;
+  const T* c;    // the coefficients: C[s, i] at c + s * crs + i * cis
+  int64_t crs, cis;
+  int ns;
+  int64_t wp;    // wide rounded up to whole vectors: the row length of a partial sum
+  int64_t safe;  // rows [0, safe) of L may be read wp values at a time
+  int64_t block; // rows summed in registers before their sums are added to the partial
+};
+
+// acc[s][u] += C[s, i] · L[i, (v + u)·L : (v + u + 1)·L].
+template <typename T, int VB, int NS, int VW, bool First, typename V>
+RV_ALWAYS_INLINE void axpys_row(const Axpys<T>& a, int64_t i, int64_t v, V (*acc)[VW]) {
+  constexpr int L = VB / int(sizeof(T));
+  const T* row = a.l + i * a.lrs;
+  const T* ci = a.c + i * a.cis;
+  if constexpr (First) prefetch_ahead(row, a.lrs);  // the first pass over a block reads it from memory
+  V x[VW];
+RV_UNROLL
+  for (int u = 0; u < VW; u++) x[u] = load_vec<V>(row + (v + u) * L);
+RV_UNROLL
+  for (int s = 0; s < NS; s++) {
+    const T cs = ci[s * a.crs];
+RV_UNROLL
+    for (int u = 0; u < VW; u++) acc[s][u] += x[u] * cs;
+  }
+}
+
+// Vectors [v, v + VW) of rows [i0, i1), summed in registers. With few accumulators per row,
+// RU rows go to separate ones, so that enough multiply-adds are in flight.
+template <typename T, int VB, int NS, int VW, bool First>
+RV_ALWAYS_INLINE void axpys_block(const Axpys<T>& a, int64_t i0, int64_t i1, int64_t v, T* part) {
+  using V = typename VecOf<T, VB>::type;
+  constexpr int L = VB / int(sizeof(T));
+  constexpr int RU = NS * VW >= 8 ? 1 : 8 / (NS * VW);
+  V acc[RU][NS][VW];
+RV_UNROLL
+  for (int r = 0; r < RU; r++) {
+RV_UNROLL
+    for (int s = 0; s < NS; s++) {
+RV_UNROLL
+      for (int u = 0; u < VW; u++) acc[r][s][u] = V{};
+    }
+  }
+  int64_t i = i0;
+  for (; i + RU <= i1; i += RU) {
+RV_UNROLL
+    for (int r = 0; r < RU; r++) axpys_row<T, VB, NS, VW, First>(a, i + r, v, acc[r]);
+  }
+  for (; i < i1; i++) axpys_row<T, VB, NS, VW, First>(a, i, v, acc[0]);
+RV_UNROLL
+  for (int s = 0; s < NS; s++) {
+RV_UNROLL
+    for (int u = 0; u < VW; u++) {
+      T* p = part + s * a.wp + (v + u) * L;
+      V sum = load_vec<V>(p);
+RV_UNROLL
+      for (int r = 0; r < RU; r++) sum += acc[r][s][u];
+      std::memcpy(p, &sum, sizeof(V));
+    }
+  }
+}
+
+// Vectors [v, nv) of rows [i0, i1): VW at a time, then the rest (fewer than VW) at once.
+template <typename T, int VB, int NS, int VW>
+RV_ALWAYS_INLINE void axpys_vectors(const Axpys<T>& a, int64_t i0, int64_t i1, int64_t v, int64_t nv, T* part) {
+  for (; v + VW <= nv; v += VW) {
+    if (v == 0) axpys_block<T, VB, NS, VW, true>(a, i0, i1, v, part);
+    else axpys_block<T, VB, NS, VW, false>(a, i0, i1, v, part);
+  }
+  if constexpr (VW > 1) {
+    if (v < nv) axpys_vectors<T, VB, NS, VW - 1>(a, i0, i1, v, nv, part);
+  }
+}
+
+// The most vectors per row (at most 8) whose NS·VW accumulators fit in A registers.
+constexpr int axpys_width(int a, int ns) { return std::clamp(a / ns, 1, 8); }
+
+// Rows [i0, i1), block by block: a block's rows stay in L1 while its vectors are summed.
+template <typename T, int VB, int A, int NS>
+RV_ALWAYS_INLINE void axpys_rows(const Axpys<T>& a, int64_t i0, int64_t i1, T* part) {
+  constexpr int L = VB / int(sizeof(T));
+  const int64_t end = std::min(i1, std::max(i0, a.safe));
+  for (int64_t b = i0; b < end; b += a.block) {
+    axpys_vectors<T, VB, NS, axpys_width(A, NS)>(a, b, std::min(end, b + a.block), 0, a.wp / L, part);
+  }
+  for (int64_t i = std::max(i0, end); i < i1; i++) {
+    const T* row = a.l + i * a.lrs;
+    for (int s = 0; s < NS; s++) {
+      const T cs = a.c[s * a.crs + i * a.cis];
+      for (int64_t w = 0; w < a.wide; w++) part[s * a.wp + w] += cs * row[w];
+    }
+  }
+}
+
+template <typename T, int VB, int A>
+RV_ALWAYS_INLINE void axpys_range(const Axpys<T>& a, int64_t i0, int64_t i1, T* part) {
+  switch (a.ns) {
+    case 1: return axpys_rows<T, VB, A, 1>(a, i0, i1, part);
+    case 2: return axpys_rows<T, VB, A, 2>(a, i0, i1, part);
+    case 3: return axpys_rows<T, VB, A, 3>(a, i0, i1, part);
+    case 4: return axpys_rows<T, VB, A, 4>(a, i0, i1, part);
+    case 5: return axpys_rows<T, VB, A, 5>(a, i0, i1, part);
+    case 6: return axpys_rows<T, VB, A, 6>(a, i0, i1, part);
+    case 7: return axpys_rows<T, VB, A, 7>(a, i0, i1, part);
+    default: return axpys_rows<T, VB, A, 8>(a, i0, i1, part);
+  }
+}
+
+// One pair of kernels per instruction set, as for the GEMM tiles: VB-byte vectors, Q
+// accumulators for dots and A for axpys (32 vector registers with AVX-512, 16 otherwise).
+#define RV_DEFINE_SKINNY(SUFFIX, ATTR, VB, Q, A)                                                         \
+  ATTR void dots_f32_##SUFFIX(const Dots<float>& d, int64_t i0, int64_t i1) { dots_range<float, VB, Q>(d, i0, i1); } \
+  ATTR void dots_f64_##SUFFIX(const Dots<double>& d, int64_t i0, int64_t i1) { dots_range<double, VB, Q>(d, i0, i1); } \
+  ATTR void axpys_f32_##SUFFIX(const Axpys<float>& a, int64_t i0, int64_t i1, float* part) {                \
+    axpys_range<float, VB, A>(a, i0, i1, part);                                                           \
+  }                                                                                                       \
+  ATTR void axpys_f64_##SUFFIX(const Axpys<double>& a, int64_t i0, int64_t i1, double* part) {             \
+    axpys_range<double, VB, A>(a, i0, i1, part);                                                          \
+  }
+
+#ifdef RV_GEMM_X86
+RV_DEFINE_SKINNY(avx512, __attribute__((target("avx512f,avx2,fma"))), 64, 16, 24)
+RV_DEFINE_SKINNY(avx2, __attribute__((target("avx2,fma"))), 32, 8, 12)
+#endif
+RV_DEFINE_SKINNY(base, , 16, 8, 12)
+
+template <typename T> struct SkinnyKernels {
+  void (*dots)(const Dots<T>&, int64_t, int64_t);
+  void (*axpys)(const Axpys<T>&, int64_t, int64_t, T*);
+  int lanes;
+};
+
+template <typename T> SkinnyKernels<T> skinny_kernels() {
+  static const Isa isa = detect_isa();
+  constexpr bool f32 = sizeof(T) == 4;
+#ifdef RV_GEMM_X86
+  if (isa == Isa::Avx512) {
+    if constexpr (f32) return {dots_f32_avx512, axpys_f32_avx512, 16};
+    else return {dots_f64_avx512, axpys_f64_avx512, 8};
+  }
+  if (isa == Isa::Avx2) {
+    if constexpr (f32) return {dots_f32_avx2, axpys_f32_avx2, 8};
+    else return {dots_f64_avx2, axpys_f64_avx2, 4};
+  }
+#endif
+  (void)isa;
+  if constexpr (f32) return {dots_f32_base, axpys_f32_base, 4};
+  else return {dots_f64_base, axpys_f64_base, 2};
+}
+
+// Rows [0, result) of a long operand (count rows, lrs >= 1 apart) can be read `over` values
+// past their end without passing the operand's last value.
+int64_t skinny_safe_rows(int64_t count, int64_t lrs, int64_t over) {
+  if (over == 0) return count;
+  return std::max<int64_t>(0, count - (over + lrs - 1) / lrs);
+}
+
+// out[s * os + i * oi] = Σ_p S[s, p] L[i, p] for s < ns, i < count: S any strides, L's rows
+// lrs >= 1 apart with contiguous values.
+template <typename T>
+void skinny_dots(int ns, int64_t count, int64_t k, MatRef<T> small, const T* l, int64_t lrs, T* out, int64_t os,
+                 int64_t oi, const char* what) {
+  const SkinnyKernels<T> kern = skinny_kernels<T>();
+  const int64_t kp = (k + kern.lanes - 1) / kern.lanes * kern.lanes;
+  Scratch packed(sizeof(T) * size_t(ns) * size_t(kp), what);
+  T* sp = packed.as<T>();
+  for (int s = 0; s < ns; s++) {
+    for (int64_t p = 0; p < kp; p++) sp[s * kp + p] = p < k ? small.p[s * small.rs + p * small.cs] : T(0);
+  }
+  const Dots<T> d{l, lrs, k, sp, kp, ns, out, os, oi, skinny_safe_rows(count, lrs, kp - k)};
+  maybe_parallel(true, count, std::max<int64_t>(64, kSkinnyGrain / k), [&](int64_t begin, int64_t end) {
+    kern.dots(d, begin, end);
+  });
+}
+
+// out[s * os + w * ow] = Σ_i C[s, i] L[i, w] for s < ns, w < wide, i < count: C any strides,
+// L's rows lrs >= 1 apart with contiguous values.
+template <typename T>
+void skinny_axpys(int ns, int64_t count, int64_t wide, const T* c, int64_t crs, int64_t cis, const T* l, int64_t lrs,
+                  T* out, int64_t os, int64_t ow, const char* what) {
+  const SkinnyKernels<T> kern = skinny_kernels<T>();
+  const int64_t wp = (wide + kern.lanes - 1) / kern.lanes * kern.lanes;
+  const int64_t block = std::clamp<int64_t>(kSkinnyBlock / (wide * int64_t(sizeof(T))), 8, 512);
+  // Chunks of whole blocks, fixed by the shape alone.
+  const int64_t size = ns * wp;
+  const int64_t max_chunks = std::clamp<int64_t>(kSkinnyPartials / (size * int64_t(sizeof(T))), 16, 512);
+  int64_t chunk = std::max(kSkinnyChunk / wide, (count + max_chunks - 1) / max_chunks);
+  chunk = (chunk + block - 1) / block * block;
+  const int64_t chunks = (count + chunk - 1) / chunk;
+  Scratch partial(sizeof(T) * size_t(chunks) * size_t(size), what);
+  T* part = partial.as<T>();
+  const Axpys<T> a{l, lrs, wide, c, crs, cis, ns, wp, skinny_safe_rows(count, lrs, wp - wide), block};
+  maybe_parallel(true, chunks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t ch = begin; ch < end; ch++) {
+      T* p = part + ch * size;
+      std::fill(p, p + size, T(0));
+      kern.axpys(a, ch * chunk, std::min(count, (ch + 1) * chunk), p);
+    }
+  });
+  for (int64_t ch = 1; ch < chunks; ch++) {
+    const T* p = part + ch * size;
+    for (int64_t j = 0; j < size; j++) part[j] += p[j];
+  }
+  for (int s = 0; s < ns; s++) {
+    for (int64_t w = 0; w < wide; w++) out[s * os + w * ow] = part[s * wp + w];
+  }
+}
+
+// C (m x n, contiguous) = A · B on the skinny kernels when the shape and layout suit them;
+// false (nothing done) otherwise.
+template <typename T>
+bool skinny_product(int64_t m, int64_t n, int64_t k, MatRef<T> a, MatRef<T> b, T* c, const char* what) {
+  // Values along an axis are contiguous if their stride is 1 or there is only one.
+  auto unit = [](int64_t extent, int64_t stride) { return stride == 1 || extent == 1; };
+  // With one row (or column) on the small side the product is a matrix-vector one, and the
+  // matrix-vector kernels are as fast unless rows of the long operand are 16-256 values.
+  auto vector_ok = [](int64_t small, int64_t row) { return small > 1 || (row >= 16 && row <= kSkinnyMaxVectorRow); };
+  // dots: the rows of A against the columns of B (k contiguous), or the mirror. Rows shorter
+  // than kSkinnyMinDepth cost more in lane sums than they save.
+  const bool depth = k >= kSkinnyMinDepth && k * std::min(m, n) * int64_t(sizeof(T)) <= kSkinnyMaxPacked;
+  if (m <= kSkinnyMax && n >= kSkinnyMinLong && depth && vector_ok(m, k) && unit(k, b.rs) && b.cs >= 1) {
+    skinny_dots<T>(int(m), n, k, a, b.p, b.cs, c, n, 1, what);
+    return true;
+  }
+  if (n <= kSkinnyMax && m >= kSkinnyMinLong && depth && vector_ok(n, k) && unit(k, a.cs) && a.rs >= 1) {
+    skinny_dots<T>(int(n), m, k, MatRef<T>{b.p, b.cs, b.rs}, a.p, a.rs, c, 1, n, what);
+    return true;
+  }
+  // axpys: the rows of B (n contiguous) scaled by the columns of A, or the mirror. Rows of
+  // one value would make it a matrix-vector product of the other operand.
+  auto wide_ok = [&](int64_t small, int64_t wide) { return wide >= 2 && wide <= kSkinnyMaxWide && vector_ok(small, wide); };
+  if (m <= kSkinnyMax && k >= kSkinnyMinLong && wide_ok(m, n) && unit(n, b.cs) && b.rs >= 1) {
+    skinny_axpys<T>(int(m), k, n, a.p, a.rs, a.cs, b.p, b.rs, c, n, 1, what);
+    return true;
+  }
+  if (n <= kSkinnyMax && k >= kSkinnyMinLong && wide_ok(n, m) && unit(m, a.rs) && a.cs >= 1) {
+    skinny_axpys<T>(int(n), k, m, b.p, b.cs, b.rs, a.p, a.cs, c, 1, n, what);
+    return true;
+  }
+  return false;
+}
+
+#else
+
+template <typename T> bool skinny_product(int64_t, int64_t, int64_t, MatRef<T>, MatRef<T>, T*, const char*) { return false; }
+
+#endif  // RV_SKINNY
+
 // Products below this many multiply-adds skip packing.
 constexpr int64_t kSmallProduct = 8192;
 
@@ -662,6 +1112,12 @@ int64_t folded_row_stride(const Operand& a, const Operand& b, const Dims& batch,
 template <typename T>
 void matmul_batches(const KernelCall& c, Operand& a, Operand& b, bool trans_a, bool trans_b, const Dims& batch,
                     int64_t batches, int64_t m, int64_t n, int64_t k, T* out) {
+  // One product with a small side and a long one: the skinny kernels, whatever the BLAS.
+  if (batches == 1 &&
+      skinny_product<T>(m, n, k, MatRef<T>{a.t.ptr<T>(), a.rs, a.cs}, MatRef<T>{b.t.ptr<T>(), b.rs, b.cs}, out, c.name)) {
+    count_skinny_product();
+    return;
+  }
   const Blas* blas = active_blas(c.name);
   if (m > INT_MAX || n > INT_MAX || k > INT_MAX) blas = nullptr;  // past BLAS's int: the built-in kernel
   const bool use_gemv = blas && blas->gemv<T>() != nullptr;

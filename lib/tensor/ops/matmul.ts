@@ -82,6 +82,9 @@ function matMulGradient(dy: Tensor, { inputs: [a, b], needs }: GradContext<unkno
   const vecB = b.rank === 1;
   const ta = transposeA && !vecA;
   const tb = transposeB && !vecB;
+  // A vector operand keeps its gradient a vector product (dy·op(A), op(B)·dy) and an outer
+  // product: no reshapes, and under vmap the batched-vector products stay single GEMMs.
+  if ((vecA && b.rank === 2) || (vecB && a.rank === 2)) return vectorMatMulGradient(dy, a, b, needs, ta, tb);
   const am = vecA ? expandDims(a, 0) : a;
   const bm = vecB ? expandDims(b, -1) : b;
   // dy with the axes dropped for vectors put back: [..., m, n].
@@ -98,6 +101,23 @@ function matMulGradient(dy: Tensor, { inputs: [a, b], needs }: GradContext<unkno
     if (vecB) db = reshape(db, db.shape.slice(0, -1));
   }
   return [da, db];
+}
+
+/** matMul's gradient when one operand is a vector and the other a matrix (flags apply to the matrix). */
+function vectorMatMulGradient(dy: Tensor, a: Tensor, b: Tensor, needs: readonly boolean[], ta: boolean, tb: boolean): (Tensor | null)[] {
+  const outer = (column: Tensor, row: Tensor) => mul(expandDims(column, -1), expandDims(row, -2));
+  if (b.rank === 1) {
+    // y [m] = op(A) [m, k] · b [k]
+    return [
+      needs[0] ? (ta ? outer(b, dy) : outer(dy, b)) : null,
+      needs[1] ? matMul(dy, a, false, ta) : null,
+    ];
+  }
+  // y [n] = a [k] · op(B) [k, n]
+  return [
+    needs[0] ? matMul(b, dy, tb, false) : null,
+    needs[1] ? (tb ? outer(dy, a) : outer(a, dy)) : null,
+  ];
 }
 
 /**
