@@ -9,11 +9,12 @@
  * on, and gives -Infinity log-probability outside the support.
  */
 import type { Bijector } from '../bijectors/bijector';
-import type { TensorLike } from '../tensor/convert';
+import { resolveSource, type TensorLike } from '../tensor/convert';
 import { type DType, isFloat } from '../tensor/dtype';
 import type { Seed } from '../tensor/random/key';
 import { formatShape, type Shape } from '../tensor/shape';
-import type { Tensor } from '../tensor/tensor';
+import { keep } from '../tensor/scope';
+import { Tensor } from '../tensor/tensor';
 import type { Constraint } from './constraints';
 import * as ops from './ops';
 import { tensorOf } from './params';
@@ -57,6 +58,28 @@ function rememberInside(support: Constraint, value: Tensor): void {
     insideCache.set(support, known);
   }
   known.add(value);
+}
+
+/**
+ * `t` in `dtype`, converted once per integer or bool tensor and kept while `t` lives (for values
+ * known inside a support: observed counts and labels keep their conversion instead of repeating
+ * it every step).
+ */
+const conversions = new WeakMap<Tensor, Map<DType, Tensor>>();
+function convertedOnce(t: Tensor, dtype: DType): Tensor {
+  if (t.dtype === dtype) return t;
+  // Float values may be differentiated: their casts must be recorded by the tape of each call.
+  if (isFloat(t.dtype)) return ops.cast(t, dtype);
+  let byDType = conversions.get(t);
+  const known = byDType?.get(dtype);
+  if (known !== undefined && !known.isDisposed) return known;
+  const c = keep(ops.cast(t, dtype));
+  if (byDType === undefined) {
+    byDType = new Map();
+    conversions.set(t, byDType);
+  }
+  byDType.set(dtype, c);
+  return c;
 }
 
 export abstract class Distribution {
@@ -104,15 +127,18 @@ export abstract class Distribution {
    */
   logProb(value: TensorLike): Tensor {
     if (this.support.isReal) return this.logProbImpl(this.value(value, 'logProb'));
+    const given = resolveSource(value);
+    if (given instanceof Tensor && knownInside(this.support, given)) return this.logProbImpl(convertedOnce(given, this.logProbValueDType()));
     // The support is checked before any cast to an int dtype, which would truncate 0.5 to 0.
     const v = this.floatValue(value, 'logProb');
-    if (knownInside(this.support, v)) return this.logProbImpl(this.implValue(v));
     const inside = this.support.check(v);
     if (this.allHold(inside)) {
-      // Tensors never change: a value found inside (observed data, typically) is not checked again.
-      rememberInside(this.support, v);
+      // Tensors never change: a value found inside (observed data, typically) is neither checked
+      // nor converted again on later calls.
       inside.dispose();
-      return this.logProbImpl(this.implValue(v));
+      if (!(given instanceof Tensor)) return this.logProbImpl(this.implValue(v));
+      rememberInside(this.support, given);
+      return this.logProbImpl(convertedOnce(given, this.logProbValueDType()));
     }
     if (this.validateArgs) this.requireAll(inside, 'logProb', `value outside the support (${this.support.name})`);
     // Values outside the support are swapped for an inside point before computing, so that

@@ -8,10 +8,8 @@
 
 namespace rv {
 
-inline float exp_f32(float xf) {
-  double x = xf;
-  x = x > 89.0 ? 89.0 : x;
-  x = x < -104.0 ? -104.0 : x;  // NaN passes both
+// e^x in double for x already clamped to [-104, 89] (the float32 range), branch-free.
+inline double exp_clamped_f64(double x) {
   const double inv_ln2 = 1.4426950408889634;
   const double ln2 = 0.6931471805599453;
   const double shifter = 6755399441055744.0;  // 1.5 * 2^52: rounds to an integer in the low bits
@@ -26,7 +24,69 @@ inline float exp_f32(float xf) {
   uint64_t scale_bits = (bits + 1023) << 52;
   double scale;
   std::memcpy(&scale, &scale_bits, sizeof scale);
-  return float(p * scale);
+  return p * scale;
+}
+
+inline float exp_f32(float xf) {
+  double x = xf;
+  x = x > 89.0 ? 89.0 : x;
+  x = x < -104.0 ? -104.0 : x;  // NaN passes both
+  return float(exp_clamped_f64(x));
+}
+
+// Natural log of a finite u > 0 in double, branch-free so that loops over float32 vectorise:
+// u = m·2^e with m in [√½, √2), then log m = 2·atanh(s) with s = (m − 1)/(m + 1), |s| <= 0.1716,
+// by its odd series to s^13 (truncation below 1e-11 relative: far past float32's needs).
+inline double log_pos_f64(double u) {
+  uint64_t bits;
+  std::memcpy(&bits, &u, sizeof bits);
+  // The exponent as a double without an int64 → double conversion (none in AVX2): its bits
+  // under 2^52's exponent make the double 2^52 + E.
+  uint64_t e_bits = (bits >> 52) | 0x4330000000000000ULL;
+  double e;
+  std::memcpy(&e, &e_bits, sizeof e);
+  e -= 4503599627370496.0 + 1023.0;
+  uint64_t m_bits = (bits & 0xfffffffffffffULL) | 0x3ff0000000000000ULL;
+  double m;  // in [1, 2)
+  std::memcpy(&m, &m_bits, sizeof m);
+  const bool high = m >= 1.4142135623730951;
+  m = high ? m * 0.5 : m;
+  e = high ? e + 1.0 : e;
+  double s = (m - 1.0) / (m + 1.0);
+  double s2 = s * s;
+  double series = 1.0 + s2 * (1.0 / 3 + s2 * (1.0 / 5 + s2 * (1.0 / 7 + s2 * (1.0 / 9 + s2 * (1.0 / 11 + s2 * (1.0 / 13))))));
+  const double ln2 = 0.6931471805599453;
+  return e * ln2 + 2.0 * s * series;
+}
+
+// log(1 + x) for float32, vectorisable: 1 + x in double is exact for |x| >= 2^-29, and below
+// that Goldberg's correction log(u)·x/(u − 1) restores full accuracy. x = −1 gives −inf,
+// x < −1 NaN, +inf inf, NaN NaN.
+inline float log1p_f32(float xf) {
+  double x = xf;
+  double u = 1.0 + x;
+  double safe = u > 0.0 && u < 1e300 ? u : 1.0;
+  double d = safe - 1.0;
+  double l = log_pos_f64(safe);
+  double r = d == 0.0 ? x : l * (x / d);
+  r = u == 0.0 ? -__builtin_inf() : r;
+  r = u < 0.0 || x != x ? __builtin_nan("") : r;
+  r = u >= 1e300 ? double(xf) : r;  // +inf
+  return float(r);
+}
+
+// log(1 + e^x) for float32 in one pass of double arithmetic, vectorisable: max(x, 0) +
+// log1p(e^−|x|).
+inline float softplus_f32(float xf) {
+  double x = xf;
+  double ax = x < 0.0 ? -x : x;
+  double e = exp_clamped_f64(ax > 104.0 ? -104.0 : -ax);  // in [e^-104, 1]
+  // Small e: the series e − e²/2 + e³/3 (error below e⁴/4 < 2^-50); else log(1 + e), whose
+  // rounding of 1 + e costs at most 2^-52/e < 2^-40 relative. No division either way.
+  double series = e * (1.0 - e * (0.5 - e * (1.0 / 3)));
+  double r = e < 0x1p-12 ? series : log_pos_f64(1.0 + e);
+  double out = (x > 0.0 ? x : 0.0) + r;
+  return float(x != x ? x : out);
 }
 
 }  // namespace rv

@@ -14,12 +14,15 @@ namespace {
 
 template <typename T> inline T exp_of(T x) { return std::exp(x); }
 template <> inline float exp_of<float>(float x) { return exp_f32(x); }
+template <typename T> inline T log1p_of(T x) { return std::log1p(x); }
+template <> inline float log1p_of<float>(float x) { return log1p_f32(x); }
 
 // log(1 + exp(x)) without overflow: exact for large |x|.
 template <typename T> inline T softplus_of(T x) {
   T m = x > T(0) ? x : T(0);
-  return m + std::log1p(exp_of<T>(-std::fabs(x)));
+  return m + std::log1p(std::exp(-std::fabs(x)));
 }
+template <> inline float softplus_of<float>(float x) { return softplus_f32(x); }
 
 #define RV_FLOAT_OP(NAME, EXPR)                                          \
   struct NAME {                                                          \
@@ -29,7 +32,7 @@ template <typename T> inline T softplus_of(T x) {
 RV_FLOAT_OP(Exp, exp_of<T>(x))
 RV_FLOAT_OP(Expm1, std::expm1(x))
 RV_FLOAT_OP(Log, std::log(x))
-RV_FLOAT_OP(Log1p, std::log1p(x))
+RV_FLOAT_OP(Log1p, log1p_of<T>(x))
 RV_FLOAT_OP(Sqrt, std::sqrt(x))
 RV_FLOAT_OP(Rsqrt, T(1) / std::sqrt(x))
 RV_FLOAT_OP(Reciprocal, T(1) / x)
@@ -76,13 +79,27 @@ struct Square {
   int32_t operator()(int32_t x) const { return int32_t(uint32_t(x) * uint32_t(x)); }
 };
 
-RV_MULTIVERSION void exp_f32_rows(float* __restrict o, const float* __restrict a, int64_t n) {
-  for (int64_t i = 0; i < n; i++) o[i] = exp_f32(a[i]);
-}
+// Contiguous float32 rows compiled for each ISA (the library targets the baseline): the
+// branch-free double-based math of fast_math.h vectorises only with AVX2 / AVX-512.
+#define RV_F32_ROWS(NAME, OP)                                                                   \
+  RV_MULTIVERSION void NAME(float* __restrict o, const float* __restrict a, int64_t n) {        \
+    for (int64_t i = 0; i < n; i++) o[i] = OP{}(a[i]);                                         \
+  }
+RV_F32_ROWS(exp_f32_rows, Exp)
+RV_F32_ROWS(log1p_f32_rows, Log1p)
+RV_F32_ROWS(softplus_f32_rows, Softplus)
+RV_F32_ROWS(log_sigmoid_f32_rows, LogSigmoid)
+RV_F32_ROWS(sigmoid_f32_rows, Sigmoid)
+#undef RV_F32_ROWS
 
 // A vectorised contiguous routine for (Op, T), where one exists.
 template <typename Op, typename T> constexpr void (*contiguous_rows())(T*, const T*, int64_t) {
-  if constexpr (std::is_same_v<Op, Exp> && std::is_same_v<T, float>) return exp_f32_rows;
+  if constexpr (!std::is_same_v<T, float>) return nullptr;
+  else if constexpr (std::is_same_v<Op, Exp>) return exp_f32_rows;
+  else if constexpr (std::is_same_v<Op, Log1p>) return log1p_f32_rows;
+  else if constexpr (std::is_same_v<Op, Softplus>) return softplus_f32_rows;
+  else if constexpr (std::is_same_v<Op, LogSigmoid>) return log_sigmoid_f32_rows;
+  else if constexpr (std::is_same_v<Op, Sigmoid>) return sigmoid_f32_rows;
   else return nullptr;
 }
 
