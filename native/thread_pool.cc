@@ -4,6 +4,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
+#include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -61,6 +62,11 @@ class Pool {
     std::unique_lock<std::mutex> lock(mutex_);
     finished_.wait(lock, [&] { return done_.load() == chunks_ && busy_ == 0; });
     fn_ = nullptr;
+    // A chunk that threw still counted as done, so no thread touches this job any more.
+    std::exception_ptr error = error_;
+    error_ = nullptr;
+    lock.unlock();
+    if (error) std::rethrow_exception(error);
   }
 
  private:
@@ -78,7 +84,12 @@ class Pool {
       if (c >= chunks_) return;
       int64_t begin = total_ * c / chunks_;
       int64_t end = total_ * (c + 1) / chunks_;
-      (*fn_)(begin, end);
+      try {
+        (*fn_)(begin, end);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!error_) error_ = std::current_exception();
+      }
       done_.fetch_add(1);
     }
   }
@@ -91,6 +102,10 @@ class Pool {
         std::unique_lock<std::mutex> lock(mutex_);
         wake_.wait(lock, [&] { return generation_ != seen && id < active_workers_; });
         seen = generation_;
+        // The job this wake-up was for may have been finished by the caller alone (fn_ is
+        // cleared under this lock when a job ends). Joining it late would race the set-up of
+        // the next job: a stale chunk claim could overcount done_ and hang the caller.
+        if (fn_ == nullptr) continue;
         busy_++;
       }
       work();
@@ -110,6 +125,7 @@ class Pool {
   int64_t total_ = 0, chunks_ = 0;
   std::atomic<int64_t> next_{0}, done_{0};
   int active_workers_ = 0, busy_ = 0;
+  std::exception_ptr error_;  // the first exception a chunk threw, rethrown by the caller
   uint64_t generation_ = 0;
   int target_;
 };
