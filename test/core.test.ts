@@ -44,7 +44,6 @@ describe('RandomVariable', () => {
     assertClose(x.add(1).sum().dataSync(), [Array.from(v.dataSync()).reduce((a, b) => a + b + 1, 0)], { rtol: 1e-6, atol: 1e-6 });
     const y = rv.Normal({ loc: x, scale: 1e-3, name: 'y' });
     assert.deepEqual(y.shape, [3]);
-    assert.equal(x === x, true);
   });
 
   it('takes a given value, and throws when it does not fit sampleShape + batchShape + eventShape', () => {

@@ -1,6 +1,7 @@
 /** `rv.intervene` (the paper's "mutilate"): named random variables become constants. */
 import { constructorTracer, underTracer } from './handler';
-import { constantOf } from './log-joint';
+import { tensorOf } from '../distributions/params';
+import type { TensorLike } from '../tensor/convert';
 import { checkValues, lookup, type NamedValues } from './values';
 
 /**
@@ -17,6 +18,6 @@ export function intervene<F extends (...args: any[]) => any>(model: F, values: N
   checkValues('intervene', values);
   return underTracer(model, constructorTracer((make, options) => {
     const value = options.name === undefined ? undefined : lookup(values, options.name);
-    return value === undefined ? make(options) : constantOf('intervene', options.name as string, value);
+    return value === undefined ? make(options) : tensorOf(value as TensorLike, 'intervene', `value '${options.name}'`);
   }));
 }

@@ -1,5 +1,4 @@
 /** `rv.makeLogJointFn`: a model turned into its log-joint density function. */
-import { tensorOf } from '../distributions/params';
 import { add, mul } from '../tensor/ops/elementwise';
 import { scalar } from '../tensor/ops/creation';
 import { sum } from '../tensor/ops/reduction';
@@ -51,9 +50,4 @@ export function makeLogJointFn(model: (...args: any[]) => unknown): (...argsThen
     if (unknown.length > 0) throw new Error(`makeLogJointFn: values are given for ${unknown.map((n) => `'${n}'`).join(', ')}, which the model does not have`);
     return total ?? scalar(0);
   };
-}
-
-/** @internal A value as a tensor, for transformations that replace random variables by constants. */
-export function constantOf(owner: string, name: string, value: unknown): Tensor {
-  return tensorOf(value as Tensor, owner, `value '${name}'`);
 }
