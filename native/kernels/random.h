@@ -28,6 +28,7 @@
 #include "../philox.h"
 #include "../strided_loop.h"
 #include "elementwise.h"
+#include "fast_math.h"
 
 namespace rv {
 namespace random {
@@ -52,39 +53,6 @@ inline double uniform53(uint32_t hi, uint32_t lo) {
 }
 // A uniform on (0, 1] from 53 bits: never 0, so its log is finite.
 inline double uniform53_open0(uint32_t hi, uint32_t lo) { return 1.0 - uniform53(hi, lo); }
-
-// Natural log of a positive, normal, finite double; within about 1 ulp. Branch-free so loops
-// over it vectorise (std::log calls never do).
-inline double log_positive(double x) {
-  uint64_t bits;
-  std::memcpy(&bits, &x, sizeof bits);
-  // The exponent through 32-bit integers: int64 -> double conversions do not vectorise before AVX-512.
-  int32_t e = int32_t(uint32_t(bits >> 32) >> 20) - 1023;
-  uint64_t mbits = (bits & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull;
-  double m;
-  std::memcpy(&m, &mbits, sizeof m);  // x = m * 2^e, m in [1, 2)
-  bool high = m > 1.4142135623730951;  // move m into [sqrt(1/2), sqrt(2)]
-  m = high ? 0.5 * m : m;
-  double k = double(e + (high ? 1 : 0));
-  // log m = 2 atanh(s), s = (m - 1)/(m + 1), |s| <= 0.1716: the series in s^2 to s^20
-  // leaves a relative error below 1e-18.
-  double s = (m - 1.0) / (m + 1.0);
-  double z = s * s;
-  double p = 1.0 / 21;
-  p = p * z + 1.0 / 19;
-  p = p * z + 1.0 / 17;
-  p = p * z + 1.0 / 15;
-  p = p * z + 1.0 / 13;
-  p = p * z + 1.0 / 11;
-  p = p * z + 1.0 / 9;
-  p = p * z + 1.0 / 7;
-  p = p * z + 1.0 / 5;
-  p = p * z + 1.0 / 3;
-  // ln 2 split in two (fdlibm's constants), so k * ln2_hi is exact.
-  const double ln2_hi = 6.93147180369123816490e-01;
-  const double ln2_lo = 1.90821492927058770002e-10;
-  return k * ln2_hi + (2.0 * s + 2.0 * s * z * p + k * ln2_lo);
-}
 
 // sin and cos of 2*pi*u for u in [0, 1): exact quarter-turn reduction (u is a dyadic
 // rational), then Taylor polynomials on [-pi/4, pi/4] (truncation below 1e-19).
