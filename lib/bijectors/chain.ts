@@ -18,6 +18,8 @@ import { constantLogDet } from './params';
  */
 export class Chain extends Bijector {
   readonly bijectors: readonly Bijector[];
+  /** The bijectors in the order forward applies them: the last first. */
+  private readonly applied: readonly Bijector[];
 
   constructor(bijectors: readonly Bijector[], options: BijectorOptions = {}) {
     const ranks = eventRanks(bijectors);
@@ -29,10 +31,11 @@ export class Chain extends Bijector {
       validateArgs: options.validateArgs,
     });
     this.bijectors = bijectors.slice();
+    this.applied = this.bijectors.slice().reverse();
   }
 
   override forwardEventShape(shape: Shape): Shape {
-    return this.applied().reduce((s, b) => b.forwardEventShape(s), shape);
+    return this.applied.reduce((s, b) => b.forwardEventShape(s), shape);
   }
 
   override inverseEventShape(shape: Shape): Shape {
@@ -40,7 +43,7 @@ export class Chain extends Bijector {
   }
 
   protected forwardImpl(x: Tensor): Tensor {
-    return this.applied().reduce((v, b) => b.forward(v), x);
+    return this.applied.reduce((v, b) => b.forward(v), x);
   }
 
   protected inverseImpl(y: Tensor): Tensor {
@@ -50,7 +53,7 @@ export class Chain extends Bijector {
   protected forwardLogDetJacobianImpl(x: Tensor): Tensor {
     let total = constantLogDet(ops.zeros([], x.dtype), x, this.forwardMinEventNdims);
     let ndims = this.forwardMinEventNdims;
-    this.applied().forEach((b, i, all) => {
+    this.applied.forEach((b, i, all) => {
       total = ops.add(total, b.forwardLogDetJacobian(x, ndims));
       ndims += b.inverseMinEventNdims - b.forwardMinEventNdims;
       if (i < all.length - 1) x = b.forward(x);
@@ -67,11 +70,6 @@ export class Chain extends Bijector {
       if (i < all.length - 1) y = b.inverse(y);
     });
     return total;
-  }
-
-  /** The bijectors in the order forward applies them: the last first. */
-  private applied(): Bijector[] {
-    return this.bijectors.slice().reverse();
   }
 }
 

@@ -6,7 +6,7 @@ import type { TensorLike } from '../tensor/convert';
 import type { DType } from '../tensor/dtype';
 import { broadcastShapes, type Shape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
-import { tensorOf } from '../distributions/params';
+import { allTrue, tensorOf } from '../distributions/params';
 import * as ops from '../distributions/ops';
 
 /**
@@ -26,10 +26,7 @@ export function paramOf(value: TensorLike, dtype: DType, owner: string, argument
  */
 export function requireParam(validate: boolean, value: TensorLike, condition: (t: Tensor) => Tensor, owner: string, message: string): void {
   if (!validate) return;
-  const ok = ops.all(condition(paramOf(value, 'float64', owner, 'parameter')));
-  const holds = ok.dataSync()[0] === 1;
-  ok.dispose();
-  if (!holds) throw new Error(`${owner}: ${message}`);
+  if (!allTrue(condition(paramOf(value, 'float64', owner, 'parameter')))) throw new Error(`${owner}: ${message}`);
 }
 
 /**

@@ -17,7 +17,7 @@ import { keep } from '../tensor/scope';
 import { Tensor } from '../tensor/tensor';
 import type { Constraint } from './constraints';
 import * as ops from './ops';
-import { tensorOf } from './params';
+import { allTrue, tensorOf } from './params';
 
 export interface DistributionOptions {
   /** Check parameters at construction and values in logProb (default true; false for speed). */
@@ -163,11 +163,7 @@ export abstract class Distribution {
 
   /** Whether every element of a bool tensor holds; false when it cannot be read (inside vmap). */
   private allHold(condition: Tensor): boolean {
-    if (condition.batch !== null) return false;
-    const all = ops.all(condition);
-    const holds = all.dataSync()[0] === 1;
-    all.dispose();
-    return holds;
+    return condition.batch === null && allTrue(condition);
   }
 
   /** exp(logProb(value)). @example new rv.distributions.Exponential({ rate: 1 }).prob(0)  // 1 */
@@ -255,15 +251,9 @@ export abstract class Distribution {
    * Inside vmap (where values cannot be read) it checks nothing.
    */
   protected requireAll(condition: Tensor, method: string, message: string): void {
-    const ok = ops.all(condition);
     // Inside vmap values cannot be read: checks happen at the boundary (outside), not per member.
-    if (ok.batch !== null) {
-      ok.dispose();
-      return;
-    }
-    const holds = ok.dataSync()[0] === 1;
-    ok.dispose();
-    if (!holds) throw new Error(`${this.name}${method ? `.${method}` : ''}: ${message}`);
+    if (condition.batch !== null) return;
+    if (!allTrue(condition)) throw new Error(`${this.name}${method ? `.${method}` : ''}: ${message}`);
   }
 
   /** A per-event bool tensor given size-1 event axes, to mask whole events of `value`. */

@@ -83,6 +83,14 @@ export function requireRank(owner: string, name: string, t: Tensor, rank: number
   if (t.rank < rank) throw new Error(`${owner}: ${name} must have rank >= ${rank} (${what}), got shape [${t.shape.join(', ')}]`);
 }
 
+/** Whether every element of a bool tensor holds, read back as a JS boolean. */
+export function allTrue(mask: Tensor): boolean {
+  const all = ops.all(mask);
+  const holds = all.dataSync()[0] === 1;
+  all.dispose();
+  return holds;
+}
+
 /** Whether every element is a probability (in [0, 1]); a bool tensor for `requireAll`. */
 export function isProbability(p: Tensor): Tensor {
   return ops.logicalAnd(ops.greaterEqual(p, 0), ops.lessEqual(p, 1));

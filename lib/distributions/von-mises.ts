@@ -8,6 +8,7 @@ import type { Tensor } from '../tensor/tensor';
 import * as constraints from './constraints';
 import type { DistributionOptions } from './distribution';
 import * as ops from './ops';
+import { allTrue } from './params';
 import { ScalarDistribution, splitSeed } from './shared';
 
 export interface VonMisesInit extends DistributionOptions {
@@ -118,11 +119,4 @@ function envelopeParameter(kappa: Tensor): Tensor {
 /** x − 2π·round(x/(2π)), in [−π, π]. */
 function wrapAngle(x: Tensor): Tensor {
   return ops.sub(x, ops.mul(ops.round(ops.div(x, 2 * Math.PI)), 2 * Math.PI));
-}
-
-function allTrue(mask: Tensor): boolean {
-  const all = ops.all(mask);
-  const result = all.dataSync()[0] === 1;
-  all.dispose();
-  return result;
 }
