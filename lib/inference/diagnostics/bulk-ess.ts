@@ -4,10 +4,13 @@ import { isDegenerate, perQuantity, type ChainDraws } from './draws';
 import { essOf } from './ess';
 import { rankNormalize, splitChains } from './transforms';
 
-/** The bulk ESS of one quantity: the ESS of its rank-normalised split chains. */
-export function bulkEssOf(x: ChainDraws): number {
+/**
+ * The bulk ESS of one quantity: the ESS of its rank-normalised split chains (pass them when
+ * they are known already).
+ */
+export function bulkEssOf(x: ChainDraws, ranked?: ChainDraws): number {
   if (isDegenerate(x.values)) return NaN;
-  return essOf(rankNormalize(splitChains(x)));
+  return essOf(ranked ?? rankNormalize(splitChains(x)));
 }
 
 /**

@@ -89,5 +89,5 @@ export function arrayDraws(op: string, rows: readonly (readonly number[])[]): Ch
 export function perQuantity(op: string, draws: DrawsLike, diagnostic: (x: ChainDraws) => number): number | Tensor {
   if (!(draws instanceof Tensor)) return diagnostic(arrayDraws(op, draws));
   const { shape, elements } = elementDraws(op, draws);
-  return tensor(Float64Array.from(elements, diagnostic), shape, 'float64');
+  return tensor(Float64Array.from(elements, (x) => diagnostic(x)), shape, 'float64');
 }

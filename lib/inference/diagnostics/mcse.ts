@@ -23,5 +23,5 @@ export function mcseMeanOf(x: ChainDraws, essBulk = bulkEssOf(x)): number {
 export function mcseMean(draws: readonly (readonly number[])[]): number;
 export function mcseMean(draws: Tensor): Tensor;
 export function mcseMean(draws: Tensor | readonly (readonly number[])[]): number | Tensor {
-  return perQuantity('mcseMean', draws, (x) => mcseMeanOf(x));
+  return perQuantity('mcseMean', draws, mcseMeanOf);
 }

@@ -24,11 +24,14 @@ function classicRhat(x: ChainDraws): number {
   return Math.sqrt((((n - 1) / n) * within + variance(means)) / within);
 }
 
-/** R̂ of one quantity: the larger of the rank-normalised split R̂ of x and of |x − median|. */
-export function rhatOf(x: ChainDraws): number {
+/**
+ * R̂ of one quantity: the larger of the rank-normalised split R̂ of x and of |x − median|
+ * (pass the rank-normalised split chains when they are known already).
+ */
+export function rhatOf(x: ChainDraws, ranked?: ChainDraws): number {
   if (x.draws < 4 || isDegenerate(x.values)) return NaN;
   const split = splitChains(x);
-  return Math.max(classicRhat(rankNormalize(split)), classicRhat(rankNormalize(fold(split))));
+  return Math.max(classicRhat(ranked ?? rankNormalize(split)), classicRhat(rankNormalize(fold(split))));
 }
 
 /**

@@ -1,12 +1,13 @@
 /** `rv.summary`: the posterior summary table of Stan and ArviZ. */
 import { bulkEssOf } from './bulk-ess';
-import { elementDraws, namedDraws, type ChainDraws, type FitLike } from './draws';
+import { elementDraws, isDegenerate, namedDraws, type ChainDraws, type FitLike } from './draws';
 import { mcseMeanOf } from './mcse';
 import { mean, variance } from './moments';
 import { quantileSorted, sortedCopy } from './quantile';
 import { rhatOf } from './rhat';
 import { formatSummary } from './table';
 import { tailEssOf } from './tail-ess';
+import { rankNormalize, splitChains } from './transforms';
 
 export interface SummaryOptions {
   /** Print the table (and the sampler's divergences and tree-depth hits) to the console. Default true. */
@@ -64,7 +65,9 @@ export function summary(fit: FitLike, options: SummaryOptions = {}): SummaryRow[
 
 function summaryRow(name: string, index: number[], x: ChainDraws, probs: readonly number[]): SummaryRow {
   const sorted = sortedCopy(x.values);
-  const essBulk = bulkEssOf(x);
+  // The rank-normalised split chains serve both the bulk ESS and R̂.
+  const ranked = isDegenerate(x.values) ? undefined : rankNormalize(splitChains(x));
+  const essBulk = bulkEssOf(x, ranked);
   return {
     name,
     index,
@@ -73,8 +76,8 @@ function summaryRow(name: string, index: number[], x: ChainDraws, probs: readonl
     sd: Math.sqrt(variance(x.values)),
     quantiles: probs.map((p) => quantileSorted(sorted, p)),
     essBulk,
-    essTail: tailEssOf(x),
-    rhat: rhatOf(x),
+    essTail: tailEssOf(x, sorted),
+    rhat: rhatOf(x, ranked),
     mcseMean: mcseMeanOf(x, essBulk),
   };
 }

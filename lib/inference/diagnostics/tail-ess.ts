@@ -5,10 +5,13 @@ import { essOf } from './ess';
 import { quantileSorted, sortedCopy } from './quantile';
 import { indicator, splitChains } from './transforms';
 
-/** The tail ESS of one quantity: the smaller ESS of the split indicators of x ≤ q5% and x ≤ q95%. */
-export function tailEssOf(x: ChainDraws): number {
+/**
+ * The tail ESS of one quantity: the smaller ESS of the split indicators of x ≤ q5% and x ≤ q95%
+ * (pass x's values sorted when they are known already).
+ */
+export function tailEssOf(x: ChainDraws, sorted?: Float64Array): number {
   if (isDegenerate(x.values)) return NaN;
-  const sorted = sortedCopy(x.values);
+  sorted ??= sortedCopy(x.values);
   const essAt = (p: number) => essOf(splitChains(indicator(x, quantileSorted(sorted, p))));
   return Math.min(essAt(0.05), essAt(0.95));
 }
