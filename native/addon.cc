@@ -115,7 +115,36 @@ Napi::Value Kernels(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// run(kernelId, outShape, outDtype, attrs, ...inputs) -> tensor
+// A device code from JS: -1 for the CPU, else a CUDA ordinal that must be usable.
+int read_device(Napi::Value v, const char* what) {
+  if (v.IsUndefined() || v.IsNull()) return kCpu;
+  double d = number(v, what, "device");
+  if (!(d >= -1 && d < kMaxDevices) || std::floor(d) != d) throw Error(std::string(what) + ": unknown device code");
+  if (d != kCpu) cuda::check_device(int(d), what);
+  return int(d);
+}
+
+// Kernels that ran on the CPU for a GPU call (no GPU kernel yet), by kernel id.
+std::vector<int64_t>& fallback_counts() {
+  static std::vector<int64_t> counts(kernels().size(), 0);
+  return counts;
+}
+
+// A GPU call of a kernel that has no GPU version: inputs copied to the CPU, the CPU kernel, the
+// output copied back. Correct and slow; cudaInfo().fallbacks counts these.
+Tensor run_on_cpu(const KernelEntry& entry, KernelCall& call, size_t id) {
+  fallback_counts()[id]++;
+  std::vector<Tensor> host;
+  host.reserve(call.inputs.size());
+  for (const Tensor* t : call.inputs) host.push_back(to_device(*t, kCpu, call.name));
+  KernelCall cpu = call;
+  cpu.device = kCpu;
+  for (size_t i = 0; i < host.size(); i++) cpu.inputs[i] = &host[i];
+  return to_device(entry.fn(cpu), call.device, call.name);
+}
+
+// run(kernelId, outShape, outDtype, attrs, device, ...inputs) -> tensor. `device` places ops
+// without inputs (creation, random); with inputs, they must all be on one device, and it is used.
 Napi::Value Run(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
     const auto& list = kernels();
@@ -127,16 +156,31 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
     if (!info[1].IsUndefined() && !info[1].IsNull()) call.out_shape = read_shape(info[1], call.name);
     call.out_dtype = dtype_from_code(int64_t(number(info[2], call.name, "dtype")));
     call.attrs = read_numbers(info[3], call.name);
-    for (size_t i = 4; i < info.Length(); i++) call.inputs.push_back(unwrap(env, info[i], call.name, i - 4));
-    return wrap(env, entry.fn(call));
+    for (size_t i = 5; i < info.Length(); i++) call.inputs.push_back(unwrap(env, info[i], call.name, i - 5));
+    if (call.inputs.empty()) {
+      call.device = read_device(info[4], call.name);
+    } else {
+      call.device = call.inputs[0]->device();
+      for (size_t i = 1; i < call.inputs.size(); i++) {
+        if (call.inputs[i]->device() != call.device) {
+          throw Error(std::string(call.name) + ": input 0 is on " + device_name(call.device) + ", input " +
+                      std::to_string(i) + " on " + device_name(call.inputs[i]->device()) +
+                      " (move tensors with .to(device) first)");
+        }
+      }
+    }
+    if (call.device == kCpu) return wrap(env, entry.fn(call));
+    Kernel gpu = cuda_kernel(size_t(id));
+    return wrap(env, gpu ? gpu(call) : run_on_cpu(entry, call, size_t(id)));
   });
 }
 
-// fromData(dtype, shape, typedArray) -> tensor holding a copy of the data.
+// fromData(dtype, shape, typedArray, device) -> tensor holding a copy of the data.
 Napi::Value FromData(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
     DType dtype = dtype_from_code(int64_t(number(info[0], "tensor", "dtype")));
     Dims shape = read_shape(info[1], "tensor");
+    int device = read_device(info[3], "tensor");
     if (!info[2].IsTypedArray()) throw Error("tensor: data must be a typed array");
     Napi::TypedArray array = info[2].As<Napi::TypedArray>();
     Tensor t = empty_tensor(dtype, shape, "tensor");
@@ -151,6 +195,7 @@ Napi::Value FromData(const Napi::CallbackInfo& info) {
       uint8_t* p = t.ptr<uint8_t>();
       for (size_t i = 0; i < bytes; i++) p[i] = p[i] != 0;
     }
+    if (device != kCpu) return wrap(env, to_device(t, device, "tensor"));
     return wrap(env, std::move(t));
   });
 }
@@ -159,7 +204,7 @@ Napi::Value FromData(const Napi::CallbackInfo& info) {
 Napi::Value ToData(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
     Tensor* t = unwrap(env, info[0], "dataSync", 0);
-    Tensor c = contiguous(*t, "dataSync");
+    Tensor c = to_device(*t, kCpu, "dataSync");
     size_t n = size_t(c.numel());
     size_t bytes = n * itemsize(c.dtype);
     Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, bytes);
@@ -196,12 +241,77 @@ Napi::Value Layout(const Napi::CallbackInfo& info) {
     out.Set("offset", double(t->offset));
     out.Set("contiguous", t->is_contiguous());
     out.Set("storage", double(reinterpret_cast<uintptr_t>(t->storage.get()) & 0xffffffffffffULL));
+    out.Set("device", double(t->device()));
     return out;
   });
 }
 
+// toDevice(tensor, device) -> a contiguous copy on `device` (the tensor itself there already).
+Napi::Value ToDevice(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    Tensor* t = unwrap(env, info[0], "to", 0);
+    int device = read_device(info[1], "to");
+    return wrap(env, to_device(*t, device, "to"));
+  });
+}
+
+// devices() -> [{ code, name, ... }]: the CPU, then every usable GPU.
+Napi::Value Devices(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    int n = cuda::device_count();
+    Napi::Array out = Napi::Array::New(env, size_t(n) + 1);
+    Napi::Object cpu = Napi::Object::New(env);
+    cpu.Set("code", double(kCpu));
+    cpu.Set("name", "cpu");
+    out.Set(0u, cpu);
+    for (int d = 0; d < n; d++) {
+      cuda::DeviceInfo di = cuda::device_info(d);
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("code", double(d));
+      o.Set("name", device_name(d));
+      o.Set("model", di.name);
+      o.Set("totalMemory", double(di.total_memory));
+      o.Set("computeCapability", std::to_string(di.compute_major) + "." + std::to_string(di.compute_minor));
+      o.Set("multiprocessors", double(di.multiprocessors));
+      out.Set(uint32_t(d + 1), o);
+    }
+    return out;
+  });
+}
+
+// cudaInfo() -> { available, reason, fallbacks: { kernel: count } }.
+Napi::Value CudaInfo(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("available", cuda::device_count() > 0);
+    out.Set("reason", cuda::unavailable_reason());
+    Napi::Object fallbacks = Napi::Object::New(env);
+    const auto& list = kernels();
+    for (size_t i = 0; i < list.size(); i++) {
+      if (fallback_counts()[i] > 0) fallbacks.Set(list[i].name, double(fallback_counts()[i]));
+    }
+    out.Set("fallbacks", fallbacks);
+    Napi::Array missing = Napi::Array::New(env);
+    for (size_t i = 0; i < list.size(); i++) {
+      if (!cuda_kernel(i)) missing.Set(missing.Length(), list[i].name);
+    }
+    out.Set("cpuOnlyKernels", missing);
+    return out;
+  });
+}
+
+// synchronize(device): waits for the device's queued kernels; throws on a CUDA error.
+Napi::Value Synchronize(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    int device = read_device(info[0], "synchronize");
+    if (device != kCpu) cuda::synchronize(device, "synchronize");
+    return env.Undefined();
+  });
+}
+
 Napi::Value Memory(const Napi::CallbackInfo& info) {
-  AllocatorStats s = allocator_stats();
+  int device = info.Length() > 0 ? read_device(info[0], "memory") : kCpu;
+  AllocatorStats s = allocator_stats(device);
   Napi::Object out = Napi::Object::New(info.Env());
   out.Set("liveBytes", double(s.live_bytes));
   out.Set("cachedBytes", double(s.cached_bytes));
@@ -236,6 +346,11 @@ Napi::Value Memcpy(const Napi::CallbackInfo& info) {
     size_t bytes = size_t(src->numel()) * itemsize(src->dtype);
     if (!dst->is_contiguous() || !src->is_contiguous() || size_t(dst->numel()) * itemsize(dst->dtype) != bytes) {
       throw Error("memcpy: dst and src must be contiguous and of one byte size");
+    }
+    if (dst->device() != kCpu || src->device() != kCpu) {
+      // On a GPU: cudaMemcpyAsync on the device's stream (the device-to-device reference).
+      cuda::copy_bytes(dst->data(), dst->device(), src->data(), src->device(), bytes, "memcpy");
+      return env.Undefined();
     }
     char* to = dst->data();
     const char* from = src->data();
@@ -279,8 +394,9 @@ Napi::Value BlasGemm(const Napi::CallbackInfo& info) {
     Tensor* b = unwrap(env, info[2], "blasGemm", 2);
     bool ok = a->rank() == 2 && b->rank() == 2 && c->rank() == 2 && is_float(a->dtype) && a->dtype == b->dtype &&
               a->dtype == c->dtype && a->is_contiguous() && b->is_contiguous() && c->is_contiguous() &&
-              a->shape[1] == b->shape[0] && c->shape[0] == a->shape[0] && c->shape[1] == b->shape[1];
-    if (!ok) throw Error("blasGemm: expected contiguous float matrices c [m, n], a [m, k], b [k, n] of one dtype");
+              a->shape[1] == b->shape[0] && c->shape[0] == a->shape[0] && c->shape[1] == b->shape[1] &&
+              a->on_cpu() && b->on_cpu() && c->on_cpu();
+    if (!ok) throw Error("blasGemm: expected contiguous float CPU matrices c [m, n], a [m, k], b [k, n] of one dtype");
     blas_gemm_direct(a->dtype == DType::Float32 ? 0 : 1, a->shape[0], b->shape[1], a->shape[1], a->data(), b->data(), c->data());
     return env.Undefined();
   });
@@ -296,6 +412,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dispose", Napi::Function::New(env, Dispose));
   exports.Set("layout", Napi::Function::New(env, Layout));
   exports.Set("memory", Napi::Function::New(env, Memory));
+  exports.Set("toDevice", Napi::Function::New(env, ToDevice));
+  exports.Set("devices", Napi::Function::New(env, Devices));
+  exports.Set("cudaInfo", Napi::Function::New(env, CudaInfo));
+  exports.Set("synchronize", Napi::Function::New(env, Synchronize));
   exports.Set("emptyCache", Napi::Function::New(env, EmptyCache));
   exports.Set("numThreads", Napi::Function::New(env, NumThreads));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "device.h"
 #include "error.h"
 
 namespace rv {
@@ -36,25 +37,46 @@ int64_t cache_limit() {
   return int64_t(1) << 30;
 }
 
+// One per device. The CPU cache keeps at most RANDVAR_CACHE_BYTES (1 GiB by default); a GPU's
+// keeps every block (as other GPU frameworks do) and is emptied when cudaMalloc fails.
 struct Cache {
+  int device = kCpu;
   std::mutex mutex;
   std::unordered_map<size_t, std::vector<void*>> free_lists;
   int64_t cached_bytes = 0;
-  int64_t limit = cache_limit();
+  int64_t limit = 0;
   int64_t hits = 0, misses = 0;
+  std::atomic<int64_t> live_bytes{0};
 };
 
-Cache& cache() {
-  static Cache* c = new Cache();  // never destroyed: blocks may be released during exit
-  return *c;
+Cache& cache(int device) {
+  // Never destroyed: blocks may be released during exit.
+  static Cache* caches = [] {
+    Cache* c = new Cache[kMaxDevices + 1];
+    for (int i = 0; i <= kMaxDevices; i++) {
+      c[i].device = i - 1;
+      c[i].limit = i == 0 ? cache_limit() : INT64_MAX;
+    }
+    return c;
+  }();
+  return caches[device + 1];
 }
 
-std::atomic<int64_t> live_bytes{0};
+std::atomic<int64_t> live_bytes{0};  // over every device
 std::atomic<int64_t> reported_bytes{0};
+
+void* raw_alloc(int device, size_t capacity) {
+  return device == kCpu ? std::aligned_alloc(kAlignment, capacity) : cuda::raw_malloc(device, capacity);
+}
+
+void raw_free(int device, void* p) {
+  if (device == kCpu) std::free(p);
+  else cuda::raw_free(device, p);
+}
 
 void free_cached_locked(Cache& c) {
   for (auto& [size, list] : c.free_lists) {
-    for (void* p : list) std::free(p);
+    for (void* p : list) raw_free(c.device, p);
     list.clear();
   }
   c.cached_bytes = 0;
@@ -76,13 +98,14 @@ uint64_t max_allocation() {
   return limit;
 }
 
-Block allocate(size_t bytes, const char* what) {
-  if (uint64_t(bytes) > max_allocation()) {
+Block allocate(size_t bytes, const char* what, int device) {
+  if (device != kCpu) cuda::check_device(device, what);
+  if (device == kCpu && uint64_t(bytes) > max_allocation()) {
     throw Error(std::string(what) + ": allocation of " + std::to_string(bytes) + " bytes is too large (limit " +
                 std::to_string(max_allocation()) + " bytes, the physical memory)");
   }
   size_t capacity = size_class(bytes);
-  Cache& c = cache();
+  Cache& c = cache(device);
   {
     std::lock_guard<std::mutex> lock(c.mutex);
     auto it = c.free_lists.find(capacity);
@@ -91,26 +114,32 @@ Block allocate(size_t bytes, const char* what) {
       it->second.pop_back();
       c.cached_bytes -= int64_t(capacity);
       c.hits++;
+      c.live_bytes += int64_t(capacity);
       live_bytes += int64_t(capacity);
-      return {p, capacity};
+      return {p, capacity, device};
     }
     c.misses++;
   }
-  void* p = std::aligned_alloc(kAlignment, capacity);
+  void* p = raw_alloc(device, capacity);
   if (!p) {
     std::lock_guard<std::mutex> lock(c.mutex);
     free_cached_locked(c);
-    p = std::aligned_alloc(kAlignment, capacity);
+    p = raw_alloc(device, capacity);
   }
-  if (!p) throw Error(std::string(what) + ": out of memory allocating " + std::to_string(bytes) + " bytes");
+  if (!p) {
+    throw Error(std::string(what) + ": out of memory allocating " + std::to_string(bytes) + " bytes on " +
+                device_name(device));
+  }
+  c.live_bytes += int64_t(capacity);
   live_bytes += int64_t(capacity);
-  return {p, capacity};
+  return {p, capacity, device};
 }
 
 void release(Block block) {
   if (!block.data) return;
   live_bytes -= int64_t(block.capacity);
-  Cache& c = cache();
+  Cache& c = cache(block.device);
+  c.live_bytes -= int64_t(block.capacity);
   {
     std::lock_guard<std::mutex> lock(c.mutex);
     if (c.cached_bytes + int64_t(block.capacity) <= c.limit) {
@@ -119,19 +148,22 @@ void release(Block block) {
       return;
     }
   }
-  std::free(block.data);
+  raw_free(block.device, block.data);
 }
 
-AllocatorStats allocator_stats() {
-  Cache& c = cache();
+AllocatorStats allocator_stats(int device) {
+  if (device == kAllDevices) return {live_bytes.load(), 0, 0, 0};
+  Cache& c = cache(device);
   std::lock_guard<std::mutex> lock(c.mutex);
-  return {live_bytes.load(), c.cached_bytes, c.hits, c.misses};
+  return {c.live_bytes.load(), c.cached_bytes, c.hits, c.misses};
 }
 
 void empty_cache() {
-  Cache& c = cache();
-  std::lock_guard<std::mutex> lock(c.mutex);
-  free_cached_locked(c);
+  for (int d = kCpu; d < kMaxDevices; d++) {
+    Cache& c = cache(d);
+    std::lock_guard<std::mutex> lock(c.mutex);
+    free_cached_locked(c);
+  }
 }
 
 int64_t take_unreported_bytes(int64_t threshold) {

@@ -13,10 +13,12 @@ constexpr uint64_t kMaxAllocationBytes = uint64_t(1) << 40;
 struct Block {
   void* data;
   size_t capacity;  // size class actually reserved
+  int device;       // kCpu (-1) or a CUDA ordinal (device.h)
 };
 
-// Throws rv::Error naming `what` if the request is too large or the system is out of memory.
-Block allocate(size_t bytes, const char* what);
+// Throws rv::Error naming `what` if the request is too large or the device is out of memory.
+// Each device has its own cache; CUDA blocks come from cudaMalloc only on a cache miss.
+Block allocate(size_t bytes, const char* what, int device = -1);
 void release(Block block);
 
 struct AllocatorStats {
@@ -25,11 +27,13 @@ struct AllocatorStats {
   int64_t hits;
   int64_t misses;
 };
-AllocatorStats allocator_stats();
-// Returns every cached block to the system.
+// One device's blocks; live_bytes of kAllDevices is the total over every device.
+constexpr int kAllDevices = -2;
+AllocatorStats allocator_stats(int device = -1);
+// Returns every cached block (of every device) to the system.
 void empty_cache();
 
-// Bytes of live storage not yet reported to V8; the binding reports them in batches.
+// Bytes of live storage (every device) not yet reported to V8; the binding reports them in batches.
 int64_t take_unreported_bytes(int64_t threshold);
 
 }  // namespace rv

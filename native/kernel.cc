@@ -63,4 +63,25 @@ static std::vector<KernelEntry>& registry() {
 void register_kernel(const char* name, Kernel fn) { registry().push_back({name, fn}); }
 const std::vector<KernelEntry>& kernels() { return registry(); }
 
+static std::vector<KernelEntry>& cuda_registry() {
+  static std::vector<KernelEntry>* r = new std::vector<KernelEntry>();
+  return *r;
+}
+
+void register_cuda_kernel(const char* name, Kernel fn) { cuda_registry().push_back({name, fn}); }
+
+Kernel cuda_kernel(size_t id) {
+  // Both registries are complete once the addon has loaded: index them by id on first use.
+  static std::vector<Kernel> by_id = [] {
+    std::vector<Kernel> out(registry().size(), nullptr);
+    for (const KernelEntry& e : cuda_registry()) {
+      for (size_t i = 0; i < registry().size(); i++) {
+        if (registry()[i].name == e.name) out[i] = e.fn;
+      }
+    }
+    return out;
+  }();
+  return id < by_id.size() ? by_id[id] : nullptr;
+}
+
 }  // namespace rv

@@ -17,6 +17,7 @@ struct KernelCall {
   Dims out_shape;
   DType out_dtype = DType::Float32;
   std::vector<double> attrs;
+  int device = kCpu;  // where the inputs are and the output goes
 
   const Tensor& input(size_t i) const;
   size_t num_inputs() const { return inputs.size(); }
@@ -32,8 +33,8 @@ struct KernelCall {
   // An attribute that must be an integer in [lo, hi].
   int64_t attr_int(size_t i, int64_t lo, int64_t hi) const;
   Error fail(const std::string& message) const { return Error(std::string(name) + ": " + message); }
-  // A fresh contiguous output of out_shape and out_dtype.
-  Tensor make_output() const { return empty_tensor(out_dtype, out_shape, name); }
+  // A fresh contiguous output of out_shape and out_dtype, on the call's device.
+  Tensor make_output() const { return empty_tensor(out_dtype, out_shape, name, device); }
 };
 
 // x made contiguous and seen as [outer, length, inner] around one axis: the layout of every
@@ -57,6 +58,15 @@ const std::vector<KernelEntry>& kernels();
 // Registers a kernel at load time: `static KernelRegistrar r("exp", exp_kernel);`.
 struct KernelRegistrar {
   KernelRegistrar(const char* name, Kernel fn) { register_kernel(name, fn); }
+};
+
+// The GPU kernel of the same name (native/cuda/), registered the same way; a kernel without one
+// runs on the CPU with its inputs and output copied (the binding does that, and counts it).
+void register_cuda_kernel(const char* name, Kernel fn);
+// The GPU kernel of kernels()[id], or null.
+Kernel cuda_kernel(size_t id);
+struct CudaKernelRegistrar {
+  CudaKernelRegistrar(const char* name, Kernel fn) { register_cuda_kernel(name, fn); }
 };
 
 }  // namespace rv

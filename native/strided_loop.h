@@ -21,6 +21,11 @@ class StridedLoop {
   StridedLoop(const Dims& shape, std::initializer_list<const Tensor*> operands, const char* what = "elementwise");
 
   int64_t numel() const { return numel_; }
+  // The merged layout (the GPU kernels index with it): dimensions, byte strides, base pointers.
+  int ndim() const { return ndim_; }
+  int64_t dim(int d) const { return shape_[d]; }
+  int64_t stride(int operand, int d) const { return strides_[operand][d]; }
+  char* base(int operand) const { return base_[operand]; }
 
   // Calls row(ptrs, strides, n): n elements, operand k at ptrs[k] with byte stride strides[k].
   template <typename Row>

@@ -73,7 +73,7 @@ bool Tensor::is_contiguous() const {
   return true;
 }
 
-Tensor empty_tensor(DType dtype, const Dims& shape, const char* what) {
+Tensor empty_tensor(DType dtype, const Dims& shape, const char* what, int device) {
   int64_t n = checked_numel(shape, what);
   uint64_t bytes = uint64_t(n) * itemsize(dtype);
   if (bytes > kMaxAllocationBytes) {
@@ -81,7 +81,7 @@ Tensor empty_tensor(DType dtype, const Dims& shape, const char* what) {
                 " is too large to allocate (" + std::to_string(bytes) + " bytes)");
   }
   Tensor t;
-  t.storage = std::make_shared<Storage>(allocate(size_t(bytes), what));
+  t.storage = std::make_shared<Storage>(allocate(size_t(bytes), what, device));
   t.dtype = dtype;
   t.shape = shape;
   t.strides = contiguous_strides(shape);
@@ -113,6 +113,13 @@ void strided_copy(char** p, const int64_t* s, int64_t n) {
 }  // namespace
 
 void copy_into(const Tensor& dst, const Tensor& src) {
+  if (dst.device() != src.device()) {
+    throw Error("copy: source on " + device_name(src.device()) + ", destination on " + device_name(dst.device()));
+  }
+  if (!dst.on_cpu()) {
+    cuda_copy_into(dst, src);
+    return;
+  }
   size_t size = itemsize(dst.dtype);
   StridedLoop loop(dst.shape, {&dst, &src});
   loop.run([size](char** p, const int64_t* s, int64_t n) {
@@ -130,8 +137,17 @@ void copy_into(const Tensor& dst, const Tensor& src) {
 
 Tensor contiguous(const Tensor& t, const char* what) {
   if (t.is_contiguous()) return t;
-  Tensor out = empty_tensor(t.dtype, t.shape, what);
+  Tensor out = empty_tensor(t.dtype, t.shape, what, t.device());
   copy_into(out, t);
+  return out;
+}
+
+Tensor to_device(const Tensor& t, int device, const char* what) {
+  if (t.device() == device) return contiguous(t, what);
+  Tensor c = contiguous(t, what);
+  Tensor out = empty_tensor(t.dtype, t.shape, what, device);
+  size_t bytes = size_t(c.numel()) * itemsize(c.dtype);
+  if (bytes) cuda::copy_bytes(out.data(), device, c.data(), c.device(), bytes, what);
   return out;
 }
 

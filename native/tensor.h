@@ -6,6 +6,7 @@
 #include <string>
 
 #include "allocator.h"
+#include "device.h"
 #include "dtype.h"
 #include "error.h"
 
@@ -43,6 +44,8 @@ struct Tensor {
   int64_t offset = 0;  // in elements
 
   int rank() const { return shape.n; }
+  int device() const { return storage->block.device; }
+  bool on_cpu() const { return storage->block.device == kCpu; }
   int64_t numel() const;
   bool is_contiguous() const;
   char* data() const {
@@ -55,13 +58,18 @@ struct Tensor {
 int64_t checked_numel(const Dims& shape, const char* what);
 Dims contiguous_strides(const Dims& shape);
 
-// A new contiguous tensor with uninitialised contents.
-Tensor empty_tensor(DType dtype, const Dims& shape, const char* what);
+// A new contiguous tensor with uninitialised contents, on the CPU or a GPU.
+Tensor empty_tensor(DType dtype, const Dims& shape, const char* what, int device = kCpu);
 // A view over t's storage.
 Tensor make_view(const Tensor& t, const Dims& shape, const Dims& strides, int64_t offset);
 // t itself if contiguous, otherwise a contiguous copy; errors name `what`.
 Tensor contiguous(const Tensor& t, const char* what);
-// Copies src into dst elementwise; src broadcasts to dst's shape; dtypes must match.
+// Copies src into dst elementwise; src broadcasts to dst's shape; dtypes and devices must match.
 void copy_into(const Tensor& dst, const Tensor& src);
+// A contiguous copy of t on `device` (t itself when it is already contiguous there).
+Tensor to_device(const Tensor& t, int device, const char* what);
+
+// copy_into on a GPU (native/cuda/copy.cu; the stub throws).
+void cuda_copy_into(const Tensor& dst, const Tensor& src);
 
 }  // namespace rv

@@ -19,6 +19,8 @@
  *   --backend=cmake-js|node-gyp
  *                 choose the build instead of letting PATH decide (also RANDVAR_BUILD_BACKEND)
  *   --clean       remove build/ first
+ *   --cuda        require the CUDA part (cmake-js only; fails without nvcc). By default the full
+ *                 build compiles it when nvcc is found; RANDVAR_CUDA=0 leaves it out.
  * Parallel jobs: JOBS (node-gyp) or CMAKE_BUILD_PARALLEL_LEVEL (cmake) when set, else one per CPU.
  */
 const fs = require('fs');
@@ -34,12 +36,14 @@ function parseArgs(argv) {
     force: process.env.npm_config_build_from_source === 'true',
     backend: process.env.RANDVAR_BUILD_BACKEND || '',
     clean: false,
+    cuda: false,
   };
   for (const arg of argv) {
     if (arg === '--force' || arg === '--build-from-source') opts.force = true;
     else if (arg === '--clean') opts.clean = true;
+    else if (arg === '--cuda') opts.cuda = true;
     else if (arg.startsWith('--backend=')) opts.backend = arg.slice('--backend='.length);
-    else fail(`unknown option ${arg} (known: --force, --clean, --backend=cmake-js|node-gyp)`);
+    else fail(`unknown option ${arg} (known: --force, --clean, --cuda, --backend=cmake-js|node-gyp)`);
   }
   if (opts.backend && opts.backend !== 'cmake-js' && opts.backend !== 'node-gyp') {
     fail(`--backend must be cmake-js or node-gyp, not ${opts.backend}`);
@@ -58,12 +62,15 @@ function buildDirOwner() {
   return fs.existsSync(buildDir) ? 'unknown' : null;
 }
 
-function buildWithCmakeJs(cmakeJsPkg) {
+function buildWithCmakeJs(cmakeJsPkg, cuda) {
   const bin = path.join(path.dirname(cmakeJsPkg), 'bin', 'cmake-js');
   const env = { CMAKE_BUILD_PARALLEL_LEVEL: process.env.CMAKE_BUILD_PARALLEL_LEVEL || tools.jobs() };
   // `build` configures first when build/ has none, and cmake re-configures when CMakeLists.txt
   // or native/sources.txt changed; object files of unchanged sources are kept.
-  tools.run(process.execPath, [bin, 'build', '--directory', root, '--out', buildDir, '--log-level', 'warn'], { env });
+  const args = [bin, 'build', '--directory', root, '--out', buildDir, '--log-level', 'warn'];
+  // RANDVAR_CUDA (environment) is read by CMakeLists.txt; --cuda makes a missing nvcc an error.
+  args.push(`--CDRANDVAR_CUDA=${cuda ? 'ON' : process.env.RANDVAR_CUDA ?? 'AUTO'}`);
+  tools.run(process.execPath, args, { env });
 }
 
 function buildWithNodeGyp() {
@@ -96,6 +103,7 @@ function main() {
 
   const cmakeJs = tools.resolveFrom('cmake-js/package.json');
   const backend = opts.backend || (tools.onPath('cmake') && cmakeJs ? 'cmake-js' : 'node-gyp');
+  if (opts.cuda && backend !== 'cmake-js') fail('--cuda needs the cmake-js build (cmake on PATH)');
   if (backend === 'cmake-js' && !cmakeJs) fail('--backend=cmake-js, but the cmake-js package is not installed');
 
   const owner = buildDirOwner();
@@ -104,7 +112,7 @@ function main() {
   const t0 = Date.now();
   if (backend === 'cmake-js') {
     log('building with cmake-js from CMakeLists.txt (the full build)');
-    buildWithCmakeJs(cmakeJs);
+    buildWithCmakeJs(cmakeJs, opts.cuda);
   } else {
     log('building with node-gyp from binding.gyp (the CPU build)');
     buildWithNodeGyp();

@@ -126,12 +126,21 @@ Tensor broadcast_to_kernel(const KernelCall& c) {
 Tensor clone_kernel(const KernelCall& c) {
   c.expect_inputs(1);
   const Tensor& x = c.input(0);
-  Tensor out = empty_tensor(x.dtype, x.shape, c.name);
+  Tensor out = empty_tensor(x.dtype, x.shape, c.name, x.device());
   copy_into(out, x);
   return out;
 }
 
 KernelRegistrar registrations[] = {
+    {"reshape", reshape_kernel},
+    {"transpose", transpose_kernel},
+    {"slice", slice_kernel},
+    {"broadcastTo", broadcast_to_kernel},
+    {"clone", clone_kernel},
+};
+
+// Views touch no data, and clone copies with copy_into: the same kernels serve a GPU.
+CudaKernelRegistrar cuda_registrations[] = {
     {"reshape", reshape_kernel},
     {"transpose", transpose_kernel},
     {"slice", slice_kernel},

@@ -1,0 +1,128 @@
+// The CUDA runtime side of device.h: devices, one stream per device, raw memory for the caching
+// allocator, copies and error checks. cudart is linked statically, so the addon loads on a
+// machine without a driver; cudaGetDeviceCount's error then means "no GPU".
+#include <cuda_runtime.h>
+
+#include <mutex>
+#include <string>
+
+#include "common.cuh"
+
+namespace rv {
+namespace cuda {
+namespace {
+
+struct Runtime {
+  int count = 0;
+  std::string reason;
+  cudaStream_t streams[kMaxDevices] = {};
+  std::mutex mutex;
+};
+
+Runtime& runtime() {
+  static Runtime* r = [] {
+    Runtime* rt = new Runtime();
+    int n = 0;
+    cudaError_t e = cudaGetDeviceCount(&n);
+    if (e != cudaSuccess) {
+      rt->reason = std::string("no usable CUDA driver or GPU (") + cudaGetErrorString(e) + ")";
+      cudaGetLastError();
+      n = 0;
+    } else if (n == 0) {
+      rt->reason = "no CUDA GPU found";
+    }
+    rt->count = n > kMaxDevices ? kMaxDevices : n;
+    return rt;
+  }();
+  return *r;
+}
+
+int current = -2;  // the device cudaSetDevice last selected on this (the JS) thread
+
+}  // namespace
+
+void check(cudaError_t e, const char* what) {
+  if (e != cudaSuccess) {
+    cudaGetLastError();  // clear a non-sticky error so later calls are not blamed for it
+    throw Error(std::string(what) + ": CUDA error " + cudaGetErrorName(e) + ": " + cudaGetErrorString(e));
+  }
+}
+
+void check_launch(const char* what) { check(cudaGetLastError(), what); }
+
+int device_count() { return runtime().count; }
+
+std::string unavailable_reason() { return runtime().count > 0 ? std::string() : runtime().reason; }
+
+void check_device(int device, const char* what) {
+  Runtime& rt = runtime();
+  if (device < 0 || device >= rt.count) {
+    std::string why = rt.count == 0 ? rt.reason : "this machine has " + std::to_string(rt.count) + " CUDA device(s)";
+    throw Error(std::string(what) + ": " + device_name(device) + " is not available: " + why);
+  }
+}
+
+cudaStream_t stream(int device) {
+  Runtime& rt = runtime();
+  if (device != current) {
+    check(cudaSetDevice(device), "cudaSetDevice");
+    current = device;
+  }
+  if (!rt.streams[device]) {
+    std::lock_guard<std::mutex> lock(rt.mutex);
+    if (!rt.streams[device]) check(cudaStreamCreateWithFlags(&rt.streams[device], cudaStreamNonBlocking), "cudaStreamCreate");
+  }
+  return rt.streams[device];
+}
+
+DeviceInfo device_info(int device) {
+  check_device(device, "devices");
+  cudaDeviceProp p;
+  check(cudaGetDeviceProperties(&p, device), "devices");
+  return {p.name, int64_t(p.totalGlobalMem), p.major, p.minor, p.multiProcessorCount};
+}
+
+void* raw_malloc(int device, size_t bytes) {
+  stream(device);
+  void* p = nullptr;
+  if (cudaMalloc(&p, bytes) != cudaSuccess) {
+    cudaGetLastError();
+    return nullptr;
+  }
+  return p;
+}
+
+void raw_free(int device, void* p) {
+  // Called from GC finalizers too: never throws. The stream's work on the block is finished
+  // before cudaFree returns (it synchronises the device).
+  if (cudaSetDevice(device) == cudaSuccess) current = device;
+  cudaFree(p);
+  cudaGetLastError();
+}
+
+void copy_bytes(void* dst, int dst_device, const void* src, int src_device, size_t bytes, const char* what) {
+  if (bytes == 0) return;
+  if (dst_device != kCpu && src_device != kCpu && dst_device != src_device) {
+    // Between two GPUs: through the host (peer access is a later concern).
+    std::string host(bytes, '\0');
+    copy_bytes(&host[0], kCpu, src, src_device, bytes, what);
+    copy_bytes(dst, dst_device, &host[0], kCpu, bytes, what);
+    return;
+  }
+  int device = dst_device != kCpu ? dst_device : src_device;
+  cudaStream_t s = stream(device);
+  cudaMemcpyKind kind = dst_device == kCpu ? cudaMemcpyDeviceToHost
+                        : src_device == kCpu ? cudaMemcpyHostToDevice
+                                             : cudaMemcpyDeviceToDevice;
+  check(cudaMemcpyAsync(dst, src, bytes, kind, s), what);
+  // The host side of a copy may be freed as soon as we return.
+  if (kind != cudaMemcpyDeviceToDevice) check(cudaStreamSynchronize(s), what);
+}
+
+void synchronize(int device, const char* what) {
+  check_device(device, what);
+  check(cudaStreamSynchronize(stream(device)), what);
+}
+
+}  // namespace cuda
+}  // namespace rv

@@ -1,0 +1,31 @@
+// The CUDA entry points of device.h for builds without CUDA (node-gyp, or no nvcc): no GPU.
+#ifndef RANDVAR_CUDA
+#include "device.h"
+#include "error.h"
+#include "tensor.h"
+
+namespace rv {
+namespace cuda {
+
+int device_count() { return 0; }
+std::string unavailable_reason() { return "this build of randvar has no CUDA support (built without nvcc)"; }
+void check_device(int device, const char* what) {
+  throw Error(std::string(what) + ": " + device_name(device) + " is not available: " + unavailable_reason());
+}
+DeviceInfo device_info(int device) {
+  check_device(device, "device_info");
+  return {};
+}
+void* raw_malloc(int, size_t) { return nullptr; }
+void raw_free(int, void*) {}
+void copy_bytes(void*, int dst_device, const void*, int src_device, size_t, const char* what) {
+  check_device(dst_device == -1 ? src_device : dst_device, what);
+}
+void synchronize(int device, const char* what) { check_device(device, what); }
+
+}  // namespace cuda
+
+void cuda_copy_into(const Tensor& dst, const Tensor&) { cuda::check_device(dst.device(), "copy"); }
+
+}  // namespace rv
+#endif

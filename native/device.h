@@ -1,0 +1,56 @@
+// Devices: the CPU (-1) and CUDA GPUs by ordinal (0, 1, ...). A storage block lives on one
+// device; an op runs on the device of its inputs. The CUDA part (native/cuda/) implements the
+// functions in namespace cuda when the full build finds nvcc; otherwise native/cuda_stub.cc
+// does, and reports that no GPU is available.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace rv {
+
+constexpr int kCpu = -1;
+constexpr int kMaxDevices = 16;
+
+inline std::string device_name(int device) {
+  return device == kCpu ? std::string("cpu") : "cuda:" + std::to_string(device);
+}
+
+// Marks functions that kernels call on both the CPU and a GPU (special functions, the RNG).
+#ifdef __CUDACC__
+#define RV_HD __host__ __device__
+#define RV_TABLE __device__ constexpr
+#else
+#define RV_HD
+#define RV_TABLE constexpr
+#endif
+
+namespace cuda {
+
+// Usable GPUs: 0 when built without CUDA, without a driver, or without a device.
+int device_count();
+// Why device_count() is 0 (empty when it is not).
+std::string unavailable_reason();
+// Throws a clear Error naming `what` unless `device` is a usable GPU.
+void check_device(int device, const char* what);
+
+struct DeviceInfo {
+  std::string name;
+  int64_t total_memory;
+  int compute_major, compute_minor;
+  int multiprocessors;
+};
+DeviceInfo device_info(int device);
+
+// Raw device memory for the caching allocator (allocator.cc): null when out of memory.
+void* raw_malloc(int device, size_t bytes);
+void raw_free(int device, void* p);
+
+// Copies bytes between host and device memory (either side may be the CPU); returns once dst
+// holds the data (device-to-device copies are ordered on the device's stream).
+void copy_bytes(void* dst, int dst_device, const void* src, int src_device, size_t bytes, const char* what);
+// Waits for every kernel queued on the device; throws an Error naming `what` on a CUDA error.
+void synchronize(int device, const char* what);
+
+}  // namespace cuda
+}  // namespace rv
