@@ -15,6 +15,7 @@ export { opTable } from './tensor/op';
 export * from './tensor/ops/elementwise';
 export * from './tensor/ops/creation';
 export * from './tensor/runtime';
+export { devices, getDevice, setDevice, withDevice, synchronize, cudaUnavailableReason, type Device, type DeviceInfo, type DeviceOptions } from './tensor/device';
 export * from './tensor/ops/reduction';
 export * from './tensor/ops/view';
 export * from './tensor/ops/layout';

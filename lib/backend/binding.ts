@@ -13,6 +13,28 @@ export interface NativeLayout {
   contiguous: boolean;
   /** Identifies the storage: views of one tensor share it. */
   storage: number;
+  /** -1 for the CPU, N for cuda:N. */
+  device: number;
+}
+
+/** A device as the addon lists it: code -1 is the CPU, N is cuda:N. */
+export interface NativeDevice {
+  code: number;
+  name: string;
+  model?: string;
+  totalMemory?: number;
+  computeCapability?: string;
+  multiprocessors?: number;
+}
+
+export interface NativeCudaInfo {
+  available: boolean;
+  /** Why no GPU is usable ('' when one is). */
+  reason: string;
+  /** GPU calls of kernels that have no GPU version and ran on the CPU, by kernel. */
+  fallbacks: Record<string, number>;
+  /** Kernels without a GPU version. */
+  cpuOnlyKernels: string[];
 }
 
 export interface NativeMemory {
@@ -38,17 +60,28 @@ export interface NativeBlasInfo {
 
 export interface Binding {
   kernels(): Record<string, number>;
+  /** `device` places ops without inputs; with inputs, the op runs where they are (all on one device). */
   run(kernel: number, outShape: readonly number[] | null, outDtype: number, attrs: readonly number[] | null,
-    ...inputs: NativeTensor[]): NativeTensor;
-  fromData(dtype: number, shape: readonly number[], data: ArrayBufferView): NativeTensor;
+    device: number, ...inputs: NativeTensor[]): NativeTensor;
+  fromData(dtype: number, shape: readonly number[], data: ArrayBufferView, device?: number): NativeTensor;
+  /** A contiguous copy on `device` (the tensor itself when it is already there and contiguous). */
+  toDevice(t: NativeTensor, device: number): NativeTensor;
+  devices(): NativeDevice[];
+  cudaInfo(): NativeCudaInfo;
+  /** Waits for the device's queued kernels. */
+  synchronize(device: number): void;
   toData(t: NativeTensor): Float32Array | Float64Array | Int32Array | Uint8Array;
   dispose(t: NativeTensor): void;
   layout(t: NativeTensor): NativeLayout;
-  memory(): NativeMemory;
+  /** The allocator's figures for one device (the CPU by default). */
+  memory(device?: number): NativeMemory;
   emptyCache(): void;
   numThreads(): number;
   setNumThreads(n: number): void;
-  /** Copies src's bytes into dst (contiguous, same byte size) with memcpy on every pool thread: a benchmark reference. */
+  /**
+   * Copies src's bytes into dst (contiguous, same byte size) with memcpy on every pool thread, or
+   * with cudaMemcpyAsync on a GPU (queued: synchronize to time it): a benchmark reference.
+   */
   memcpy(dst: NativeTensor, src: NativeTensor): void;
   /** The BLAS matMul uses; throws if RANDVAR_BLAS names a library that cannot be used. */
   blasInfo(): NativeBlasInfo;

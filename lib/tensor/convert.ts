@@ -1,5 +1,6 @@
 /** Turning JS values (numbers, booleans, nested arrays, typed arrays) into tensors. */
 import { binding } from '../backend/binding';
+import { defaultDeviceCode } from './device';
 import { type DType, dtypeCode, isDType, isFloat, promote, type TypedArray, typedArrayFor } from './dtype';
 import { checkShape, formatShape, RuleError, sizeOf } from './shape';
 import { Tensor } from './tensor';
@@ -94,10 +95,11 @@ function fillTyped(dtype: DType, leaves: ArrayLike<number | boolean>): TypedArra
 }
 
 /**
- * A new tensor from a JS value, with an optional shape (the data are then flat) and dtype.
+ * A new tensor from a JS value, with an optional shape (the data are then flat) and dtype, on
+ * `device` (a native device code; the default device when left out).
  * @internal Behind `rv.tensor`; errors are RuleErrors.
  */
-export function makeTensor(data: unknown, shape?: readonly number[], dtype?: DType): Tensor {
+export function makeTensor(data: unknown, shape?: readonly number[], dtype?: DType, device = defaultDeviceCode()): Tensor {
   if (dtype !== undefined && !isDType(dtype)) throw new RuleError(`unknown dtype ${String(dtype)} (expected float32, float64, int32 or bool)`);
   if (data instanceof Tensor) {
     throw new RuleError('data is already a Tensor; use clone or cast');
@@ -131,7 +133,7 @@ export function makeTensor(data: unknown, shape?: readonly number[], dtype?: DTy
     }
   }
   const finalDType = dtypeOfTypedArray(values)!;
-  return new Tensor(binding.fromData(dtypeCode[finalDType], finalShape, values), finalShape, finalDType);
+  return new Tensor(binding.fromData(dtypeCode[finalDType], finalShape, values, device), finalShape, finalDType, null, device);
 }
 
 /**

@@ -5,6 +5,7 @@
  * themselves through `setTransformHooks`), read that one declaration.
  */
 import { binding } from '../backend/binding';
+import { defaultDeviceCode, deviceName } from './device';
 import { type DType, dtypeCode } from './dtype';
 import { makeTensor, resolveSource, type TensorLike, weakScalarDType } from './convert';
 import { RuleError, type Shape } from './shape';
@@ -157,7 +158,8 @@ function execute<A>(op: Op<A>, args: readonly TensorLike[], attrs: A, name: stri
   }
   const temporaries: Tensor[] = [];
   try {
-    const inputs = toTensors(name, names, args, temporaries);
+    const device = callDevice(name, names, args, attrs);
+    const inputs = toTensors(name, names, args, temporaries, device);
     const dtypes = inputs.map((t) => t.dtype);
     const rule = op.dtype(dtypes, attrs);
     for (let i = 0; i < inputs.length; i++) {
@@ -173,7 +175,7 @@ function execute<A>(op: Op<A>, args: readonly TensorLike[], attrs: A, name: stri
       output = hooks.batch(op, inputs, attrs, shape, rule.output);
     } else {
       const kernelAttrs = op.kernelAttrs ? op.kernelAttrs(attrs, shapes) : null;
-      output = new Tensor(runKernel(op, shape, rule.output, kernelAttrs, inputs), shape, rule.output);
+      output = new Tensor(runKernel(op, shape, rule.output, kernelAttrs, device, inputs), shape, rule.output, null, device);
     }
     if (hooks !== null && hooks.tapeDepth > 0) hooks.record(op, inputs, attrs, output);
     return output;
@@ -196,17 +198,40 @@ function anyBatched(inputs: readonly Tensor[]): boolean {
 }
 
 // Fixed-arity calls for the common cases avoid building an argument array per op.
-function runKernel<A>(op: Op<A>, shape: Shape, dtype: DType, attrs: number[] | null, inputs: Tensor[]) {
+function runKernel<A>(op: Op<A>, shape: Shape, dtype: DType, attrs: number[] | null, device: number, inputs: Tensor[]) {
   const code = dtypeCode[dtype];
   switch (inputs.length) {
-    case 0: return binding.run(op.kernelId, shape, code, attrs);
-    case 1: return binding.run(op.kernelId, shape, code, attrs, inputs[0].handle(op.name));
-    case 2: return binding.run(op.kernelId, shape, code, attrs, inputs[0].handle(op.name), inputs[1].handle(op.name));
-    default: return binding.run(op.kernelId, shape, code, attrs, ...inputs.map((t) => t.handle(op.name)));
+    case 0: return binding.run(op.kernelId, shape, code, attrs, device);
+    case 1: return binding.run(op.kernelId, shape, code, attrs, device, inputs[0].handle(op.name));
+    case 2: return binding.run(op.kernelId, shape, code, attrs, device, inputs[0].handle(op.name), inputs[1].handle(op.name));
+    default: return binding.run(op.kernelId, shape, code, attrs, device, ...inputs.map((t) => t.handle(op.name)));
   }
 }
 
-function toTensors(name: string, inputNames: readonly string[], args: readonly TensorLike[], temporaries: Tensor[]): Tensor[] {
+/**
+ * Where a call runs: on the device of its tensor arguments, which must agree; without any, on
+ * the device its attributes name (creation functions' `{device}`), else the default device.
+ */
+function callDevice<A>(name: string, inputNames: readonly string[], args: readonly TensorLike[], attrs: A): number {
+  let device: number | null = null;
+  let first = -1;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] instanceof Tensor ? args[i] : resolveSource(args[i]);
+    if (!(a instanceof Tensor)) continue;
+    if (device === null) {
+      device = a.deviceCode;
+      first = i;
+    } else if (a.deviceCode !== device) {
+      throw opError(name, `argument '${inputNames[first]}' is on ${deviceName(device)} but '${inputNames[i]}' is on ${a.device}; move tensors with .to(device) first`);
+    }
+  }
+  if (device !== null) return device;
+  const named = attrs !== null && typeof attrs === 'object' ? (attrs as { device?: unknown }).device : undefined;
+  return typeof named === 'number' ? named : defaultDeviceCode();
+}
+
+function toTensors(name: string, inputNames: readonly string[], args: readonly TensorLike[], temporaries: Tensor[],
+  device: number): Tensor[] {
   let tensorDTypes: DType[] | null = null;
   const out: Tensor[] = new Array(args.length);
   for (let i = 0; i < args.length; i++) {
@@ -220,9 +245,9 @@ function toTensors(name: string, inputNames: readonly string[], args: readonly T
     try {
       if (typeof a === 'number' || typeof a === 'boolean') {
         tensorDTypes ??= args.map(resolveSource).filter((x): x is Tensor => x instanceof Tensor).map((x) => x.dtype);
-        t = makeTensor(a, undefined, weakScalarDType(a, tensorDTypes));
+        t = makeTensor(a, undefined, weakScalarDType(a, tensorDTypes), device);
       } else {
-        t = makeTensor(a);
+        t = makeTensor(a, undefined, undefined, device);
       }
     } catch (error) {
       if (error instanceof RuleError) throw opError(name, `argument '${inputNames[i]}': ${error.message}`);

@@ -1,5 +1,7 @@
 /** Runtime controls: threads and native memory. */
 import { binding, type NativeMemory } from '../backend/binding';
+import { type Device, deviceCode } from './device';
+import { RuleError } from './shape';
 
 /** Threads the native pool uses (RANDVAR_NUM_THREADS sets it at start). @example rv.getNumThreads() */
 export function getNumThreads(): number {
@@ -12,13 +14,21 @@ export function setNumThreads(n: number): void {
 }
 
 /**
- * Native memory: bytes held by live tensors, bytes cached for reuse, and cache hits/misses.
+ * Native memory of one device (the CPU by default): bytes held by live tensors, bytes cached for
+ * reuse, and cache hits/misses.
  *
  * @example
- * rv.memory().liveBytes
+ * rv.memory().liveBytes; rv.memory('cuda:0').cacheHits
  */
-export function memory(): NativeMemory {
-  return binding.memory();
+export function memory(device: Device = 'cpu'): NativeMemory {
+  let code: number;
+  try {
+    code = deviceCode(device);
+  } catch (error) {
+    if (error instanceof RuleError) throw new Error(`memory: ${error.message}`);
+    throw error;
+  }
+  return binding.memory(code);
 }
 
 /** Returns the allocator's cached blocks to the system. @example rv.emptyCache() */

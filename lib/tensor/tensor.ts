@@ -5,7 +5,9 @@
 import { inspect } from 'util';
 import { binding, type NativeTensor } from '../backend/binding';
 import type { DType, TypedArray } from './dtype';
+import { deviceCode, deviceName } from './device';
 import { edgeItems, formatTensor, summaryReader, threshold as summaryThreshold } from './format';
+import { RuleError } from './shape';
 import { registerTensorClass, trackTensor } from './scope';
 
 export class Tensor {
@@ -25,11 +27,15 @@ export class Tensor {
   pins = 0;
   /** @internal dispose() was called while pinned. */
   disposeDeferred = false;
+  /** @internal The native device code: -1 for the CPU, N for cuda:N. */
+  readonly deviceCode: number;
   private native: NativeTensor | null;
 
   /** @internal Tensors are made by ops and creation functions, not by users. */
-  constructor(native: NativeTensor | null, shape: readonly number[], dtype: DType, batch: BatchedValue | null = null) {
+  constructor(native: NativeTensor | null, shape: readonly number[], dtype: DType, batch: BatchedValue | null = null,
+    device = -1) {
     this.native = native;
+    this.deviceCode = batch !== null ? batch.value.deviceCode : device;
     this.batch = batch;
     this.shape = shape;
     this.dtype = dtype;
@@ -41,6 +47,30 @@ export class Tensor {
 
   get rank(): number {
     return this.shape.length;
+  }
+
+  /** Where the elements live: 'cpu' or 'cuda:N'. @example rv.ones([2]).device  // 'cpu' */
+  get device(): string {
+    return deviceName(this.deviceCode);
+  }
+
+  /**
+   * A copy of this tensor on `device` ('cpu', 'cuda', 'cuda:N'); this tensor itself when it is
+   * there already. Gradients do not flow through the copy.
+   *
+   * @example
+   * const g = rv.tensor([1, 2, 3]).to('cuda:0');
+   */
+  to(device: string): Tensor {
+    let code: number;
+    try {
+      code = deviceCode(device);
+    } catch (error) {
+      if (error instanceof RuleError) throw new Error(`to: ${error.message}`);
+      throw error;
+    }
+    if (code === this.deviceCode) return this;
+    return new Tensor(binding.toDevice(this.handle('to'), code), this.shape, this.dtype, null, code);
   }
 
   get isDisposed(): boolean {

@@ -78,6 +78,8 @@ export const notOps = new Set([
   'Tensor', 'tidy', 'keep', 'dispose', 'opTable', 'getNumThreads', 'setNumThreads', 'memory', 'emptyCache',
   'setSeed',  // random numbers: seeds the global generator, returns nothing
   'blasInfo', 'setBlas',
+  // devices (CUDA issue): they select and list devices, not tensor ops
+  'devices', 'getDevice', 'setDevice', 'withDevice', 'synchronize', 'cudaUnavailableReason',
   // transformations (autodiff issue): they take functions, not tensors
   'grad', 'valueAndGrad', 'vjp', 'vmap',
   'tensorValue',  // the symbol by which objects act as tensors

@@ -5,17 +5,28 @@
  * batched ones as each member's would.
  */
 import { makeTensor, type TensorLike } from '../convert';
+import { type DeviceOptions, optionDeviceCode } from '../device';
 import { type DType, isDType } from '../dtype';
 import { defineOp, opError } from '../op';
 import { checkShape, RuleError, type Shape } from '../shape';
 import type { Tensor } from '../tensor';
+
+/** The device code of a creation function's options, with errors naming the function. */
+function deviceOf(fn: string, options: DeviceOptions | undefined): number {
+  try {
+    return optionDeviceCode(options);
+  } catch (error) {
+    if (error instanceof RuleError) throw opError(fn, error.message);
+    throw error;
+  }
+}
 
 function checkDType(dtype: unknown): DType {
   if (!isDType(dtype)) throw new RuleError(`unknown dtype ${String(dtype)} (expected float32, float64, int32 or bool)`);
   return dtype;
 }
 
-interface FillAttrs { shape: Shape; value: number | boolean; dtype: DType }
+interface FillAttrs { shape: Shape; value: number | boolean; dtype: DType; device?: number }
 const fillOp = defineOp<FillAttrs>({
   name: 'fill',
   inputs: [],
@@ -36,9 +47,9 @@ const fillOp = defineOp<FillAttrs>({
  * rv.tensor([[1, 2], [3, 4]]);                   // shape [2, 2], float32
  * rv.tensor([1, 2, 3, 4], [2, 2], 'float64');
  */
-export function tensor(data: TensorLike, shape?: Shape, dtype?: DType): Tensor {
+export function tensor(data: TensorLike, shape?: Shape, dtype?: DType, options?: DeviceOptions): Tensor {
   try {
-    return makeTensor(data, shape, dtype);
+    return makeTensor(data, shape, dtype, deviceOf('tensor', options));
   } catch (error) {
     if (error instanceof RuleError) throw opError('tensor', error.message);
     throw error;
@@ -46,10 +57,10 @@ export function tensor(data: TensorLike, shape?: Shape, dtype?: DType): Tensor {
 }
 
 /** A rank-0 tensor. @example rv.scalar(3.5) */
-export function scalar(value: number | boolean, dtype?: DType): Tensor {
+export function scalar(value: number | boolean, dtype?: DType, options?: DeviceOptions): Tensor {
   if (typeof value !== 'number' && typeof value !== 'boolean') throw opError('scalar', `value must be a number or boolean, got ${typeof value}`);
   try {
-    return makeTensor(value, [], dtype);
+    return makeTensor(value, [], dtype, deviceOf('scalar', options));
   } catch (error) {
     if (error instanceof RuleError) throw opError('scalar', error.message);
     throw error;
@@ -57,18 +68,19 @@ export function scalar(value: number | boolean, dtype?: DType): Tensor {
 }
 
 /** A tensor of `shape` filled with `value`. @example rv.fill([2, 3], 7) */
-export function fill(shape: Shape, value: number | boolean, dtype: DType = typeof value === 'boolean' ? 'bool' : 'float32'): Tensor {
-  return fillOp.run([], { shape, value, dtype });  // the op checks the value's type
+export function fill(shape: Shape, value: number | boolean, dtype: DType = typeof value === 'boolean' ? 'bool' : 'float32',
+  options?: DeviceOptions): Tensor {
+  return fillOp.run([], { shape, value, dtype, device: deviceOf('fill', options) });  // the op checks the value's type
 }
 
 /** Zeros of `shape`. @example rv.zeros([2, 2], 'float64') */
-export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
-  return fillOp.run([], { shape, value: 0, dtype }, 'zeros');
+export function zeros(shape: Shape, dtype: DType = 'float32', options?: DeviceOptions): Tensor {
+  return fillOp.run([], { shape, value: 0, dtype, device: deviceOf('zeros', options) }, 'zeros');
 }
 
 /** Ones of `shape`. @example rv.ones([3]) */
-export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
-  return fillOp.run([], { shape, value: 1, dtype }, 'ones');
+export function ones(shape: Shape, dtype: DType = 'float32', options?: DeviceOptions): Tensor {
+  return fillOp.run([], { shape, value: 1, dtype, device: deviceOf('ones', options) }, 'ones');
 }
 
 function likeOf(op: string, x: Tensor): Tensor {
@@ -86,16 +98,16 @@ function likeOf(op: string, x: Tensor): Tensor {
  */
 export function zerosLike(x: Tensor): Tensor {
   const t = likeOf('zerosLike', x);
-  return fillOp.run([], { shape: t.shape, value: 0, dtype: t.dtype }, 'zerosLike');
+  return fillOp.run([], { shape: t.shape, value: 0, dtype: t.dtype, device: t.deviceCode }, 'zerosLike');
 }
 
 /** Ones with x's shape and dtype (inside vmap: unbatched, as zerosLike). @example rv.onesLike(x) */
 export function onesLike(x: Tensor): Tensor {
   const t = likeOf('onesLike', x);
-  return fillOp.run([], { shape: t.shape, value: 1, dtype: t.dtype }, 'onesLike');
+  return fillOp.run([], { shape: t.shape, value: 1, dtype: t.dtype, device: t.deviceCode }, 'onesLike');
 }
 
-interface RangeAttrs { start: number; stop: number; step: number; dtype: DType }
+interface RangeAttrs { start: number; stop: number; step: number; dtype: DType; device?: number }
 const arangeOp = defineOp<RangeAttrs>({
   name: 'arange',
   inputs: [],
@@ -118,12 +130,13 @@ const arangeOp = defineOp<RangeAttrs>({
  * rv.arange(5);          // [0, 1, 2, 3, 4]
  * rv.arange(1, 2, 0.25); // [1, 1.25, 1.5, 1.75]
  */
-export function arange(start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor {
-  if (stop === undefined) return arangeOp.run([], { start: 0, stop: start, step, dtype });
-  return arangeOp.run([], { start, stop, step, dtype });
+export function arange(start: number, stop?: number, step = 1, dtype: DType = 'float32', options?: DeviceOptions): Tensor {
+  const device = deviceOf('arange', options);
+  if (stop === undefined) return arangeOp.run([], { start: 0, stop: start, step, dtype, device });
+  return arangeOp.run([], { start, stop, step, dtype, device });
 }
 
-interface LinspaceAttrs { start: number; stop: number; num: number; dtype: DType }
+interface LinspaceAttrs { start: number; stop: number; num: number; dtype: DType; device?: number }
 const linspaceOp = defineOp<LinspaceAttrs>({
   name: 'linspace',
   inputs: [],
@@ -137,11 +150,11 @@ const linspaceOp = defineOp<LinspaceAttrs>({
 });
 
 /** `num` evenly spaced values from start to stop inclusive. @example rv.linspace(0, 1, 5)  // [0, .25, .5, .75, 1] */
-export function linspace(start: number, stop: number, num: number, dtype: DType = 'float32'): Tensor {
-  return linspaceOp.run([], { start, stop, num, dtype });
+export function linspace(start: number, stop: number, num: number, dtype: DType = 'float32', options?: DeviceOptions): Tensor {
+  return linspaceOp.run([], { start, stop, num, dtype, device: deviceOf('linspace', options) });
 }
 
-interface EyeAttrs { numRows: number; numColumns: number; batchShape: Shape; dtype: DType }
+interface EyeAttrs { numRows: number; numColumns: number; batchShape: Shape; dtype: DType; device?: number }
 const eyeOp = defineOp<EyeAttrs>({
   name: 'eye',
   inputs: [],
@@ -157,7 +170,8 @@ const eyeOp = defineOp<EyeAttrs>({
  * rv.eye(3);             // 3x3 identity
  * rv.eye(2, 3, [4]);     // shape [4, 2, 3]
  */
-export function eye(numRows: number, numColumns = numRows, batchShape: Shape = [], dtype: DType = 'float32'): Tensor {
+export function eye(numRows: number, numColumns = numRows, batchShape: Shape = [], dtype: DType = 'float32',
+  options?: DeviceOptions): Tensor {
   if (!Array.isArray(batchShape)) throw opError('eye', 'batchShape must be an array');
-  return eyeOp.run([], { numRows, numColumns, batchShape, dtype });
+  return eyeOp.run([], { numRows, numColumns, batchShape, dtype, device: deviceOf('eye', options) });
 }
