@@ -5,11 +5,14 @@
 #pragma once
 #include <cstdint>
 #include <cstring>
+#include <limits>
+
+#include "../device.h"
 
 namespace rv {
 
 // e^x in double for x already clamped to [-104, 89] (the float32 range), branch-free.
-inline double exp_clamped_f64(double x) {
+RV_HD inline double exp_clamped_f64(double x) {
   const double inv_ln2 = 1.4426950408889634;
   const double ln2 = 0.6931471805599453;
   const double shifter = 6755399441055744.0;  // 1.5 * 2^52: rounds to an integer in the low bits
@@ -27,7 +30,7 @@ inline double exp_clamped_f64(double x) {
   return p * scale;
 }
 
-inline float exp_f32(float xf) {
+RV_HD inline float exp_f32(float xf) {
   double x = xf;
   x = x > 89.0 ? 89.0 : x;
   x = x < -104.0 ? -104.0 : x;  // NaN passes both
@@ -36,7 +39,7 @@ inline float exp_f32(float xf) {
 
 // Natural log of a positive, normal, finite double; within about 1 ulp. Branch-free so loops
 // over it vectorise (std::log calls never do).
-inline double log_positive(double x) {
+RV_HD inline double log_positive(double x) {
   uint64_t bits;
   std::memcpy(&bits, &x, sizeof bits);
   // The exponent through 32-bit integers: int64 -> double conversions do not vectorise before AVX-512.
@@ -71,22 +74,22 @@ inline double log_positive(double x) {
 // log(1 + x) for float32, vectorisable: 1 + x in double is exact for |x| >= 2^-29, and below
 // that Goldberg's correction log(u)·x/(u − 1) restores full accuracy. x = −1 gives −inf,
 // x < −1 NaN, +inf inf, NaN NaN.
-inline float log1p_f32(float xf) {
+RV_HD inline float log1p_f32(float xf) {
   double x = xf;
   double u = 1.0 + x;
   double safe = u > 0.0 && u < 1e300 ? u : 1.0;
   double d = safe - 1.0;
   double l = log_positive(safe);
   double r = d == 0.0 ? x : l * (x / d);
-  r = u == 0.0 ? -__builtin_inf() : r;
-  r = u < 0.0 || x != x ? __builtin_nan("") : r;
+  r = u == 0.0 ? -std::numeric_limits<double>::infinity() : r;
+  r = u < 0.0 || x != x ? std::numeric_limits<double>::quiet_NaN() : r;
   r = u >= 1e300 ? double(xf) : r;  // +inf
   return float(r);
 }
 
 // log(1 + e^x) for float32 in one pass of double arithmetic, vectorisable: max(x, 0) +
 // log1p(e^−|x|).
-inline float softplus_f32(float xf) {
+RV_HD inline float softplus_f32(float xf) {
   double x = xf;
   double ax = x < 0.0 ? -x : x;
   double e = exp_clamped_f64(ax > 104.0 ? -104.0 : -ax);  // in [e^-104, 1]
