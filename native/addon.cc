@@ -170,7 +170,7 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
       }
     }
     if (call.device == kCpu) return wrap(env, entry.fn(call));
-    Kernel gpu = cuda_kernel(size_t(id));
+    Kernel gpu = cuda::emulated() ? nullptr : cuda_kernel(size_t(id));
     return wrap(env, gpu ? gpu(call) : run_on_cpu(entry, call, size_t(id)));
   });
 }

@@ -8,6 +8,7 @@ namespace rv {
 namespace cuda {
 
 int device_count() { return 0; }
+bool emulated() { return false; }
 std::string unavailable_reason() { return "this build of randvar has no CUDA support (built without nvcc)"; }
 void check_device(int device, const char* what) {
   throw Error(std::string(what) + ": " + device_name(device) + " is not available: " + unavailable_reason());

@@ -29,6 +29,10 @@ namespace cuda {
 
 // Usable GPUs: 0 when built without CUDA, without a driver, or without a device.
 int device_count();
+// True when RANDVAR_FAKE_CUDA=1 stands in one "GPU" made of host memory on a machine without
+// one: every GPU call then takes the CPU fallback, so the device plumbing (placement, copies,
+// errors, the test and benchmark scripts) can be exercised without a GPU. Never on a real GPU.
+bool emulated();
 // Why device_count() is 0 (empty when it is not).
 std::string unavailable_reason();
 // Throws a clear Error naming `what` unless `device` is a usable GPU.

@@ -116,7 +116,7 @@ void copy_into(const Tensor& dst, const Tensor& src) {
   if (dst.device() != src.device()) {
     throw Error("copy: source on " + device_name(src.device()) + ", destination on " + device_name(dst.device()));
   }
-  if (!dst.on_cpu()) {
+  if (!dst.on_cpu() && !cuda::emulated()) {
     cuda_copy_into(dst, src);
     return;
   }

@@ -3,6 +3,8 @@
 // machine without a driver; cudaGetDeviceCount's error then means "no GPU".
 #include <cuda_runtime.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <string>
 
@@ -14,6 +16,7 @@ namespace {
 
 struct Runtime {
   int count = 0;
+  bool fake = false;
   std::string reason;
   cudaStream_t streams[kMaxDevices] = {};
   std::mutex mutex;
@@ -32,6 +35,11 @@ Runtime& runtime() {
       rt->reason = "no CUDA GPU found";
     }
     rt->count = n > kMaxDevices ? kMaxDevices : n;
+    const char* fake = std::getenv("RANDVAR_FAKE_CUDA");
+    if (n == 0 && fake && std::strcmp(fake, "1") == 0) {
+      rt->fake = true;
+      rt->count = 1;
+    }
     return rt;
   }();
   return *r;
@@ -52,6 +60,8 @@ void check_launch(const char* what) { check(cudaGetLastError(), what); }
 
 int device_count() { return runtime().count; }
 
+bool emulated() { return runtime().fake; }
+
 std::string unavailable_reason() { return runtime().count > 0 ? std::string() : runtime().reason; }
 
 void check_device(int device, const char* what) {
@@ -64,6 +74,7 @@ void check_device(int device, const char* what) {
 
 cudaStream_t stream(int device) {
   Runtime& rt = runtime();
+  if (rt.fake) throw Error("randvar: a GPU kernel was called on the emulated device (RANDVAR_FAKE_CUDA)");
   if (device != current) {
     check(cudaSetDevice(device), "cudaSetDevice");
     current = device;
@@ -77,12 +88,14 @@ cudaStream_t stream(int device) {
 
 DeviceInfo device_info(int device) {
   check_device(device, "devices");
+  if (runtime().fake) return {"emulated (host memory, RANDVAR_FAKE_CUDA=1)", int64_t(1) << 32, 0, 0, 1};
   cudaDeviceProp p;
   check(cudaGetDeviceProperties(&p, device), "devices");
   return {p.name, int64_t(p.totalGlobalMem), p.major, p.minor, p.multiProcessorCount};
 }
 
 void* raw_malloc(int device, size_t bytes) {
+  if (runtime().fake) return std::aligned_alloc(64, bytes);
   stream(device);
   void* p = nullptr;
   if (cudaMalloc(&p, bytes) != cudaSuccess) {
@@ -95,6 +108,10 @@ void* raw_malloc(int device, size_t bytes) {
 void raw_free(int device, void* p) {
   // Called from GC finalizers too: never throws. The stream's work on the block is finished
   // before cudaFree returns (it synchronises the device).
+  if (runtime().fake) {
+    std::free(p);
+    return;
+  }
   if (cudaSetDevice(device) == cudaSuccess) current = device;
   cudaFree(p);
   cudaGetLastError();
@@ -102,6 +119,10 @@ void raw_free(int device, void* p) {
 
 void copy_bytes(void* dst, int dst_device, const void* src, int src_device, size_t bytes, const char* what) {
   if (bytes == 0) return;
+  if (runtime().fake) {
+    std::memcpy(dst, src, bytes);
+    return;
+  }
   if (dst_device != kCpu && src_device != kCpu && dst_device != src_device) {
     // Between two GPUs: through the host (peer access is a later concern).
     std::string host(bytes, '\0');
@@ -121,6 +142,7 @@ void copy_bytes(void* dst, int dst_device, const void* src, int src_device, size
 
 void synchronize(int device, const char* what) {
   check_device(device, what);
+  if (runtime().fake) return;
   check(cudaStreamSynchronize(stream(device)), what);
 }
 
