@@ -18,6 +18,11 @@
  *   --warmup N               warm-up iterations for the step size (default 150; quick 100)
  *   --profile                time each native kernel of one gradient (1 chain and 4 chains)
  *   --vs-stan                the same model, data, init and step size in Stan, when R with rstan is installed
+ *   --device D               run on D ('cpu' default, 'cuda:0'...): the data are generated there, and the floor
+ *                            is one read of X at the device-to-device copy bandwidth measured in the same run;
+ *                            without a GPU the run says so and exits 0
+ *   --summary-out F.json     write the 4-chain posterior means and MCSEs (to compare runs on two devices)
+ *   --compare F.json         check this run's posterior means against another run's: within 4 combined MCSE
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -38,17 +43,23 @@ interface Settings {
   draws: number;
   profile: boolean;
   vsStan: boolean;
+  device: string;
+  summaryOut: string | undefined;
+  compare: string | undefined;
 }
 
 const covertypeRows = 581_012;
 const covertypeFeatures = 54;
 const minLeapfrogSteps = 200;
+// Issue 10: a GPU run times at least 500 leapfrog steps (each is short).
+const minLeapfrogStepsGpu = 500;
 
 function readSettings(): Settings {
   const { values } = parseArgs({
     options: {
       rows: { type: 'string' }, data: { type: 'string' }, labels: { type: 'string' }, quick: { type: 'boolean' },
       draws: { type: 'string' }, warmup: { type: 'string' }, profile: { type: 'boolean' }, 'vs-stan': { type: 'boolean' },
+      device: { type: 'string' }, 'summary-out': { type: 'string' }, compare: { type: 'string' },
     },
   });
   if ((values.data === undefined) !== (values.labels === undefined)) throw new Error('give --data and --labels together');
@@ -68,6 +79,9 @@ function readSettings(): Settings {
     draws: count('draws', values.draws, quick ? 400 : 500)!,
     profile: values.profile === true,
     vsStan: values['vs-stan'] === true,
+    device: values.device ?? 'cpu',
+    summaryOut: values['summary-out'],
+    compare: values.compare,
   };
 }
 
@@ -211,9 +225,24 @@ async function warmupStepSize(target: Target, init: rv.Tensor, numWarmup: number
   return { stepSize, stepsPerDraw: steps.reduce((a, b) => a + b, 0) / steps.length };
 }
 
-/** The floor: seconds for one native streaming read of X (a full sum reads every byte once). */
-function floorSeconds(X: rv.Tensor): number {
-  return medianSeconds(() => rv.sum(X).dispose(), 21, 3);
+/**
+ * The floor: seconds for one read of X. On the CPU, one native streaming read (a full sum reads
+ * every byte once); on a GPU, half a device-to-device copy of X (which reads and writes every byte).
+ */
+function floorSeconds(X: rv.Tensor): { seconds: number; how: string } {
+  if (X.device === 'cpu') return { seconds: medianSeconds(() => rv.sum(X).dispose(), 21, 3), how: 'one native streaming read of X (rv.sum, median of 21)' };
+  const scratch = rv.zerosLike(X);
+  const copy = medianSeconds(() => {
+    for (let i = 0; i < 10; i++) binding.memcpy(scratch.handle(), X.handle());
+    rv.synchronize(X.device);
+  }, 21, 3) / 10;
+  scratch.dispose();
+  return { seconds: copy / 2, how: `one read of X at the device-to-device copy bandwidth (cudaMemcpy of X, median of 21 × 10, ${fixed((2 * X.size * 4) / copy / 1e9, 0)} GB/s read + write)` };
+}
+
+/** Waits for the device's queued kernels (timings of GPU work end with it). */
+function settle(t: rv.Tensor): void {
+  if (t.device !== 'cpu') rv.synchronize(t.device);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -316,13 +345,24 @@ const fixed = (x: number, digits = 2) => x.toFixed(digits);
 
 async function main(): Promise<void> {
   const settings = readSettings();
+  if (settings.device !== 'cpu') {
+    const found = rv.devices().find((d) => d.name === settings.device || (settings.device === 'cuda' && d.name === 'cuda:0'));
+    if (found === undefined) {
+      const why = rv.devices().length === 1 ? rv.cudaUnavailableReason() : `devices here: ${rv.devices().map((d) => d.name).join(', ')}`;
+      console.log(`bench:logreg: ${settings.device} is not available (${why}); nothing to measure`);
+      return;
+    }
+    rv.setDevice(found.name);
+  }
+  const minSteps = settings.device === 'cpu' ? minLeapfrogSteps : minLeapfrogStepsGpu;
   const { X, y } = settings.dataPath !== undefined
     ? await fileData(settings.dataPath, settings.labelsPath!, settings.rows)
     : syntheticData(settings.rows ?? covertypeRows, 1);
   const [rows, dim] = X.shape;
   const megabytes = (rows * dim * (X.dtype === 'float64' ? 8 : 4)) / 1e6;
   console.log(`NUTS on Bayesian logistic regression: ${rows} rows × ${dim} coefficients, ${X.dtype}, X ${fixed(megabytes, 1)} MB${settings.dataPath !== undefined ? ` from ${settings.dataPath}` : ', generated from seed 1'}`);
-  console.log(`machine: ${machine()}; BLAS ${rv.blasInfo().name}`);
+  const gpuInfo = rv.devices().find((d) => d.name === X.device);
+  console.log(`machine: ${machine()}; BLAS ${rv.blasInfo().name}; device ${X.device}${gpuInfo?.model ? ` (${gpuInfo.model})` : ''}`);
 
   const logJoint = rv.makeLogJointFn(logisticRegression);
   const target: Target = (coeffs) => logJoint(X, { coeffs, labels: y });
@@ -332,14 +372,14 @@ async function main(): Promise<void> {
   const smallestSd = Math.min(...laplaceSd.dataSync());
   console.log(`MAP by Newton's method: ${laplace.iterations} iterations; Laplace posterior sd ${fixed(smallestSd * 1e3, 2)}e-3 to ${fixed(Math.max(...laplaceSd.dataSync()) * 1e3, 2)}e-3 (not timed)`);
 
-  const floor = floorSeconds(X);
-  console.log(`floor: one native streaming read of X (rv.sum, median of 21): ${fixed(floor * 1e3, 3)} ms, ${fixed(megabytes / 1e3 / floor, 1)} GB/s`);
+  const { seconds: floor, how } = floorSeconds(X);
+  console.log(`floor: ${how}: ${fixed(floor * 1e3, 3)} ms, ${fixed(megabytes / 1e3 / floor, 1)} GB/s`);
 
   const gradient = rv.valueAndGrad(target);
   const batchedGradient = rv.vmap(gradient);
   const init4 = rv.stack([0, 1, 2, 3].map((c) => laplaceDraw(laplace, 100 + c)));
-  const gradientMs = medianSeconds(() => rv.dispose(gradient(laplace.mean)), 11, 2) * 1e3;
-  const gradientMs4 = medianSeconds(() => rv.dispose(batchedGradient(init4)), 11, 2) * 1e3;
+  const gradientMs = medianSeconds(() => { rv.dispose(gradient(laplace.mean)); settle(X); }, 11, 2) * 1e3;
+  const gradientMs4 = medianSeconds(() => { rv.dispose(batchedGradient(init4)); settle(X); }, 11, 2) * 1e3;
   console.log(`one gradient of the log joint (valueAndGrad, median of 11): 1 chain ${fixed(gradientMs, 3)} ms (${fixed(gradientMs / (floor * 1e3))}x floor), 4 chains under vmap ${fixed(gradientMs4, 3)} ms (${fixed(gradientMs4 / 4 / gradientMs)}x per chain)`);
 
   if (settings.profile) {
@@ -355,7 +395,7 @@ async function main(): Promise<void> {
   const warm = await warmupStepSize(target, laplace.mean, settings.warmup, smallestSd);
   console.log(`step size from warm-up: ${warm.stepSize.toPrecision(4)} (${settings.warmup} iterations, 1 chain, unit metric, not timed); about ${fixed(warm.stepsPerDraw, 1)} leapfrog steps per draw`);
 
-  const draws1 = Math.max(10, Math.ceil((1.25 * minLeapfrogSteps) / warm.stepsPerDraw));
+  const draws1 = Math.max(10, Math.ceil((1.25 * minSteps) / warm.stepsPerDraw));
   const single = await timedNuts(target, () => laplace.mean, 1, draws1, warm.stepSize, 21);
   // The 4 chains start from different draws of the Laplace approximation, so that R-hat compares chains that began apart.
   const many = await timedNuts(target, (chain) => init4.slice([chain, 0], [1, dim]).reshape([dim]), 4, settings.draws, warm.stepSize, 22);
@@ -372,7 +412,7 @@ async function main(): Promise<void> {
   console.log(`ms per leapfrog ${fixed(msSingle, 3)} (1 chain), ${fixed(msBatched / 4, 3)} per chain (4 batched); floor ${fixed(floorMs, 3)} ms; ratio ${fixed(msSingle / floorMs)}x; threads ${rv.getNumThreads()}, dtype ${X.dtype}`);
   console.log(`target 1 chain <= 2.5x floor: ${msSingle <= 2.5 * floorMs ? 'met' : 'NOT met'} (${fixed(msSingle / floorMs)}x)`);
   console.log(`target 4 chains per chain <= 0.5x 1 chain: ${msBatched / 4 <= 0.5 * msSingle ? 'met' : 'NOT met'} (${fixed(msBatched / 4 / msSingle)}x)`);
-  if (single.steps < minLeapfrogSteps) console.log(`note: only ${single.steps} leapfrog steps in the 1-chain run (fewer than ${minLeapfrogSteps})`);
+  if (single.steps < minSteps) console.log(`note: only ${single.steps} leapfrog steps in the 1-chain run (fewer than ${minSteps})`);
 
   // Correctness: the posterior mean against the Laplace mean, and the chains against each other.
   const draws = many.fit.draws as rv.Tensor;
@@ -388,6 +428,17 @@ async function main(): Promise<void> {
   console.log(`\nchecks on the 4 chains (${settings.draws} draws each, smallest bulk ESS ${fixed(ess, 0)}):`);
   console.log(`${meanOk ? 'PASS' : 'FAIL'} posterior mean within 4 MCSE of the Laplace mean: largest |mean - MAP| / MCSE ${fixed(worstZ)} over ${dim} coefficients`);
   console.log(`${rhatOk ? 'PASS' : 'FAIL'} R-hat < 1.01 across the 4 chains: largest ${fixed(rhat, 4)}`);
+  if (settings.summaryOut !== undefined) {
+    fs.writeFileSync(settings.summaryOut, JSON.stringify({ device: X.device, rows, draws: settings.draws, mean: posteriorMean, mcse }, null, 1));
+    console.log(`posterior means and MCSEs written to ${settings.summaryOut}`);
+  }
+  if (settings.compare !== undefined) {
+    const other = JSON.parse(fs.readFileSync(settings.compare, 'utf8')) as { device: string; rows: number; mean: number[]; mcse: number[] };
+    if (other.rows !== rows || other.mean.length !== dim) throw new Error(`--compare: ${settings.compare} is a run on ${other.rows} rows × ${other.mean.length}, this one ${rows} × ${dim}`);
+    const zs = posteriorMean.map((m, i) => Math.abs(m - other.mean[i]) / Math.hypot(mcse[i], other.mcse[i]));
+    const worst = Math.max(...zs);
+    console.log(`${worst <= 4 ? 'PASS' : 'FAIL'} posterior means agree with the ${other.device} run in ${settings.compare}: largest |difference| / combined MCSE ${fixed(worst)} (limit 4)`);
+  }
   if (settings.quick) {
     // Measured: at 20,000 rows the true posterior mean (by importance sampling) is up to 0.23 sd
     // from the MAP, several times the MCSE.

@@ -1,0 +1,116 @@
+/**
+ * GPU kernels against the GPU's own references, measured in the same run: elementwise and
+ * reduction bandwidth at 256 MB against a device-to-device cudaMemcpy (target >= 0.80), matMul
+ * against cuBLAS called directly with nothing in between (target within 10%), and the per-op
+ * dispatch cost of a tiny op from JS (target <= 10 µs). Kernels run asynchronously on the
+ * device's stream: each timing synchronises once after its repeats. Without a GPU it says why and
+ * exits 0.
+ *
+ * Run: npm run bench:gpu [-- --device cuda:N] [--megabytes M (default 256)] [--quick]
+ */
+import { parseArgs } from 'util';
+import { binding } from '../lib/backend/binding';
+import * as rv from '../lib/index';
+import { machine, printTable } from './harness';
+
+const { values } = parseArgs({
+  options: { device: { type: 'string', default: 'cuda:0' }, megabytes: { type: 'string', default: '256' }, quick: { type: 'boolean', default: false } },
+});
+const quick = values.quick!;
+const device = values.device!;
+const gpus = rv.devices().filter((d) => d.name !== 'cpu');
+if (gpus.length === 0) {
+  console.log(`bench:gpu: no GPU (${rv.cudaUnavailableReason()}); nothing to measure`);
+  process.exit(0);
+}
+const info = rv.devices().find((d) => d.name === device);
+if (info === undefined) throw new Error(`bench:gpu: ${device} is not one of ${gpus.map((d) => d.name).join(', ')}`);
+rv.setDevice(device);
+
+/** Seconds per call: `repeats` calls queued back to back, one synchronisation at the end. */
+function perCall(fn: () => void, repeats: number): number {
+  fn();
+  rv.synchronize(device);
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < repeats; i++) fn();
+  rv.synchronize(device);
+  return Number(process.hrtime.bigint() - start) / 1e9 / repeats;
+}
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+/** Medians over 7 rounds, op and reference alternating so that drift affects both. */
+function paired(op: () => void, reference: () => void, repeats: number): { op: number; reference: number } {
+  const ops: number[] = [], refs: number[] = [];
+  for (let round = 0; round < 7; round++) {
+    refs.push(perCall(reference, repeats));
+    ops.push(perCall(op, repeats));
+  }
+  return { op: median(ops), reference: median(refs) };
+}
+
+const rows: Record<string, string | number>[] = [];
+const verdicts: string[] = [];
+
+// Bandwidth at 256 MB (float32): bytes counted are those each op must move.
+const bytes = Number(values.megabytes) * 2 ** 20;
+const n = bytes / 4;
+const a = rv.randomUniform([n], -1, 1, 'float32', 1);
+const b = rv.randomUniform([n], 1, 2, 'float32', 2);
+const rowsMatrix = rv.reshape(a, [4, n / 4]);
+const colsMatrix = rv.reshape(a, [n / 64, 64]);
+const scratch = rv.zeros([n]);
+const copy = () => binding.memcpy(scratch.handle(), a.handle());
+let worstBandwidth = Infinity;
+for (const [name, moved, op] of [
+  ['add', 3, () => rv.add(a, b)],
+  ['mul by a scalar', 2, () => rv.mul(a, 2)],
+  ['exp', 2, () => rv.exp(a)],
+  ['sigmoid', 2, () => rv.sigmoid(a)],
+  ['sum (all)', 1, () => rv.sum(a)],
+  [`sum of rows [4, ${n / 4}]`, 1, () => rv.sum(rowsMatrix, 1)],
+  [`sum of columns [${n / 64}, 64]`, 1, () => rv.sum(colsMatrix, 0)],
+  ['max (all)', 1, () => rv.max(a)],
+] as const) {
+  const t = paired(() => op().dispose(), copy, 10);
+  const gbs = (moved * bytes) / t.op / 1e9;
+  const refGbs = (2 * bytes) / t.reference / 1e9;
+  worstBandwidth = Math.min(worstBandwidth, gbs / refGbs);
+  rows.push({ measure: `${name}, ${values.megabytes} MB float32`, value: `${gbs.toFixed(0)} GB/s`, reference: `D2D copy ${refGbs.toFixed(0)} GB/s`, ratio: (gbs / refGbs).toFixed(2) });
+}
+verdicts.push(`elementwise and reductions >= 0.80 of the device-to-device copy: ${worstBandwidth >= 0.8 ? 'met' : 'NOT met'} (lowest ${worstBandwidth.toFixed(2)})`);
+rv.dispose([a, b, rowsMatrix, colsMatrix, scratch]);
+
+// matMul against cuBLAS directly.
+let worstMatMul = Infinity;
+const gemmDirect = (binding as unknown as { cudaGemm?: (c: unknown, a: unknown, b: unknown) => void }).cudaGemm;
+const shapes = quick ? [[256, 256, 256, 'float32']] as const : [[4096, 4096, 4096, 'float32'], [1024, 1024, 1024, 'float32'], [2048, 2048, 2048, 'float64']] as const;
+for (const [m, k, nn, dtype] of shapes) {
+  const x = rv.randomNormal([m, k], 0, 1, dtype, 3);
+  const y = rv.randomNormal([k, nn], 0, 1, dtype, 4);
+  const c = rv.zeros([m, nn], dtype);
+  const flops = 2 * m * k * nn;
+  const reference = gemmDirect ? () => gemmDirect(c.handle(), x.handle(), y.handle()) : () => rv.matMul(x, y).dispose();
+  const t = paired(() => rv.matMul(x, y).dispose(), reference, 5);
+  worstMatMul = Math.min(worstMatMul, t.reference / t.op);
+  rows.push({ measure: `matMul ${m}x${k}x${nn} ${dtype}`, value: `${(flops / t.op / 1e12).toFixed(2)} TFLOP/s`, reference: `cuBLAS direct ${(flops / t.reference / 1e12).toFixed(2)} TFLOP/s`, ratio: (t.reference / t.op).toFixed(2) });
+  rv.dispose([x, y, c]);
+}
+verdicts.push(`matMul within 10% of cuBLAS called directly: ${worstMatMul >= 0.9 ? 'met' : 'NOT met'} (lowest ${worstMatMul.toFixed(2)})${gemmDirect ? '' : ' (no direct cuBLAS entry: compared with itself)'}`);
+
+// Dispatch: a 4-element add from JS, result disposed, queued 20,000 times.
+const p = rv.tensor([1, 2, 3, 4]);
+const q = rv.tensor([5, 6, 7, 8]);
+const dispatch = perCall(() => rv.add(p, q).dispose(), quick ? 2000 : 20_000) * 1e6;
+const dispatchCpu = rv.withDevice('cpu', () => {
+  const pc = rv.tensor([1, 2, 3, 4]), qc = rv.tensor([5, 6, 7, 8]);
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < 20_000; i++) rv.add(pc, qc).dispose();
+  return Number(process.hrtime.bigint() - start) / 1e3 / 20_000;
+});
+rows.push({ measure: 'dispatch: rv.add of 4 elements + dispose', value: `${dispatch.toFixed(2)} µs`, reference: `same op on the CPU ${dispatchCpu.toFixed(2)} µs`, ratio: (dispatch / dispatchCpu).toFixed(2) });
+verdicts.push(`per-op dispatch <= 10 µs: ${dispatch <= 10 ? 'met' : 'NOT met'} (${dispatch.toFixed(2)} µs)`);
+
+const fallbacks = binding.cudaInfo().fallbacks;
+console.log(`GPU kernels on ${device}: ${info.model}, ${((info.totalMemory ?? 0) / 2 ** 30).toFixed(0)} GiB, compute ${info.computeCapability}; host ${machine()}`);
+printTable(rows);
+for (const v of verdicts) console.log(`target: ${v}`);
+if (Object.keys(fallbacks).length > 0) console.log(`CPU fallbacks during the run: ${JSON.stringify(fallbacks)}`);
