@@ -1,7 +1,8 @@
 // Concatenation and stacking. Each input is copied into a view of its slab of the output
 // (copy_into: any strides, parallel); when every input is contiguous and the slabs are
 // short rows, one parallel pass over the output rows memcpys each input's piece instead.
-// These kernels move bytes, so every dtype takes the same path.
+// These kernels move bytes, so every dtype takes the same path. On a GPU the same functions
+// run: only the row pass is CPU-only, and copy_into runs as a GPU strided copy.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -47,7 +48,7 @@ void concat_parts(const Tensor& out, const std::vector<Tensor>& parts, int axis)
 
   bool all_contiguous = true;
   for (const Tensor& p : parts) all_contiguous = all_contiguous && p.is_contiguous();
-  if (all_contiguous && outer > 1 && row_bytes < kShortRowBytes) {
+  if (out.on_cpu() && all_contiguous && outer > 1 && row_bytes < kShortRowBytes) {
     std::vector<const char*> src(parts.size());
     std::vector<int64_t> piece(parts.size());  // bytes per output row
     for (size_t k = 0; k < parts.size(); k++) {
@@ -157,6 +158,10 @@ Tensor stack_kernel(const KernelCall& c) {
 }
 
 KernelRegistrar registrations[] = {
+    {"concat", concat_kernel},
+    {"stack", stack_kernel},
+};
+CudaKernelRegistrar cuda_registrations[] = {
     {"concat", concat_kernel},
     {"stack", stack_kernel},
 };

@@ -1,10 +1,12 @@
-// Creation kernels: fill, arange, linspace, eye. No inputs; values come as attributes.
+// Creation kernels: fill, arange, linspace, eye. No inputs; values come as attributes. The
+// per-element formulas are in layout.h, shared with the GPU versions (native/cuda/creation.cu).
 #include <cmath>
 #include <cstdint>
 
 #include "../convert.h"
 #include "../kernel.h"
 #include "../thread_pool.h"
+#include "layout.h"
 
 namespace rv {
 namespace {
@@ -40,32 +42,23 @@ Tensor fill_kernel(const KernelCall& c) {
 Tensor arange_kernel(const KernelCall& c) {
   c.expect_inputs(0);
   Tensor out = c.make_output();
-  double start = c.attr(0), step = c.attr(1);
-  generate(out, [=](int64_t i) { return start + double(i) * step; });
+  generate(out, arange_value(c));
   return out;
 }
 
 Tensor linspace_kernel(const KernelCall& c) {
   c.expect_inputs(0);
   Tensor out = c.make_output();
-  double start = c.attr(0), stop = c.attr(1);
-  int64_t n = out.numel();
-  double step = n > 1 ? (stop - start) / double(n - 1) : 0.0;
-  generate(out, [=](int64_t i) { return i == n - 1 && n > 1 ? stop : start + double(i) * step; });
+  generate(out, linspace_value(c, out.numel()));
   return out;
 }
 
 // Identity matrices in the last two dimensions, repeated over leading (batch) dimensions.
 Tensor eye_kernel(const KernelCall& c) {
   c.expect_inputs(0);
-  if (c.out_shape.n < 2) throw c.fail("output must have rank >= 2");
+  const EyeValue value = eye_value(c);
   Tensor out = c.make_output();
-  int64_t rows = c.out_shape[c.out_shape.n - 2], cols = c.out_shape[c.out_shape.n - 1];
-  int64_t per = rows * cols;
-  generate(out, [=](int64_t i) {
-    int64_t k = per == 0 ? 0 : i % per;
-    return (k / cols) == (k % cols) ? 1.0 : 0.0;
-  });
+  generate(out, value);
   return out;
 }
 

@@ -4,7 +4,8 @@
 // and copy the row (memcpy when x's block is contiguous, a strided copy otherwise), in
 // parallel over rows. scatterAdd, gather's adjoint, adds rows back; it splits work only
 // over outer rows and column ranges, so duplicate indices never race and sums are
-// accumulated in index order (deterministic).
+// accumulated in index order (deterministic). The checks of shapes and attributes are shared
+// with the GPU versions (native/cuda/indexing.cu) through layout.h.
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -14,6 +15,7 @@
 
 #include "../kernel.h"
 #include "../strided_loop.h"
+#include "layout.h"
 
 namespace rv {
 namespace {
@@ -108,38 +110,19 @@ void check_indices(const KernelCall& c, const int32_t* idx, int64_t count, int64
   });
   if (!bad.load()) return;
   for (int64_t k = 0; k < count; k++) {
-    int64_t v = idx[k];
-    if (v < 0 || v >= n) {
-      throw c.fail("index " + std::to_string(v) + " (at position " + std::to_string(k) +
-                   " of 'indices') is out of range [0, " + std::to_string(n) + ") for " + what);
-    }
+    if (idx[k] < 0 || idx[k] >= n) throw index_out_of_range(c, idx[k], k, n, what);
   }
 }
 
-// attrs: [axis, batchDims]. Output: x.shape[:axis] + indices.shape[batchDims:] + x.shape[axis+1:].
+// Output: x.shape[:axis] + indices.shape[batchDims:] + x.shape[axis+1:].
 Tensor gather_kernel(const KernelCall& c) {
-  c.expect_inputs(2);
-  c.expect_dtype(1, DType::Int32);
+  const GatherLayout g = check_gather(c);
   const Tensor& x0 = c.input(0);
-  const Tensor& indices = c.input(1);
-  if (c.out_dtype != x0.dtype) throw c.fail("output dtype must equal the dtype of x");
-  if (x0.rank() == 0) throw c.fail("x must have rank >= 1");
-  const int batch = int(c.attr_int(1, 0, indices.rank()));
-  const int axis = int(c.attr_int(0, batch, x0.rank() - 1));
-  for (int d = 0; d < batch; d++) {
-    if (x0.shape[d] != indices.shape[d]) throw c.fail("x and indices differ in their batch dimensions");
-  }
-  ShapeBuilder expected;
-  expected.append(x0.shape, 0, axis);
-  expected.append(indices.shape, batch, indices.rank());
-  expected.append(x0.shape, axis + 1, x0.rank());
-  expected.expect(c);
-
-  const int64_t B = product(x0.shape, 0, batch), O = product(x0.shape, batch, axis), N = x0.shape[axis];
-  const int64_t I = product(indices.shape, batch, indices.rank()), inner = product(x0.shape, axis + 1, x0.rank());
-  Tensor idx = contiguous(indices, c.name);
+  const int axis = g.axis;
+  const int64_t O = g.O, N = g.N, I = g.I, inner = g.inner;
+  Tensor idx = contiguous(c.input(1), c.name);
   const int32_t* ip = idx.numel() ? idx.ptr<int32_t>() : nullptr;
-  check_indices(c, ip, idx.numel(), N, "axis " + std::to_string(axis) + " of x");
+  check_indices(c, ip, idx.numel(), N, axis_of_x(axis));
 
   Tensor out = c.make_output();
   if (out.numel() == 0) return out;
@@ -152,7 +135,7 @@ Tensor gather_kernel(const KernelCall& c) {
     using T = typename decltype(tag)::type;
     const T* xp = reinterpret_cast<const T*>(x.data());
     T* op = out.ptr<T>();
-    parallel_for(B * O * I, row_grain(inner), [&](int64_t begin, int64_t end) {
+    parallel_for(g.B * O * I, row_grain(inner), [&](int64_t begin, int64_t end) {
       int64_t p = begin / I, i = begin % I, o = p % O;
       int64_t index[kMaxRank], base = 0;
       for (int d = axis - 1; d >= 0; d--) {
@@ -184,24 +167,11 @@ Tensor gather_kernel(const KernelCall& c) {
 
 // Output: indices.shape[:-1] + x.shape[K:], K = indices.shape[-1] <= rank of x.
 Tensor gather_nd_kernel(const KernelCall& c) {
-  c.expect_inputs(2);
-  c.expect_dtype(1, DType::Int32);
+  const GatherNDLayout g = check_gather_nd(c);
   const Tensor& x0 = c.input(0);
-  const Tensor& indices = c.input(1);
-  if (c.out_dtype != x0.dtype) throw c.fail("output dtype must equal the dtype of x");
-  if (indices.rank() == 0) throw c.fail("indices must have rank >= 1");
-  const int64_t K = indices.shape[indices.rank() - 1];
-  if (K > x0.rank()) {
-    throw c.fail("indices.shape[-1] = " + std::to_string(K) + " exceeds the rank " + std::to_string(x0.rank()) + " of x");
-  }
-  const int k = int(K);
-  ShapeBuilder expected;
-  expected.append(indices.shape, 0, indices.rank() - 1);
-  expected.append(x0.shape, k, x0.rank());
-  expected.expect(c);
-
-  const int64_t M = product(indices.shape, 0, indices.rank() - 1), inner = product(x0.shape, k, x0.rank());
-  Tensor idx = contiguous(indices, c.name);
+  const int k = g.k;
+  const int64_t M = g.M, inner = g.inner;
+  Tensor idx = contiguous(c.input(1), c.name);
   const int32_t* ip = idx.numel() ? idx.ptr<int32_t>() : nullptr;
   std::atomic<bool> bad{false};
   parallel_for(M, (1 << 16) / (k > 0 ? k : 1) + 1, [&](int64_t begin, int64_t end) {
@@ -214,11 +184,7 @@ Tensor gather_nd_kernel(const KernelCall& c) {
   for (int64_t m = 0; bad.load() && m < M; m++) {
     for (int j = 0; j < k; j++) {
       int64_t v = ip[m * k + j], n = x0.shape[j];
-      if (v < 0 || v >= n) {
-        throw c.fail("index " + std::to_string(v) + " (at position " + std::to_string(m * k + j) +
-                     " of 'indices') is out of range [0, " + std::to_string(n) + ") for axis " + std::to_string(j) +
-                     " of x");
-      }
+      if (v < 0 || v >= n) throw index_out_of_range(c, v, m * k + j, n, axis_of_x(j));
     }
   }
   Tensor out = c.make_output();
@@ -245,33 +211,16 @@ template <typename T> inline T wrap_add(T a, T b) {
   else return a + b;
 }
 
-// attrs: [axis]. A copy of x with updates (of gather's output shape, batchDims 0) added at
-// the indices along axis; duplicates accumulate.
+// A copy of x with updates (of gather's output shape, batchDims 0) added at the indices along
+// axis; duplicates accumulate.
 Tensor scatter_add_kernel(const KernelCall& c) {
-  c.expect_inputs(3);
-  c.expect_dtype(1, DType::Int32);
+  const ScatterAddLayout g = check_scatter_add(c);
   const Tensor& x = c.input(0);
-  const Tensor& indices = c.input(1);
   const Tensor& updates0 = c.input(2);
-  if (updates0.dtype != x.dtype || c.out_dtype != x.dtype) throw c.fail("x, updates and the output must share one dtype");
-  if (x.rank() == 0) throw c.fail("x must have rank >= 1");
-  const int axis = int(c.attr_int(0, 0, x.rank() - 1));
-  ShapeBuilder out_shape;
-  out_shape.append(x.shape, 0, x.rank());
-  out_shape.expect(c);
-  ShapeBuilder gathered;
-  gathered.append(x.shape, 0, axis);
-  gathered.append(indices.shape, 0, indices.rank());
-  gathered.append(x.shape, axis + 1, x.rank());
-  bool same = !gathered.overflow && gathered.dims.n == updates0.rank();
-  for (int d = 0; same && d < updates0.rank(); d++) same = gathered.dims[d] == updates0.shape[d];
-  if (!same) throw c.fail("updates of shape " + updates0.shape.to_string() + " do not have gather's output shape");
-
-  const int64_t O = product(x.shape, 0, axis), N = x.shape[axis], I = indices.numel();
-  const int64_t inner = product(x.shape, axis + 1, x.rank());
-  Tensor idx = contiguous(indices, c.name);
+  const int64_t O = g.O, N = g.N, I = g.I, inner = g.inner;
+  Tensor idx = contiguous(c.input(1), c.name);
   const int32_t* ip = I ? idx.ptr<int32_t>() : nullptr;
-  check_indices(c, ip, I, N, "axis " + std::to_string(axis) + " of x");
+  check_indices(c, ip, I, N, axis_of_x(g.axis));
 
   Tensor out = c.make_output();
   if (out.numel() == 0) return out;
@@ -312,4 +261,81 @@ KernelRegistrar registrations[] = {
 };
 
 }  // namespace
+
+std::string axis_of_x(int64_t axis) { return "axis " + std::to_string(axis) + " of x"; }
+
+Error index_out_of_range(const KernelCall& c, int64_t value, int64_t position, int64_t n, const std::string& what) {
+  return c.fail("index " + std::to_string(value) + " (at position " + std::to_string(position) +
+                " of 'indices') is out of range [0, " + std::to_string(n) + ") for " + what);
+}
+
+// attrs: [axis, batchDims].
+GatherLayout check_gather(const KernelCall& c) {
+  c.expect_inputs(2);
+  c.expect_dtype(1, DType::Int32);
+  const Tensor& x = c.input(0);
+  const Tensor& indices = c.input(1);
+  if (c.out_dtype != x.dtype) throw c.fail("output dtype must equal the dtype of x");
+  if (x.rank() == 0) throw c.fail("x must have rank >= 1");
+  const int batch = int(c.attr_int(1, 0, indices.rank()));
+  const int axis = int(c.attr_int(0, batch, x.rank() - 1));
+  for (int d = 0; d < batch; d++) {
+    if (x.shape[d] != indices.shape[d]) throw c.fail("x and indices differ in their batch dimensions");
+  }
+  ShapeBuilder expected;
+  expected.append(x.shape, 0, axis);
+  expected.append(indices.shape, batch, indices.rank());
+  expected.append(x.shape, axis + 1, x.rank());
+  expected.expect(c);
+  return {axis,
+          batch,
+          product(x.shape, 0, batch),
+          product(x.shape, batch, axis),
+          x.shape[axis],
+          product(indices.shape, batch, indices.rank()),
+          product(x.shape, axis + 1, x.rank())};
+}
+
+GatherNDLayout check_gather_nd(const KernelCall& c) {
+  c.expect_inputs(2);
+  c.expect_dtype(1, DType::Int32);
+  const Tensor& x = c.input(0);
+  const Tensor& indices = c.input(1);
+  if (c.out_dtype != x.dtype) throw c.fail("output dtype must equal the dtype of x");
+  if (indices.rank() == 0) throw c.fail("indices must have rank >= 1");
+  const int64_t K = indices.shape[indices.rank() - 1];
+  if (K > x.rank()) {
+    throw c.fail("indices.shape[-1] = " + std::to_string(K) + " exceeds the rank " + std::to_string(x.rank()) + " of x");
+  }
+  const int k = int(K);
+  ShapeBuilder expected;
+  expected.append(indices.shape, 0, indices.rank() - 1);
+  expected.append(x.shape, k, x.rank());
+  expected.expect(c);
+  return {k, product(indices.shape, 0, indices.rank() - 1), product(x.shape, k, x.rank())};
+}
+
+// attrs: [axis].
+ScatterAddLayout check_scatter_add(const KernelCall& c) {
+  c.expect_inputs(3);
+  c.expect_dtype(1, DType::Int32);
+  const Tensor& x = c.input(0);
+  const Tensor& indices = c.input(1);
+  const Tensor& updates = c.input(2);
+  if (updates.dtype != x.dtype || c.out_dtype != x.dtype) throw c.fail("x, updates and the output must share one dtype");
+  if (x.rank() == 0) throw c.fail("x must have rank >= 1");
+  const int axis = int(c.attr_int(0, 0, x.rank() - 1));
+  ShapeBuilder out_shape;
+  out_shape.append(x.shape, 0, x.rank());
+  out_shape.expect(c);
+  ShapeBuilder gathered;
+  gathered.append(x.shape, 0, axis);
+  gathered.append(indices.shape, 0, indices.rank());
+  gathered.append(x.shape, axis + 1, x.rank());
+  bool same = !gathered.overflow && gathered.dims.n == updates.rank();
+  for (int d = 0; same && d < updates.rank(); d++) same = gathered.dims[d] == updates.shape[d];
+  if (!same) throw c.fail("updates of shape " + updates.shape.to_string() + " do not have gather's output shape");
+  return {axis, product(x.shape, 0, axis), x.shape[axis], indices.numel(), product(x.shape, axis + 1, x.rank())};
+}
+
 }  // namespace rv

@@ -1,7 +1,8 @@
 // tile: one strided copy. The output, of shape [r0*d0, r1*d1, ...], is viewed as
 // [r0, d0, r1, d1, ...]; x is viewed with the same shape and stride 0 along every r axis,
 // so copy_into (parallel, any strides) repeats it. Axes of size 1 are left out; beyond
-// kMaxRank interleaved axes, the outermost are looped over here.
+// kMaxRank interleaved axes, the outermost are looped over here. Views and copy_into work on
+// either device, so the GPU runs this same function.
 #include <cstdint>
 
 #include "../kernel.h"
@@ -73,6 +74,9 @@ Tensor tile_kernel(const KernelCall& c) {
 }
 
 KernelRegistrar registrations[] = {
+    {"tile", tile_kernel},
+};
+CudaKernelRegistrar cuda_registrations[] = {
     {"tile", tile_kernel},
 };
 
