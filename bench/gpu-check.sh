@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The GPU check (issues 9 and 10), unattended on a fresh GPU machine without network:
+#   bench/gpu-check.sh LOGDIR
+# 1. node: the machine's own, else the binary bench/gpu-carry.sh packed into .carry/;
+# 2. the addon: the CUDA build carried in build/Release (else builds it, when nvcc and cmake are there);
+# 3. the CUDA test suite (test/cuda.test.ts: every kernel against the CPU), then the op test files
+#    with the GPU as the default device;
+# 4. the GPU benchmarks (bench:gpu) and the logistic-regression NUTS benchmark on the GPU, with
+#    NumPyro's NUTS on the same card and data shape side by side;
+# and prints a short table last. Full logs go to LOGDIR. Each step has a time limit, so a hang
+# costs minutes, not the session.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+LOG=$(realpath -m "${1:-gpu-check-logs}")
+mkdir -p "$LOG"
+start=$SECONDS
+step() {  # step NAME LIMIT_S COMMAND...: runs COMMAND, logs to LOGDIR/NAME.txt, records status and seconds
+  local name=$1 limit=$2 t0=$SECONDS
+  shift 2
+  timeout -k 10 "$limit" "$@" >"$LOG/$name.txt" 2>&1
+  local rc=$?
+  echo "$name rc=$rc $((SECONDS - t0))s" | tee -a "$LOG/steps.txt"
+  return $rc
+}
+
+if ! command -v node >/dev/null 2>&1; then
+  mkdir -p .carry/bin
+  xz -dc .carry/node.xz >.carry/bin/node && chmod +x .carry/bin/node
+  export PATH="$PWD/.carry/bin:$PATH"
+fi
+[ -d node_modules/mocha ] || tar -xJf .carry/modules.tar.xz
+echo "node $(node --version), $(nproc) cores" | tee "$LOG/steps.txt"
+nvidia-smi >"$LOG/nvidia-smi.txt" 2>&1 || true
+GPU_NAME=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)
+
+if ! node -e "process.exit(require('node-gyp-build')('.').devices().length > 1 ? 0 : 1)" 2>"$LOG/addon.txt"; then
+  echo "the carried addon sees no GPU: $(node -e "console.log(require('node-gyp-build')('.').cudaInfo().reason)" 2>&1); building" | tee -a "$LOG/steps.txt"
+  step build 400 node scripts/install.js --force --backend=cmake-js --cuda
+fi
+
+MOCHA="node node_modules/mocha/bin/mocha.js --no-config --node-option import=tsx --timeout 300000"
+step cuda-tests 240 $MOCHA test/cuda.test.ts
+OPS="elementwise special reduction layout view indexing matmul linalg creation random tensor autodiff autodiff-elementwise autodiff-reduction autodiff-linalg distributions-continuous"
+step device-suite 240 env RANDVAR_TEST_DEVICE=cuda:0 $MOCHA --require test/device-setup.ts $(for f in $OPS; do echo test/$f.test.ts; done)
+step bench-gpu 150 node --import tsx bench/gpu.ts
+step logreg-gpu 300 node --import tsx bench/logreg-nuts.ts --device cuda:0 --summary-out "$LOG/logreg-gpu.json" ${LOGREG_COMPARE:+--compare "$LOGREG_COMPARE"}
+if [ -f .carry/peers/numpyro_logreg.py ]; then
+  step numpyro 240 python3 .carry/peers/numpyro_logreg.py --samples 100
+else
+  echo "numpyro: .carry/peers/numpyro_logreg.py missing (run bench/gpu-carry.sh)" | tee -a "$LOG/steps.txt"
+fi
+
+# The short table, last.
+summary() { grep -E "$2" "$LOG/$1.txt" 2>/dev/null | tail -${3:-50}; }
+echo
+echo "== GPU check on ${GPU_NAME:-unknown GPU}: $((SECONDS - start)) s =="
+cat "$LOG/steps.txt"
+echo "-- CUDA tests:"; summary cuda-tests 'passing|failing|pending' 3
+grep -E '^  [0-9]+\) ' "$LOG/cuda-tests.txt" | head -30
+echo "-- op test files on cuda:0:"; summary device-suite 'passing|failing|pending' 3
+grep -E '^  [0-9]+\) ' "$LOG/device-suite.txt" | head -30
+echo "-- bench:gpu:"; summary bench-gpu '^\||target|fallbacks'
+echo "-- logistic regression NUTS on the GPU:"; summary logreg-gpu 'floor:|gradient|ms per leapfrog|target|PASS|FAIL|machine'
+echo "-- NumPyro on the same GPU:"; summary numpyro 'numpyro|per leapfrog'
+ours=$(grep -oE 'ms per leapfrog [0-9.]+ \(1 chain\)' "$LOG/logreg-gpu.txt" 2>/dev/null | grep -oE '[0-9.]+' | head -1)
+theirs=$(grep -oE 'ms per leapfrog [0-9.]+' "$LOG/numpyro.txt" 2>/dev/null | grep -oE '[0-9.]+$' | tail -1)
+if [ -n "$ours" ] && [ -n "$theirs" ]; then
+  echo "1 chain ms per leapfrog: randvar $ours, NumPyro $theirs, NumPyro / randvar $(node -e "console.log(($theirs / $ours).toFixed(2))")"
+fi
