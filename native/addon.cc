@@ -20,8 +20,8 @@ namespace {
 const napi_type_tag kTensorTag = {0x72616e6476617231ULL, 0x74656e736f723031ULL};
 bool tagging_supported = true;
 
-// Reports live native bytes to V8 in batches, so its GC heuristics see tensor memory.
-// Allowed from a basic finalizer (it does not touch the JS heap).
+// Reports live native bytes to V8 in batches, so its GC heuristics see tensor memory. Called
+// from JS-facing calls only, never from a finalizer (see finalize_tensor).
 void report_memory(node_api_basic_env env) {
   int64_t delta = take_unreported_bytes(256 * 1024);
   if (delta != 0) {
@@ -32,11 +32,11 @@ void report_memory(node_api_basic_env env) {
 
 // A basic finalizer: it touches no JS value, so Node runs it inside the garbage collection
 // that found the handle unreachable (not later from the event loop), and a synchronous loop
-// that leaves tensors to the GC stays bounded. Needs NAPI_EXPERIMENTAL on Node 20.
-void finalize_tensor(Napi::BasicEnv env, Tensor* t) {
-  delete t;
-  report_memory(env);
-}
+// that leaves tensors to the GC stays bounded. Needs NAPI_EXPERIMENTAL on Node 20. It does not
+// report the freed bytes: adjusting V8's external memory from inside a collection can start
+// another marking cycle mid-collection (seen as V8's fatal "Check failed: marking_done_"); the
+// next op reports them.
+void finalize_tensor(Napi::BasicEnv, Tensor* t) { delete t; }
 
 Napi::Value wrap(Napi::Env env, Tensor&& t) {
   auto ext = Napi::External<Tensor>::New(env, new Tensor(std::move(t)), finalize_tensor);
