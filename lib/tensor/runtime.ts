@@ -1,6 +1,6 @@
 /** Runtime controls: threads and native memory. */
 import { binding, type NativeMemory } from '../backend/binding';
-import { type Device, deviceCode } from './device';
+import { type Device, deviceCode, getDevice } from './device';
 import { RuleError } from './shape';
 
 /** Threads the native pool uses (RANDVAR_NUM_THREADS sets it at start). @example rv.getNumThreads() */
@@ -14,13 +14,13 @@ export function setNumThreads(n: number): void {
 }
 
 /**
- * Native memory of one device (the CPU by default): bytes held by live tensors, bytes cached for
- * reuse, and cache hits/misses.
+ * Native memory of one device (the default device when left out): bytes held by live tensors,
+ * bytes cached for reuse, and cache hits/misses.
  *
  * @example
  * rv.memory().liveBytes; rv.memory('cuda:0').cacheHits
  */
-export function memory(device: Device = 'cpu'): NativeMemory {
+export function memory(device: Device = getDevice()): NativeMemory {
   let code: number;
   try {
     code = deviceCode(device);
