@@ -189,7 +189,9 @@ std::vector<std::string> candidate_folders() {
     if (end == std::string::npos) end = path.size();
     std::string entry = path.substr(at, end - at);
     while (entry.size() > 1 && entry.back() == '/') entry.pop_back();
-    if (entry.size() > 4 && entry.compare(entry.size() - 4, 4, "/bin") == 0) prefixes.push_back(entry.substr(0, entry.size() - 4));
+    if (entry.size() > 4 && entry.compare(entry.size() - 4, 4, "/bin") == 0) {
+      prefixes.push_back(entry.substr(0, entry.size() - 4));
+    }
     at = end + 1;
   }
   const std::string home = env("HOME");
@@ -279,7 +281,9 @@ const Api& api(const char* what) {
 }
 
 void check_status(Status s, const char* what, const char* call) {
-  if (s != kSuccess) throw Error(std::string(what) + ": " + call + " failed: " + status_name(s) + " (" + std::to_string(s) + ")");
+  if (s != kSuccess) {
+    throw Error(std::string(what) + ": " + call + " failed: " + status_name(s) + " (" + std::to_string(s) + ")");
+  }
 }
 
 // The device's handle, made on first use and bound to the device's one stream. Handles live as
@@ -301,7 +305,9 @@ Handle handle(int device, const char* what) {
 
 void check_sizes(const char* what, std::initializer_list<int64_t> sizes) {
   for (int64_t v : sizes) {
-    if (!fits_int(v)) throw Error(std::string(what) + ": a matrix size or leading dimension (" + std::to_string(v) + ") exceeds cuBLAS's int");
+    if (!fits_int(v)) {
+      throw Error(std::string(what) + ": a matrix size or leading dimension (" + std::to_string(v) + ") exceeds cuBLAS's int");
+    }
   }
 }
 
@@ -401,7 +407,9 @@ void gemm_direct(const Tensor& c, const Tensor& a, const Tensor& b) {
     throw Error(std::string(what) + ": shapes " + a.shape.to_string() + " times " + b.shape.to_string() + " into " +
                 c.shape.to_string() + " do not make a matrix product");
   }
-  if (!a.is_contiguous() || !b.is_contiguous() || !c.is_contiguous()) throw Error(std::string(what) + ": a, b and c must be contiguous");
+  if (!a.is_contiguous() || !b.is_contiguous() || !c.is_contiguous()) {
+    throw Error(std::string(what) + ": a, b and c must be contiguous");
+  }
   const int64_t m = a.shape[0], k = a.shape[1], n = b.shape[1];
   if (m == 0 || n == 0) return;
   if (k == 0) {

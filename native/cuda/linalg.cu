@@ -80,9 +80,10 @@ __device__ inline double sub_product(double a, double b, double c) { return __ds
 // Right-looking Cholesky of the n x n matrix at a (row stride lda) by every thread of the block:
 // reads and writes the lower triangle only. col: n values of scratch for the current column.
 // Returns -1, or the first pivot that is not positive (NaN included) with its value in *pivot;
-// every thread returns the same.
+// every thread returns the same. (a and col never overlap: __restrict__ lets the update's loads
+// run ahead of its stores.)
 template <typename T>
-__device__ int64_t block_cholesky(T* a, int64_t lda, int64_t n, T* col, T* pivot) {
+__device__ int64_t block_cholesky(T* __restrict__ a, int64_t lda, int64_t n, T* __restrict__ col, T* pivot) {
   const int tid = threadIdx.x, threads = blockDim.x, lane = tid % 32, warp = tid / 32, warps = threads / 32;
   for (int64_t j = 0; j < n; j++) {
     const T d = a[j * lda + j];  // every thread reads the same value: the branch is uniform
@@ -104,6 +105,7 @@ __device__ int64_t block_cholesky(T* a, int64_t lda, int64_t n, T* col, T* pivot
     for (int64_t i = j + 1 + warp; i < n; i += warps) {
       const T lij = col[i];
       T* row = a + i * lda;
+#pragma unroll 4
       for (int64_t k = j + 1 + lane; k <= i; k += 32) row[k] -= lij * col[k];
     }
     __syncthreads();
@@ -198,15 +200,17 @@ __global__ void cholesky_finish(T* base, int64_t n, int64_t count, const Failure
 
 constexpr int64_t kPanel = 64;  // the blocked path's block size
 
-// Whether a batch of `count` matrices of order n runs faster through cuBLAS, one matrix at a
-// time, than one block per matrix. A rough model: a block does ~64 updates per cycle at
-// ~1.5 GHz and all SMs work in parallel; each cuBLAS step costs ~15 µs of launches plus its
-// flops at ~20 TFLOP/s.
-bool prefer_cublas(int device, int64_t count, int64_t n, double flops_per_matrix, double steps_per_matrix) {
-  if (!cuda::cublas_available() || !cuda::fits_int(n)) return false;
-  const double per_block = flops_per_matrix / (64 * 1.5e9);
+// Whether a batch of `count` Cholesky factorisations of order n runs faster blocked through
+// cuBLAS, one matrix after another, than one thread block per matrix. Measured on an H100
+// (float64; float32 is about twice as fast both ways): a block does ~3e9 multiply-adds per
+// second (a barrier per column), blocks on different SMs run side by side; the blocked path
+// costs ~130 µs per 64-column step plus its multiply-adds at ~5e12 per second.
+bool prefer_blocked(int device, int64_t count, int64_t n) {
+  if (n < 128 || !cuda::cublas_available() || !cuda::fits_int(n)) return false;
+  const double madds = double(n) * double(n) * double(n) / 3;
+  const double per_block = madds / 3e9;
   const double blocks = std::max(per_block, double(count) * per_block / multiprocessors(device));
-  const double library = double(count) * (steps_per_matrix * 15e-6 + flops_per_matrix / 2e13);
+  const double library = double(count) * (double((n + kPanel - 1) / kPanel) * 130e-6 + madds / 5e12);
   return library < blocks;
 }
 
@@ -216,9 +220,7 @@ template <typename T>
 void factor(int device, T* base, int64_t n, int64_t count, bool nan_on_failure, T* log_det, Failure* failures,
             const char* what) {
   cudaStream_t s = cuda::stream(device);
-  const double cube = double(n) * n * n;
-  const bool blocked = n >= 256 && prefer_cublas(device, count, n, cube / 3, 3.0 * double((n + kPanel - 1) / kPanel));
-  if (!blocked) {
+  if (!prefer_blocked(device, count, n)) {
     const size_t in_shared_bytes = size_t(n * (n + 1) + n) * sizeof(T);
     const bool in_shared = in_shared_bytes <= kSharedBytes;
     const bool col_shared = size_t(n) * sizeof(T) <= kSharedBytes;
@@ -264,16 +266,25 @@ void throw_first_failure(const KernelCall& c, const Tensor& x, const Dims& batch
   }
 }
 
+// Factors `matrices` (a contiguous copy of x) for cholesky (log_det undefined) or logDet.
+void factor_call(const KernelCall& c, const linalg::SquareCall& s, Tensor& matrices, Tensor* log_det) {
+  DeviceBuffer failures(size_t(s.count) * sizeof(Failure), c.name, c.device);
+  Failure* f = failures.as<Failure>();
+  if (matrices.dtype == DType::Float32) {
+    factor<float>(c.device, matrices.ptr<float>(), s.n, s.count, s.nan_on_failure, log_det ? log_det->ptr<float>() : nullptr, f, c.name);
+  } else {
+    factor<double>(c.device, matrices.ptr<double>(), s.n, s.count, s.nan_on_failure, log_det ? log_det->ptr<double>() : nullptr, f,
+                   c.name);
+  }
+  if (!s.nan_on_failure) throw_first_failure(c, c.input(0), s.batch, s.count, f);
+}
+
 Tensor cholesky_gpu(const KernelCall& c) {
   const linalg::SquareCall s = linalg::check_cholesky(c);
-  const Tensor& x = c.input(0);
   Tensor out = c.make_output();
   if (out.numel() == 0) return out;
-  copy_into(out, x);
-  DeviceBuffer failures(size_t(s.count) * sizeof(Failure), c.name, c.device);
-  if (x.dtype == DType::Float32) factor<float>(c.device, out.ptr<float>(), s.n, s.count, s.nan_on_failure, nullptr, failures.as<Failure>(), c.name);
-  else factor<double>(c.device, out.ptr<double>(), s.n, s.count, s.nan_on_failure, nullptr, failures.as<Failure>(), c.name);
-  if (!s.nan_on_failure) throw_first_failure(c, x, s.batch, s.count, failures.as<Failure>());
+  copy_into(out, c.input(0));
+  factor_call(c, s, out, nullptr);
   return out;
 }
 
@@ -289,13 +300,7 @@ Tensor log_det_gpu(const KernelCall& c) {
   }
   Tensor work = empty_tensor(x.dtype, x.shape, c.name, c.device);
   copy_into(work, x);
-  DeviceBuffer failures(size_t(s.count) * sizeof(Failure), c.name, c.device);
-  if (x.dtype == DType::Float32) {
-    factor<float>(c.device, work.ptr<float>(), s.n, s.count, s.nan_on_failure, out.ptr<float>(), failures.as<Failure>(), c.name);
-  } else {
-    factor<double>(c.device, work.ptr<double>(), s.n, s.count, s.nan_on_failure, out.ptr<double>(), failures.as<Failure>(), c.name);
-  }
-  if (!s.nan_on_failure) throw_first_failure(c, x, s.batch, s.count, failures.as<Failure>());
+  factor_call(c, s, work, &out);
   return out;
 }
 
@@ -338,7 +343,9 @@ template <typename T>
 void solve(int device, const Tensor& m, const Dims& batch, int64_t count, bool transposed, bool lower, T* x, int64_t M,
            int64_t K, const char* what) {
   cudaStream_t s = cuda::stream(device);
-  if (M > (int64_t(1) << 23)) throw Error(std::string(what) + ": matrices of " + std::to_string(M) + " rows are beyond this kernel");
+  if (M > (int64_t(1) << 23)) {
+    throw Error(std::string(what) + ": matrices of " + std::to_string(M) + " rows are beyond this kernel");
+  }
   const int64_t mrs = m.strides[m.rank() - 2], mcs = m.strides[m.rank() - 1];
   int64_t rs = transposed ? mcs : mrs, cs = transposed ? mrs : mcs;
   // Column chunks: up to 256 columns per block, and few enough chunks for the grid.
@@ -578,6 +585,12 @@ __global__ void sign_log_det(T* a, int64_t n, int64_t count, T* out) {
   }
 }
 
+template <typename T>
+void launch_sign_log_det(const KernelCall& c, const linalg::SquareCall& s, Tensor& work, Tensor& out) {
+  sign_log_det<T><<<grid_for(s.count), threads_for(s.n), 0, cuda::stream(c.device)>>>(work.ptr<T>(), s.n, s.count, out.ptr<T>());
+  cuda::check_launch(c.name);
+}
+
 Tensor log_matrix_determinant_gpu(const KernelCall& c) {
   const linalg::SquareCall s = linalg::check_log_matrix_determinant(c);
   const Tensor& x = c.input(0);
@@ -585,10 +598,8 @@ Tensor log_matrix_determinant_gpu(const KernelCall& c) {
   if (s.count == 0) return out;
   Tensor work = empty_tensor(x.dtype, x.shape, c.name, c.device);
   copy_into(work, x);
-  cudaStream_t st = cuda::stream(c.device);
-  if (x.dtype == DType::Float32) sign_log_det<float><<<grid_for(s.count), threads_for(s.n), 0, st>>>(work.ptr<float>(), s.n, s.count, out.ptr<float>());
-  else sign_log_det<double><<<grid_for(s.count), threads_for(s.n), 0, st>>>(work.ptr<double>(), s.n, s.count, out.ptr<double>());
-  cuda::check_launch(c.name);
+  if (x.dtype == DType::Float32) launch_sign_log_det<float>(c, s, work, out);
+  else launch_sign_log_det<double>(c, s, work, out);
   return out;
 }
 
@@ -614,6 +625,14 @@ __global__ void zero_outside_band(E* x, int64_t m, int64_t n, int64_t lower, int
   }
 }
 
+template <typename E>
+void launch_band(const KernelCall& c, Tensor& out, int64_t m, int64_t n, const linalg::Band& band) {
+  const int64_t total = out.numel();
+  zero_outside_band<E><<<cuda::blocks_for(total), cuda::kBlock, 0, cuda::stream(c.device)>>>(out.ptr<E>(), m, n, band.lower,
+                                                                                             band.upper, total);
+  cuda::check_launch(c.name);
+}
+
 Tensor band_part_gpu(const KernelCall& c) {
   const linalg::Band band = linalg::check_band_part(c);
   const Tensor& x = c.input(0);
@@ -622,14 +641,11 @@ Tensor band_part_gpu(const KernelCall& c) {
   if (total == 0) return out;
   copy_into(out, x);
   const int64_t m = x.shape[x.rank() - 2], n = x.shape[x.rank() - 1];
-  cudaStream_t s = cuda::stream(c.device);
-  const unsigned grid = cuda::blocks_for(total);
   switch (itemsize(out.dtype)) {
-    case 1: zero_outside_band<uint8_t><<<grid, cuda::kBlock, 0, s>>>(out.ptr<uint8_t>(), m, n, band.lower, band.upper, total); break;
-    case 4: zero_outside_band<uint32_t><<<grid, cuda::kBlock, 0, s>>>(out.ptr<uint32_t>(), m, n, band.lower, band.upper, total); break;
-    default: zero_outside_band<uint64_t><<<grid, cuda::kBlock, 0, s>>>(out.ptr<uint64_t>(), m, n, band.lower, band.upper, total); break;
+    case 1: launch_band<uint8_t>(c, out, m, n, band); break;
+    case 4: launch_band<uint32_t>(c, out, m, n, band); break;
+    default: launch_band<uint64_t>(c, out, m, n, band); break;
   }
-  cuda::check_launch(c.name);
   return out;
 }
 
