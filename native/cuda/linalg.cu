@@ -511,9 +511,13 @@ Tensor cholesky_inverse_gpu(const KernelCall& c) {
 // sign and log |det| of each matrix of a [count, n, n] (contiguous, overwritten) by LU with
 // partial pivoting, one block per matrix, step for step as the CPU's sign_log_det: the first
 // row of largest |value| pivots; a NaN in the pivot column makes both NaN; a zero pivot column
-// gives sign 0 and -inf. Products are rounded apart from the subtraction, as on the CPU.
+// gives sign 0 and -inf. Products are rounded apart from the subtraction, as on the CPU. The
+// pivot row is copied to shared memory when `row_in_shared` (n values), so the update's loads
+// come from there and never wait on its stores.
 template <typename T>
-__global__ void sign_log_det(T* a, int64_t n, int64_t count, T* out) {
+__global__ void sign_log_det(T* a, int64_t n, int64_t count, bool row_in_shared, T* out) {
+  extern __shared__ double shared_words[];
+  T* pivot_row = reinterpret_cast<T*>(shared_words);
   __shared__ T best_value[256];
   __shared__ int64_t best_row[256];
   __shared__ int nan_seen[256];
@@ -573,10 +577,17 @@ __global__ void sign_log_det(T* a, int64_t n, int64_t count, T* out) {
         if (piv < 0) sign = -sign;
         log_abs += log(double(fabs(piv)));
       }
+      const T* rk = m + k * n;
+      if (row_in_shared) {
+        for (int64_t j = k + 1 + tid; j < n; j += threads) pivot_row[j] = rk[j];
+        __syncthreads();
+        rk = pivot_row;
+      }
       for (int64_t i = k + 1 + warp; i < n; i += warps) {
         T* ri = m + i * n;
         const T f = ri[k] / piv;
-        for (int64_t j = k + 1 + lane; j < n; j += 32) ri[j] = sub_product(ri[j], f, m[k * n + j]);
+#pragma unroll 4
+        for (int64_t j = k + 1 + lane; j < n; j += 32) ri[j] = sub_product(ri[j], f, rk[j]);
       }
       __syncthreads();
     }
@@ -587,7 +598,10 @@ __global__ void sign_log_det(T* a, int64_t n, int64_t count, T* out) {
 
 template <typename T>
 void launch_sign_log_det(const KernelCall& c, const linalg::SquareCall& s, Tensor& work, Tensor& out) {
-  sign_log_det<T><<<grid_for(s.count), threads_for(s.n), 0, cuda::stream(c.device)>>>(work.ptr<T>(), s.n, s.count, out.ptr<T>());
+  // (The kernel's own shared arrays take 5 KB of the 48.)
+  const bool row_in_shared = size_t(s.n) * sizeof(T) <= kSharedBytes - 8 * 1024;
+  sign_log_det<T><<<grid_for(s.count), threads_for(s.n), row_in_shared ? size_t(s.n) * sizeof(T) : 0, cuda::stream(c.device)>>>(
+      work.ptr<T>(), s.n, s.count, row_in_shared, out.ptr<T>());
   cuda::check_launch(c.name);
 }
 
