@@ -8,7 +8,8 @@
 // large matrix in a small batch goes to cuBLAS instead: a blocked right-looking Cholesky (a
 // 64 x 64 diagonal block factored here, the panel by trsm, the trailing matrix by syrk), trsm
 // for the solves, syrk for the inverse's product. (logMatrixDeterminant has no such path: its
-// LU stays one block per matrix, which is slow for matrices of thousands of rows.)
+// LU stays one block per matrix, fine for batches but slow for one large matrix: ~240 ms for
+// 1024 x 1024 on an H100. A blocked LU through cuBLAS, or cuSOLVER's getrf, would fix that.)
 //
 // Results agree with the CPU's within rounding (sums run in another order); the failure rules
 // are the CPU's: the first pivot that is not positive (NaN included) fails a Cholesky, and
