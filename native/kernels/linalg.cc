@@ -22,6 +22,7 @@
 namespace rv {
 namespace {
 
+using linalg::BatchOffsets;
 using linalg::Mat;
 
 std::string shape_of(const Tensor& t) { return t.shape.to_string(); }
@@ -74,31 +75,6 @@ Dims broadcast_batch(const KernelCall& c, const Dims& a, const char* an, const D
   return out;
 }
 
-// Element offset of each matrix of a batch (shape `batch`) in x, whose leading dimensions
-// broadcast to it (right-aligned; a size-1 or missing dimension repeats).
-struct BatchOffsets {
-  int n = 0;
-  int64_t dims[kMaxRank] = {};
-  int64_t strides[kMaxRank] = {};
-  BatchOffsets(const Dims& batch, const Tensor& x, int trailing) {
-    n = batch.n;
-    int xb = x.rank() - trailing;
-    for (int i = 0; i < n; i++) {
-      dims[i] = batch[i];
-      int xi = i - (n - xb);
-      strides[i] = (xi >= 0 && x.shape[xi] != 1) ? x.strides[xi] : 0;
-    }
-  }
-  int64_t operator()(int64_t flat) const {
-    int64_t off = 0;
-    for (int d = n - 1; d >= 0; d--) {
-      off += (flat % dims[d]) * strides[d];
-      flat /= dims[d];
-    }
-    return off;
-  }
-};
-
 // A batch multi-index, for error messages: "[1, 2]".
 std::string batch_index(const Dims& batch, int64_t flat) {
   std::vector<int64_t> idx(size_t(batch.n));
@@ -144,36 +120,25 @@ std::vector<Failure> factor_all(Tensor& out, int64_t batch, int64_t n) {
   return failures;
 }
 
-std::string not_positive_definite(const KernelCall& c, const Tensor& x, const Dims& batch, int64_t b, const Failure& f) {
-  int64_t n = x.shape[x.rank() - 1];
-  std::string where = batch.n == 0 ? "x " + shape_of(x) : "the matrix at batch index " + batch_index(batch, b) + " of x " + shape_of(x);
-  char value[64];
-  std::snprintf(value, sizeof value, "%.6g", f.value);
-  return where + " is not positive definite: pivot " + std::to_string(f.pivot) + " of " + std::to_string(n) + " is " +
-         value + " (the leading minor of order " + std::to_string(f.pivot + 1) + " is not positive)";
-}
-
 // attrs: [nanOnFailure]. Without it, a matrix that is not positive definite is an error;
 // with it, that matrix's factor is all NaN.
 Tensor cholesky_kernel(const KernelCall& c) {
-  c.expect_inputs(1);
+  const linalg::SquareCall s = linalg::check_cholesky(c);
   const Tensor& x = c.input(0);
-  expect_square(c, x, "x");
-  expect_float_output(c, x.dtype);
-  c.expect_output_like(x);
-  const bool nan_on_failure = c.attr_int(0, 0, 1) == 1;
+  const bool nan_on_failure = s.nan_on_failure;
   Tensor out = c.make_output();
   if (out.numel() == 0) return out;
   copy_into(out, x);
-  const int64_t n = x.shape[x.rank() - 1];
-  const Dims batch = leading(x, x.rank() - 2, c.name);
-  const int64_t nb = count(batch);
+  const int64_t n = s.n;
+  const Dims& batch = s.batch;
+  const int64_t nb = s.count;
   dispatch_float(x.dtype, c.name, [&](auto tag) {
     using T = typename decltype(tag)::type;
     std::vector<Failure> failures = factor_all<T>(out, nb, n);
     for (int64_t b = 0; b < nb; b++) {
-      if (failures[size_t(b)].pivot < 0) continue;
-      if (!nan_on_failure) throw c.fail(not_positive_definite(c, x, batch, b, failures[size_t(b)]));
+      const Failure& f = failures[size_t(b)];
+      if (f.pivot < 0) continue;
+      if (!nan_on_failure) throw c.fail(linalg::not_positive_definite(c, x, batch, b, f.pivot, f.value));
       T* a = out.ptr<T>() + b * n * n;
       std::fill(a, a + n * n, std::numeric_limits<T>::quiet_NaN());
     }
@@ -183,15 +148,12 @@ Tensor cholesky_kernel(const KernelCall& c) {
 
 // log det x = 2 Σ log L(i, i) for positive definite x. attrs: [nanOnFailure].
 Tensor log_det_kernel(const KernelCall& c) {
-  c.expect_inputs(1);
+  const linalg::SquareCall s = linalg::check_log_det(c);
   const Tensor& x = c.input(0);
-  expect_square(c, x, "x");
-  expect_float_output(c, x.dtype);
-  const Dims batch = leading(x, x.rank() - 2, c.name);
-  expect_out_shape(c, batch);
-  const bool nan_on_failure = c.attr_int(0, 0, 1) == 1;
+  const Dims& batch = s.batch;
+  const bool nan_on_failure = s.nan_on_failure;
   Tensor out = c.make_output();
-  const int64_t nb = count(batch), n = x.shape[x.rank() - 1];
+  const int64_t nb = s.count, n = s.n;
   if (nb == 0) return out;
   Tensor work = empty_tensor(x.dtype, x.shape, c.name);
   if (n > 0) copy_into(work, x);
@@ -199,8 +161,9 @@ Tensor log_det_kernel(const KernelCall& c) {
     using T = typename decltype(tag)::type;
     std::vector<Failure> failures = factor_all<T>(work, nb, n);
     for (int64_t b = 0; b < nb; b++) {
-      if (failures[size_t(b)].pivot >= 0) {
-        if (!nan_on_failure) throw c.fail(not_positive_definite(c, x, batch, b, failures[size_t(b)]));
+      const Failure& f = failures[size_t(b)];
+      if (f.pivot >= 0) {
+        if (!nan_on_failure) throw c.fail(linalg::not_positive_definite(c, x, batch, b, f.pivot, f.value));
         out.ptr<T>()[b] = std::numeric_limits<T>::quiet_NaN();
         continue;
       }
@@ -222,34 +185,17 @@ enum class SolveKind { Triangular, Cholesky };
 // and the result solves L Lᵀ X = rhs).
 template <SolveKind kKind>
 Tensor solve_kernel(const KernelCall& c) {
-  c.expect_inputs(2);
+  const linalg::SolveCall s = linalg::check_solve(c, kKind == SolveKind::Cholesky);
   const Tensor& m = c.input(0);
   const Tensor& rhs = c.input(1);
-  const char* mname = kKind == SolveKind::Cholesky ? "chol" : "matrix";
-  expect_square(c, m, mname);
-  if (rhs.rank() < 2) throw c.fail("rhs must have rank >= 2, got shape " + shape_of(rhs));
-  const int64_t M = m.shape[m.rank() - 1], K = rhs.shape[rhs.rank() - 1];
-  if (rhs.shape[rhs.rank() - 2] != M) {
-    throw c.fail(std::string("rhs ") + shape_of(rhs) + " must have " + std::to_string(M) + " rows to match " + mname + " " +
-                 shape_of(m));
-  }
-  if (m.dtype != rhs.dtype) throw c.fail("matrix and rhs must have one dtype");
-  expect_float_output(c, m.dtype);
-  bool lower = true, adjoint = false;
-  if (kKind == SolveKind::Triangular) {
-    lower = c.attr_int(0, 0, 1) == 1;
-    adjoint = c.attr_int(1, 0, 1) == 1;
-  }
-  Dims batch = broadcast_batch(c, leading(m, m.rank() - 2, c.name), mname, leading(rhs, rhs.rank() - 2, c.name), "rhs");
-  Dims expected = batch;
-  expected.push_back(M, c.name);
-  expected.push_back(K, c.name);
-  expect_out_shape(c, expected);
+  const int64_t M = s.M, K = s.K;
+  const bool lower = s.lower, adjoint = s.adjoint;
+  const Dims& batch = s.batch;
   Tensor out = c.make_output();
   if (out.numel() == 0) return out;
   copy_into(out, rhs);
   const BatchOffsets moff(batch, m, 2);
-  const int64_t nb = count(batch);
+  const int64_t nb = s.count;
   const int64_t rs = m.strides[m.rank() - 2], cs = m.strides[m.rank() - 1];
   dispatch_float(m.dtype, c.name, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -276,20 +222,17 @@ Tensor solve_kernel(const KernelCall& c) {
 
 // chol [..., n, n] (lower factor L) -> (L Lᵀ)⁻¹, exactly symmetric.
 Tensor cholesky_inverse_kernel(const KernelCall& c) {
-  c.expect_inputs(1);
+  const linalg::SquareCall s = linalg::check_cholesky_inverse(c);
   const Tensor& l = c.input(0);
-  expect_square(c, l, "chol");
-  expect_float_output(c, l.dtype);
-  c.expect_output_like(l);
   Tensor out = c.make_output();
   if (out.numel() == 0) return out;
-  const int64_t n = l.shape[l.rank() - 1];
-  const Dims batch = leading(l, l.rank() - 2, c.name);
+  const int64_t n = s.n;
+  const Dims& batch = s.batch;
   const BatchOffsets loff(batch, l, 2);
   const int64_t rs = l.strides[l.rank() - 2], cs = l.strides[l.rank() - 1];
   dispatch_float(l.dtype, c.name, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    parallel_for(count(batch), batch_grain(2.0 * n * n * n, 2.0 * n * n), [&](int64_t begin, int64_t end) {
+    parallel_for(s.count, batch_grain(2.0 * n * n * n, 2.0 * n * n), [&](int64_t begin, int64_t end) {
       std::vector<T> work(size_t(n * n));
       for (int64_t b = begin; b < end; b++) {
         linalg::cholesky_inverse(n, Mat<T>{l.ptr<T>() + loff(b), rs, cs}, out.ptr<T>() + b * n * n, n, work.data());
@@ -344,16 +287,10 @@ void sign_log_det(int64_t n, T* a, T* sign_out, T* log_out) {
 
 // x [..., n, n] -> [..., 2]: (sign, log |det|) of each matrix.
 Tensor log_matrix_determinant_kernel(const KernelCall& c) {
-  c.expect_inputs(1);
+  const linalg::SquareCall s = linalg::check_log_matrix_determinant(c);
   const Tensor& x = c.input(0);
-  expect_square(c, x, "x");
-  expect_float_output(c, x.dtype);
-  const Dims batch = leading(x, x.rank() - 2, c.name);
-  Dims expected = batch;
-  expected.push_back(2, c.name);
-  expect_out_shape(c, expected);
   Tensor out = c.make_output();
-  const int64_t nb = count(batch), n = x.shape[x.rank() - 1];
+  const int64_t nb = s.count, n = s.n;
   if (nb == 0) return out;
   Tensor xc = contiguous(x, c.name);
   dispatch_float(x.dtype, c.name, [&](auto tag) {
@@ -371,15 +308,7 @@ Tensor log_matrix_determinant_kernel(const KernelCall& c) {
 
 // ---- diagonals and bands ------------------------------------------------------------------------
 
-// The main diagonal of the matrices of x [..., m, n] as a view [..., min(m, n)].
-Tensor diagonal_view(const Tensor& x, const char* what) {
-  const int r = x.rank();
-  Dims shape = leading(x, r - 2, what), strides;
-  for (int i = 0; i < r - 2; i++) strides.push_back(x.strides[i], what);
-  shape.push_back(std::min(x.shape[r - 2], x.shape[r - 1]), what);
-  strides.push_back(x.strides[r - 2] + x.strides[r - 1], what);
-  return make_view(x, shape, strides, x.offset);
-}
+using linalg::diagonal_view;
 
 // x [..., m, n] -> its main diagonals [..., min(m, n)], a view sharing x's storage.
 Tensor matrix_diag_part_kernel(const KernelCall& c) {
@@ -394,13 +323,8 @@ Tensor matrix_diag_part_kernel(const KernelCall& c) {
 
 // diagonal [..., n] -> [..., n, n] with zeros off the diagonal.
 Tensor matrix_diag_kernel(const KernelCall& c) {
-  c.expect_inputs(1);
+  linalg::check_matrix_diag(c);
   const Tensor& d = c.input(0);
-  if (d.rank() < 1) throw c.fail("diagonal must have rank >= 1, got a scalar");
-  Dims expected = d.shape;
-  expected.push_back(d.shape[d.rank() - 1], c.name);
-  expect_out_shape(c, expected);
-  if (c.out_dtype != d.dtype) throw c.fail("output dtype must equal the input dtype");
   Tensor out = c.make_output();
   if (out.numel() == 0) return out;
   std::fill(out.data(), out.data() + out.numel() * int64_t(itemsize(out.dtype)), char(0));
@@ -434,12 +358,9 @@ Tensor matrix_set_diag_kernel(const KernelCall& c) {
 // x [..., m, n] with entries outside the band zeroed: kept where (numLower < 0 or i - j <=
 // numLower) and (numUpper < 0 or j - i <= numUpper). attrs: [numLower, numUpper].
 Tensor band_part_kernel(const KernelCall& c) {
-  c.expect_inputs(1);
+  const linalg::Band band = linalg::check_band_part(c);
   const Tensor& x = c.input(0);
-  if (x.rank() < 2) throw c.fail("x must have rank >= 2, got shape " + shape_of(x));
-  c.expect_output_like(x);
-  constexpr int64_t kBig = int64_t(1) << 53;
-  const int64_t lo = c.attr_int(0, -kBig, kBig), hi = c.attr_int(1, -kBig, kBig);
+  const int64_t lo = band.lower, hi = band.upper;
   Tensor out = c.make_output();
   if (out.numel() == 0) return out;
   copy_into(out, x);
@@ -478,5 +399,138 @@ KernelRegistrar registrations[] = {
     {"bandPart", band_part_kernel},
 };
 
+// These two only make views and call copy_into, which runs on the tensors' device: the same
+// functions serve GPU tensors (the other kernels have GPU versions in cuda/linalg.cu).
+CudaKernelRegistrar cuda_registrations[] = {
+    {"matrixDiagPart", matrix_diag_part_kernel},
+    {"matrixSetDiag", matrix_set_diag_kernel},
+};
+
 }  // namespace
+
+// ---- The checks shared with the GPU kernels (linalg.h) ------------------------------------------
+
+namespace linalg {
+
+namespace {
+SquareCall square_call(const KernelCall& c, const Tensor& x) {
+  SquareCall s;
+  s.n = x.shape[x.rank() - 1];
+  s.batch = leading(x, x.rank() - 2, c.name);
+  s.count = count(s.batch);
+  return s;
+}
+}  // namespace
+
+SquareCall check_cholesky(const KernelCall& c) {
+  c.expect_inputs(1);
+  const Tensor& x = c.input(0);
+  expect_square(c, x, "x");
+  expect_float_output(c, x.dtype);
+  c.expect_output_like(x);
+  SquareCall s = square_call(c, x);
+  s.nan_on_failure = c.attr_int(0, 0, 1) == 1;
+  return s;
+}
+
+SquareCall check_log_det(const KernelCall& c) {
+  c.expect_inputs(1);
+  const Tensor& x = c.input(0);
+  expect_square(c, x, "x");
+  expect_float_output(c, x.dtype);
+  SquareCall s = square_call(c, x);
+  expect_out_shape(c, s.batch);
+  s.nan_on_failure = c.attr_int(0, 0, 1) == 1;
+  return s;
+}
+
+SquareCall check_cholesky_inverse(const KernelCall& c) {
+  c.expect_inputs(1);
+  const Tensor& l = c.input(0);
+  expect_square(c, l, "chol");
+  expect_float_output(c, l.dtype);
+  c.expect_output_like(l);
+  return square_call(c, l);
+}
+
+SquareCall check_log_matrix_determinant(const KernelCall& c) {
+  c.expect_inputs(1);
+  const Tensor& x = c.input(0);
+  expect_square(c, x, "x");
+  expect_float_output(c, x.dtype);
+  SquareCall s = square_call(c, x);
+  Dims expected = s.batch;
+  expected.push_back(2, c.name);
+  expect_out_shape(c, expected);
+  return s;
+}
+
+SolveCall check_solve(const KernelCall& c, bool cholesky) {
+  c.expect_inputs(2);
+  const Tensor& m = c.input(0);
+  const Tensor& rhs = c.input(1);
+  const char* mname = cholesky ? "chol" : "matrix";
+  expect_square(c, m, mname);
+  if (rhs.rank() < 2) throw c.fail("rhs must have rank >= 2, got shape " + shape_of(rhs));
+  SolveCall s;
+  s.M = m.shape[m.rank() - 1], s.K = rhs.shape[rhs.rank() - 1];
+  if (rhs.shape[rhs.rank() - 2] != s.M) {
+    throw c.fail(std::string("rhs ") + shape_of(rhs) + " must have " + std::to_string(s.M) + " rows to match " + mname + " " +
+                 shape_of(m));
+  }
+  if (m.dtype != rhs.dtype) throw c.fail("matrix and rhs must have one dtype");
+  expect_float_output(c, m.dtype);
+  if (!cholesky) {
+    s.lower = c.attr_int(0, 0, 1) == 1;
+    s.adjoint = c.attr_int(1, 0, 1) == 1;
+  }
+  s.batch = broadcast_batch(c, leading(m, m.rank() - 2, c.name), mname, leading(rhs, rhs.rank() - 2, c.name), "rhs");
+  Dims expected = s.batch;
+  expected.push_back(s.M, c.name);
+  expected.push_back(s.K, c.name);
+  expect_out_shape(c, expected);
+  s.count = count(s.batch);
+  return s;
+}
+
+void check_matrix_diag(const KernelCall& c) {
+  c.expect_inputs(1);
+  const Tensor& d = c.input(0);
+  if (d.rank() < 1) throw c.fail("diagonal must have rank >= 1, got a scalar");
+  Dims expected = d.shape;
+  expected.push_back(d.shape[d.rank() - 1], c.name);
+  expect_out_shape(c, expected);
+  if (c.out_dtype != d.dtype) throw c.fail("output dtype must equal the input dtype");
+}
+
+Band check_band_part(const KernelCall& c) {
+  c.expect_inputs(1);
+  const Tensor& x = c.input(0);
+  if (x.rank() < 2) throw c.fail("x must have rank >= 2, got shape " + shape_of(x));
+  c.expect_output_like(x);
+  constexpr int64_t kBig = int64_t(1) << 53;
+  return {c.attr_int(0, -kBig, kBig), c.attr_int(1, -kBig, kBig)};
+}
+
+std::string not_positive_definite(const KernelCall& c, const Tensor& x, const Dims& batch, int64_t b, int64_t pivot,
+                                  double value) {
+  int64_t n = x.shape[x.rank() - 1];
+  std::string where = batch.n == 0 ? "x " + shape_of(x) : "the matrix at batch index " + batch_index(batch, b) + " of x " + shape_of(x);
+  char text[64];
+  std::snprintf(text, sizeof text, "%.6g", value);
+  return where + " is not positive definite: pivot " + std::to_string(pivot) + " of " + std::to_string(n) + " is " +
+         text + " (the leading minor of order " + std::to_string(pivot + 1) + " is not positive)";
+}
+
+// The main diagonal of the matrices of x [..., m, n] as a view [..., min(m, n)].
+Tensor diagonal_view(const Tensor& x, const char* what) {
+  const int r = x.rank();
+  Dims shape = leading(x, r - 2, what), strides;
+  for (int i = 0; i < r - 2; i++) strides.push_back(x.strides[i], what);
+  shape.push_back(std::min(x.shape[r - 2], x.shape[r - 1]), what);
+  strides.push_back(x.strides[r - 2] + x.strides[r - 1], what);
+  return make_view(x, shape, strides, x.offset);
+}
+
+}  // namespace linalg
 }  // namespace rv

@@ -33,6 +33,7 @@
 #include "../kernel.h"
 #include "../thread_pool.h"
 #include "elementwise.h"
+#include "matmul.h"
 
 // a*b + c in the kernels below becomes one FMA where the ISA has it, as in every BLAS; the
 // project compiles with -std=c++17, whose default would keep them apart. (After the includes,
@@ -1031,31 +1032,8 @@ void blas_product(const Blas& blas, bool use_gemv, int64_t m, int64_t n, int64_t
 // ---------------------------------------------------------------------------------------------
 // The op.
 
-// One operand: its matrix after the transpose flag, and its batch dimensions.
-struct Operand {
-  Tensor t;  // the tensor read (a dense copy when a BLAS could not take the original)
-  int64_t rows = 0, cols = 0, rs = 0, cs = 0;
-  int batch_rank = 0;
-  int64_t batch_shape[kMaxRank] = {};
-  int64_t batch_strides[kMaxRank] = {};
-};
-
-// A rank-1 operand is a row when it is `a` and a column when it is `b`.
-Operand describe(const Tensor& t, bool transpose, bool is_a) {
-  Operand o;
-  o.t = t;
-  const int r = t.rank();
-  if (r == 1) {
-    if (is_a) o.rows = 1, o.cols = t.shape[0], o.rs = 0, o.cs = t.strides[0];
-    else o.rows = t.shape[0], o.cols = 1, o.rs = t.strides[0], o.cs = 0;
-    return o;
-  }
-  o.rows = t.shape[r - 2], o.cols = t.shape[r - 1], o.rs = t.strides[r - 2], o.cs = t.strides[r - 1];
-  if (transpose) std::swap(o.rows, o.cols), std::swap(o.rs, o.cs);
-  o.batch_rank = r - 2;
-  for (int d = 0; d < r - 2; d++) o.batch_shape[d] = t.shape[d], o.batch_strides[d] = t.strides[d];
-  return o;
-}
+using matmul::Operand;
+using matmul::describe;
 
 // The operand with its matrices copied into dense row-major order; batch dimensions that
 // broadcast (stride 0) stay unexpanded.
@@ -1170,44 +1148,16 @@ void matmul_batches(const KernelCall& c, Operand& a, Operand& b, bool trans_a, b
 
 // Attributes [transposeA, transposeB] (0 or 1); inputs a and b of one float dtype, rank >= 1.
 Tensor matmul_kernel(const KernelCall& c) {
-  c.expect_inputs(2);
-  const Tensor& ta = c.input(0);
-  const Tensor& tb = c.input(1);
-  const bool trans_a = c.attr_int(0, 0, 1) == 1, trans_b = c.attr_int(1, 0, 1) == 1;
-  if (ta.dtype != tb.dtype) throw c.fail(std::string("inputs have dtypes ") + dtype_name(ta.dtype) + " and " + dtype_name(tb.dtype));
-  if (!is_float(ta.dtype)) throw c.fail(std::string("dtype ") + dtype_name(ta.dtype) + " is not supported (float32 or float64)");
-  if (c.out_dtype != ta.dtype) throw c.fail("output dtype must equal the input dtype");
-  if (ta.rank() < 1 || tb.rank() < 1) throw c.fail("inputs must have rank >= 1, got shapes " + ta.shape.to_string() + " and " + tb.shape.to_string());
-  Operand a = describe(ta, trans_a, true), b = describe(tb, trans_b, false);
-  const int64_t m = a.rows, k = a.cols, n = b.cols;
-  if (b.rows != k) {
-    throw c.fail("inner dimensions differ: a " + ta.shape.to_string() + " and b " + tb.shape.to_string() + " give " +
-                 std::to_string(k) + " and " + std::to_string(b.rows));
-  }
-  // The batch shape, broadcast, and the output shape it implies.
-  Dims batch;
-  const int rank = std::max(a.batch_rank, b.batch_rank);
-  for (int d = 0; d < rank; d++) {
-    const int da = d - (rank - a.batch_rank), db = d - (rank - b.batch_rank);
-    const int64_t sa = da >= 0 ? a.batch_shape[da] : 1, sb = db >= 0 ? b.batch_shape[db] : 1;
-    if (sa != sb && sa != 1 && sb != 1) {
-      throw c.fail("batch dimensions do not broadcast: a " + ta.shape.to_string() + ", b " + tb.shape.to_string());
-    }
-    batch.push_back(sa == 1 ? sb : sa, c.name);
-  }
-  Dims expected = batch;
-  if (ta.rank() >= 2) expected.push_back(m, c.name);
-  if (tb.rank() >= 2) expected.push_back(n, c.name);
-  bool same = expected.n == c.out_shape.n;
-  for (int d = 0; same && d < expected.n; d++) same = expected[d] == c.out_shape[d];
-  if (!same) {
-    throw c.fail("output shape " + c.out_shape.to_string() + " does not match a " + ta.shape.to_string() + " times b " +
-                 tb.shape.to_string() + " (expected " + expected.to_string() + ")");
-  }
+  matmul::Product p = matmul::check_matmul(c);
+  Operand& a = p.a;
+  Operand& b = p.b;
+  const bool trans_a = p.trans_a, trans_b = p.trans_b;
+  const int64_t m = p.m, n = p.n, k = p.k;
+  const Dims& batch = p.batch;
   Tensor out = c.make_output();
-  const int64_t batches = checked_numel(batch, c.name);
+  const int64_t batches = p.batches;
   if (out.numel() == 0) return out;
-  dispatch_float(ta.dtype, c.name, [&](auto tag) {
+  dispatch_float(a.t.dtype, c.name, [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* o = out.ptr<T>();
     if (k == 0) {
@@ -1221,16 +1171,9 @@ Tensor matmul_kernel(const KernelCall& c) {
 
 // outer(a, b)[i, j] = a[i] · b[j] for vectors a and b of one float dtype.
 Tensor outer_kernel(const KernelCall& c) {
-  c.expect_inputs(2);
+  matmul::check_outer(c);
   const Tensor& a = c.input(0);
   const Tensor& b = c.input(1);
-  if (a.dtype != b.dtype) throw c.fail(std::string("inputs have dtypes ") + dtype_name(a.dtype) + " and " + dtype_name(b.dtype));
-  if (a.rank() != 1 || b.rank() != 1) throw c.fail("inputs must be vectors, got shapes " + a.shape.to_string() + " and " + b.shape.to_string());
-  if (c.out_dtype != a.dtype) throw c.fail("output dtype must equal the input dtype");
-  if (c.out_shape.n != 2 || c.out_shape[0] != a.shape[0] || c.out_shape[1] != b.shape[0]) {
-    throw c.fail("output shape " + c.out_shape.to_string() + " does not match vectors " + a.shape.to_string() + " and " +
-                 b.shape.to_string());
-  }
   Tensor out = c.make_output();
   // a as a column and b as a row, each broadcast along the other axis.
   Dims shape = c.out_shape, sa = c.out_shape, sb = c.out_shape;
@@ -1250,4 +1193,83 @@ KernelRegistrar registrations[] = {
 };
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// The checks shared with the GPU kernels (matmul.h).
+
+namespace matmul {
+
+Operand describe(const Tensor& t, bool transpose, bool is_a) {
+  Operand o;
+  o.t = t;
+  const int r = t.rank();
+  if (r == 1) {
+    if (is_a) o.rows = 1, o.cols = t.shape[0], o.rs = 0, o.cs = t.strides[0];
+    else o.rows = t.shape[0], o.cols = 1, o.rs = t.strides[0], o.cs = 0;
+    return o;
+  }
+  o.rows = t.shape[r - 2], o.cols = t.shape[r - 1], o.rs = t.strides[r - 2], o.cs = t.strides[r - 1];
+  if (transpose) std::swap(o.rows, o.cols), std::swap(o.rs, o.cs);
+  o.batch_rank = r - 2;
+  for (int d = 0; d < r - 2; d++) o.batch_shape[d] = t.shape[d], o.batch_strides[d] = t.strides[d];
+  return o;
+}
+
+Product check_matmul(const KernelCall& c) {
+  c.expect_inputs(2);
+  const Tensor& ta = c.input(0);
+  const Tensor& tb = c.input(1);
+  Product p;
+  p.trans_a = c.attr_int(0, 0, 1) == 1, p.trans_b = c.attr_int(1, 0, 1) == 1;
+  if (ta.dtype != tb.dtype) throw c.fail(std::string("inputs have dtypes ") + dtype_name(ta.dtype) + " and " + dtype_name(tb.dtype));
+  if (!is_float(ta.dtype)) throw c.fail(std::string("dtype ") + dtype_name(ta.dtype) + " is not supported (float32 or float64)");
+  if (c.out_dtype != ta.dtype) throw c.fail("output dtype must equal the input dtype");
+  if (ta.rank() < 1 || tb.rank() < 1) throw c.fail("inputs must have rank >= 1, got shapes " + ta.shape.to_string() + " and " + tb.shape.to_string());
+  p.a = describe(ta, p.trans_a, true), p.b = describe(tb, p.trans_b, false);
+  const Operand& a = p.a;
+  const Operand& b = p.b;
+  p.m = a.rows, p.k = a.cols, p.n = b.cols;
+  if (b.rows != p.k) {
+    throw c.fail("inner dimensions differ: a " + ta.shape.to_string() + " and b " + tb.shape.to_string() + " give " +
+                 std::to_string(p.k) + " and " + std::to_string(b.rows));
+  }
+  // The batch shape, broadcast, and the output shape it implies.
+  const int rank = std::max(a.batch_rank, b.batch_rank);
+  for (int d = 0; d < rank; d++) {
+    const int da = d - (rank - a.batch_rank), db = d - (rank - b.batch_rank);
+    const int64_t sa = da >= 0 ? a.batch_shape[da] : 1, sb = db >= 0 ? b.batch_shape[db] : 1;
+    if (sa != sb && sa != 1 && sb != 1) {
+      throw c.fail("batch dimensions do not broadcast: a " + ta.shape.to_string() + ", b " + tb.shape.to_string());
+    }
+    p.batch.push_back(sa == 1 ? sb : sa, c.name);
+  }
+  Dims expected = p.batch;
+  if (ta.rank() >= 2) expected.push_back(p.m, c.name);
+  if (tb.rank() >= 2) expected.push_back(p.n, c.name);
+  bool same = expected.n == c.out_shape.n;
+  for (int d = 0; same && d < expected.n; d++) same = expected[d] == c.out_shape[d];
+  if (!same) {
+    throw c.fail("output shape " + c.out_shape.to_string() + " does not match a " + ta.shape.to_string() + " times b " +
+                 tb.shape.to_string() + " (expected " + expected.to_string() + ")");
+  }
+  p.batches = checked_numel(p.batch, c.name);
+  return p;
+}
+
+void check_outer(const KernelCall& c) {
+  c.expect_inputs(2);
+  const Tensor& a = c.input(0);
+  const Tensor& b = c.input(1);
+  if (a.dtype != b.dtype) throw c.fail(std::string("inputs have dtypes ") + dtype_name(a.dtype) + " and " + dtype_name(b.dtype));
+  if (a.rank() != 1 || b.rank() != 1) throw c.fail("inputs must be vectors, got shapes " + a.shape.to_string() + " and " + b.shape.to_string());
+  if (c.out_dtype != a.dtype) throw c.fail("output dtype must equal the input dtype");
+  if (c.out_shape.n != 2 || c.out_shape[0] != a.shape[0] || c.out_shape[1] != b.shape[0]) {
+    throw c.fail("output shape " + c.out_shape.to_string() + " does not match vectors " + a.shape.to_string() + " and " +
+                 b.shape.to_string());
+  }
+  // The message dispatch_float gives.
+  if (!is_float(a.dtype)) throw c.fail(std::string("dtype ") + dtype_name(a.dtype) + " is not supported (float32 or float64 expected)");
+}
+
+}  // namespace matmul
 }  // namespace rv

@@ -1,0 +1,49 @@
+// matMul's and outer's operands and checks, shared by the CPU kernels (matmul.cc) and the GPU
+// ones (cuda/matmul.cu), so both accept and reject exactly the same calls.
+#pragma once
+#include <cstdint>
+
+#include "../kernel.h"
+
+namespace rv {
+namespace matmul {
+
+// One operand: its matrix after the transpose flag (element (i, j) at rs·i + cs·j from the
+// tensor's data), and its batch dimensions.
+struct Operand {
+  Tensor t;  // the tensor read (a dense copy when a BLAS could not take the original)
+  int64_t rows = 0, cols = 0, rs = 0, cs = 0;
+  int batch_rank = 0;
+  int64_t batch_shape[kMaxRank] = {};
+  int64_t batch_strides[kMaxRank] = {};
+
+  // The element stride along dimension d of the output batch `batch` (right-aligned with this
+  // operand's batch dimensions): 0 where the operand broadcasts along it.
+  int64_t batch_stride(const Dims& batch, int d) const {
+    const int od = d - (batch.n - batch_rank);
+    return od >= 0 && batch_shape[od] != 1 ? batch_strides[od] : 0;
+  }
+};
+
+// A rank-1 operand is a row when it is `a` and a column when it is `b`.
+Operand describe(const Tensor& t, bool transpose, bool is_a);
+
+// A checked matMul call: C [batch..., m, n] = op(A) · op(B), each product over k.
+struct Product {
+  Operand a, b;
+  bool trans_a = false, trans_b = false;
+  int64_t m = 0, n = 0, k = 0;
+  Dims batch;  // the broadcast batch shape
+  int64_t batches = 0;
+};
+
+// Validates a matMul call (attrs [transposeA, transposeB]; two inputs of one float dtype, rank
+// >= 1; inner dimensions equal; batches broadcast; out_shape and out_dtype as implied) and
+// describes its operands. Throws c.fail(...) naming what is wrong.
+Product check_matmul(const KernelCall& c);
+
+// Validates an outer call: two vectors of one float dtype, output [a.length, b.length].
+void check_outer(const KernelCall& c);
+
+}  // namespace matmul
+}  // namespace rv
