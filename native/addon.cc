@@ -9,6 +9,7 @@
 
 #include "allocator.h"
 #include "blas.h"
+#include "cuda/cublas.h"
 #include "kernel.h"
 #include "tensor.h"
 #include "thread_pool.h"
@@ -296,6 +297,10 @@ Napi::Value CudaInfo(const Napi::CallbackInfo& info) {
       if (!cuda_kernel(i)) missing.Set(missing.Length(), list[i].name);
     }
     out.Set("cpuOnlyKernels", missing);
+    // cuBLAS is opened on the first GPU matMul: report it once it has been.
+    const char* path = cuda::cublas_path();
+    out.Set("cublas", path ? Napi::Value(Napi::String::New(env, std::string(path) + " (" + cuda::cublas_version() + ")"))
+                           : Napi::Value(Napi::String::New(env, cuda::cublas_error())));
     return out;
   });
 }
@@ -402,6 +407,18 @@ Napi::Value BlasGemm(const Napi::CallbackInfo& info) {
   });
 }
 
+// cudaGemm(c, a, b): C = A·B with cuBLAS directly, for contiguous float matrices on one GPU
+// (queued on the device's stream): the GPU matMul benchmark's reference.
+Napi::Value CudaGemm(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    Tensor* c = unwrap(env, info[0], "cudaGemm", 0);
+    Tensor* a = unwrap(env, info[1], "cudaGemm", 1);
+    Tensor* b = unwrap(env, info[2], "cudaGemm", 2);
+    cuda::gemm_direct(*c, *a, *b);
+    return env.Undefined();
+  });
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -423,6 +440,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("blasInfo", Napi::Function::New(env, BlasInfo));
   exports.Set("setBlas", Napi::Function::New(env, SetBlas));
   exports.Set("blasGemm", Napi::Function::New(env, BlasGemm));
+  exports.Set("cudaGemm", Napi::Function::New(env, CudaGemm));
   return exports;
 }
 

@@ -3,6 +3,7 @@
 #include "device.h"
 #include "error.h"
 #include "tensor.h"
+#include "cuda/cublas.h"
 
 namespace rv {
 namespace cuda {
@@ -23,6 +24,10 @@ void copy_bytes(void*, int dst_device, const void*, int src_device, size_t, cons
   check_device(dst_device == -1 ? src_device : dst_device, what);
 }
 void synchronize(int device, const char* what) { check_device(device, what); }
+const char* cublas_path() { return nullptr; }
+std::string cublas_error() { return unavailable_reason(); }
+std::string cublas_version() { return ""; }
+void gemm_direct(const Tensor& c, const Tensor&, const Tensor&) { check_device(c.device(), "cudaGemm"); }
 
 }  // namespace cuda
 

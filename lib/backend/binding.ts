@@ -35,6 +35,8 @@ export interface NativeCudaInfo {
   fallbacks: Record<string, number>;
   /** Kernels without a GPU version. */
   cpuOnlyKernels: string[];
+  /** The cuBLAS library matMul uses ('path (version)'), or why it is not loaded (yet). */
+  cublas: string;
 }
 
 export interface NativeMemory {
@@ -89,6 +91,8 @@ export interface Binding {
   setBlas(mode: string): void;
   /** C = A·B for contiguous float matrices, straight into the BLAS: the matMul benchmark's reference. */
   blasGemm(c: NativeTensor, a: NativeTensor, b: NativeTensor): void;
+  /** C = A·B with cuBLAS directly, for contiguous float matrices on one GPU (queued): the GPU matMul benchmark's reference. */
+  cudaGemm(c: NativeTensor, a: NativeTensor, b: NativeTensor): void;
 }
 
 // lib/backend and dist/backend both sit two levels below the package root.
