@@ -8,8 +8,13 @@
 //   c2             = the block number within that position's own stream,
 //   c3             = a domain tag, so blocked draws, per-element streams and key derivation
 //                    never share a counter.
+//
+// Every function here is RV_HD: the CPU kernels and the GPU kernels (native/cuda/random*.cu)
+// compute the same words from one definition.
 #pragma once
 #include <cstdint>
+
+#include "device.h"
 
 namespace rv {
 namespace philox {
@@ -29,7 +34,7 @@ struct Block {
 };
 
 // One round on (x0..x3) with round key (k0, k1).
-inline void round(uint32_t& x0, uint32_t& x1, uint32_t& x2, uint32_t& x3, uint32_t k0, uint32_t k1) {
+RV_HD inline void round(uint32_t& x0, uint32_t& x1, uint32_t& x2, uint32_t& x3, uint32_t k0, uint32_t k1) {
   uint64_t p0 = uint64_t(kM0) * x0;
   uint64_t p1 = uint64_t(kM1) * x2;
   uint32_t y0 = uint32_t(p1 >> 32) ^ x1 ^ k0;
@@ -42,7 +47,7 @@ inline void round(uint32_t& x0, uint32_t& x1, uint32_t& x2, uint32_t& x3, uint32
 
 // The ten rounds, the key bumped between them. Written on scalars so that loops calling it on
 // independent counters vectorise (32x32->64 multiplies map to vpmuludq).
-inline void rounds10(uint32_t& x0, uint32_t& x1, uint32_t& x2, uint32_t& x3, uint32_t k0, uint32_t k1) {
+RV_HD inline void rounds10(uint32_t& x0, uint32_t& x1, uint32_t& x2, uint32_t& x3, uint32_t k0, uint32_t k1) {
   for (int r = 0; r < 10; r++) {
     round(x0, x1, x2, x3, k0, k1);
     k0 += kW0;
@@ -50,7 +55,7 @@ inline void rounds10(uint32_t& x0, uint32_t& x1, uint32_t& x2, uint32_t& x3, uin
   }
 }
 
-inline Block block(Key key, uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3) {
+RV_HD inline Block block(Key key, uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3) {
   rounds10(c0, c1, c2, c3, key.k0, key.k1);
   return Block{{c0, c1, c2, c3}};
 }
@@ -63,7 +68,7 @@ constexpr uint32_t kTagFold = 0x464F4C44u;   // "FOLD": a call's key from (key, 
 // The key one call draws with: the user's key folded with the call's stream number (0 for an
 // explicit seed; the global generator's draw count otherwise), so consecutive unseeded calls
 // draw from unrelated keys.
-inline Key fold(Key key, uint64_t stream) {
+RV_HD inline Key fold(Key key, uint64_t stream) {
   Block b = block(key, uint32_t(stream), uint32_t(stream >> 32), 0, kTagFold);
   return Key{b.w[0], b.w[1]};
 }

@@ -117,15 +117,9 @@ const BatchFn batch_impl = pick_batch();
 
 void philox_batch(Key key, uint64_t g0, uint32_t c2, uint32_t c3, PhiloxWords& out) { batch_impl(key, g0, c2, c3, out); }
 
-// Box–Muller on 53-bit uniforms: tails to 8.6 standard deviations.
+// Box–Muller on 53-bit uniforms (random.h's normal53_pair, shared with the GPU), vectorised.
 RV_MULTIVERSION void normal53_from(const PhiloxWords& w, double* __restrict out) {
-  for (int64_t i = 0; i < kBatch; i++) {
-    double r = std::sqrt(-2.0 * log_positive(uniform53_open0(w.w0[i], w.w1[i])));
-    double s, c;
-    sincos_2pi(uniform53(w.w2[i], w.w3[i]), s, c);
-    out[2 * i + 0] = r * c;
-    out[2 * i + 1] = r * s;
-  }
+  for (int64_t i = 0; i < kBatch; i++) normal53_pair(w.w0[i], w.w1[i], w.w2[i], w.w3[i], out[2 * i + 0], out[2 * i + 1]);
 }
 
 }  // namespace random

@@ -16,13 +16,18 @@
 // block 0 already as a vectorised Box–Muller pair), falling back to scalar Philox only for
 // the rare elements that need more. Which path produces an element's words depends on the
 // element alone, so this changes speed, not values.
+//
+// GPU: native/cuda/random*.cu run the same scalar functions (RV_HD below: conversions, Stream,
+// samplers, per-element transforms), one element or one blocked Philox block per thread, with
+// scalar Philox in place of the batches. The batch machinery (PhiloxWords, the `ready` blocks,
+// precomputed first pairs) is a CPU speed-up and stays CPU-only.
 #pragma once
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "../kernel.h"
 #include "../philox.h"
@@ -45,18 +50,18 @@ inline Key call_key(const KernelCall& c) {
 }
 
 // uint32 to double through the signed conversion (vectorises without AVX-512).
-inline double u32_to_double(uint32_t x) { return double(int32_t(x ^ 0x80000000u)) + 2147483648.0; }
+RV_HD inline double u32_to_double(uint32_t x) { return double(int32_t(x ^ 0x80000000u)) + 2147483648.0; }
 
 // A uniform on [0, 1) from 53 bits of (hi, lo).
-inline double uniform53(uint32_t hi, uint32_t lo) {
+RV_HD inline double uniform53(uint32_t hi, uint32_t lo) {
   return (u32_to_double(hi) * 2097152.0 + double(int32_t(lo >> 11))) * 0x1p-53;
 }
 // A uniform on (0, 1] from 53 bits: never 0, so its log is finite.
-inline double uniform53_open0(uint32_t hi, uint32_t lo) { return 1.0 - uniform53(hi, lo); }
+RV_HD inline double uniform53_open0(uint32_t hi, uint32_t lo) { return 1.0 - uniform53(hi, lo); }
 
 // sin and cos of 2*pi*u for u in [0, 1): exact quarter-turn reduction (u is a dyadic
 // rational), then Taylor polynomials on [-pi/4, pi/4] (truncation below 1e-19).
-inline void sincos_2pi(double u, double& sin_out, double& cos_out) {
+RV_HD inline void sincos_2pi(double u, double& sin_out, double& cos_out) {
   double v = 4.0 * u;
   int32_t q = int32_t(v + 0.5);  // nearest quarter turn, 0..4
   double f = v - double(q);      // in [-0.5, 0.5], exact
@@ -90,6 +95,104 @@ inline void sincos_2pi(double u, double& sin_out, double& cos_out) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Blocked draws: the standard values of one Philox block's elements (G per block: element
+// G b + j of an output takes block b of counter (b, 0, kTagBlocked)). The CPU runs these over a
+// batch of blocks in vectorised loops (random.cc, philox_batch.cc), a GPU thread on one block.
+
+// float32 uniforms: 24 bits of one word each, exactly the float32 values k 2^-24 (G = 4).
+RV_HD inline double uniform24(uint32_t w) { return double(int32_t(w >> 8)) * 0x1p-24; }
+
+// float32 normals (G = 4): Box–Muller on two 32-bit uniforms, the radius's in (0, 1], so the
+// tails reach 6.6 standard deviations (more than float32 draws need in practice). z0 = r cos,
+// z1 = r sin; words (w0, w1) give elements 4b, 4b + 1 and (w2, w3) elements 4b + 2, 4b + 3.
+RV_HD inline void normal32_pair(uint32_t radius, uint32_t angle, double& z0, double& z1) {
+  double r = std::sqrt(-2.0 * log_positive((u32_to_double(radius) + 1.0) * 0x1p-32));
+  double s, c;
+  sincos_2pi(u32_to_double(angle) * 0x1p-32, s, c);
+  z0 = r * c;
+  z1 = r * s;
+}
+
+// float64 normals (G = 2): Box–Muller on 53-bit uniforms, tails to 8.6 standard deviations;
+// the radius from (w0, w1), the angle from (w2, w3); z0 = r cos is element 2b, z1 = r sin 2b + 1.
+RV_HD inline void normal53_pair(uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3, double& z0, double& z1) {
+  double r = std::sqrt(-2.0 * log_positive(uniform53_open0(w0, w1)));
+  double s, c;
+  sincos_2pi(uniform53(w2, w3), s, c);
+  z0 = r * c;
+  z1 = r * s;
+}
+
+// A standard exponential, -log of a uniform on (0, 1] (G = 2: (w0, w1), then (w2, w3)).
+RV_HD inline double exponential53(uint32_t hi, uint32_t lo) { return -log_positive(uniform53_open0(hi, lo)); }
+
+// 64 random bits (G = 2), for integer uniforms.
+RV_HD inline uint64_t bits64(uint32_t hi, uint32_t lo) { return (uint64_t(hi) << 32) | lo; }
+
+// a + b c rounded twice, as the CPU's baseline-ISA code computes it: device code would contract
+// it into one fused multiply-add, so the GPU says which roundings it wants.
+RV_HD inline double add_mul(double a, double b, double c) {
+#ifdef __CUDA_ARCH__
+  return __dadd_rn(a, __dmul_rn(b, c));
+#else
+  return a + b * c;
+#endif
+}
+
+// The largest T below x (finite x), by stepping its bit pattern: branch-free, so the
+// uniform's row loop still vectorises (std::nextafter is a call per element).
+template <typename T> RV_HD inline T next_below(T x) {
+  using U = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+  U bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  const U sign = U(1) << (8 * sizeof(T) - 1);
+  U down = x > T(0) ? bits - 1 : (x < T(0) ? bits + 1 : (sign | 1));  // zero: the negative subnormal
+  T out;
+  std::memcpy(&out, &down, sizeof out);
+  return out;
+}
+
+// The elementwise transforms of the blocked kernels (random.cc), from a standard draw and the
+// element's parameters as doubles.
+
+// randomUniform float: lo + (hi - lo) u in T; rounding can carry it up to hi, which steps down
+// to the T below hi.
+template <typename T> RV_HD inline T uniform_value(double u, double lo, double hi) {
+  T v = T(add_mul(lo, hi - lo, u));
+  return (v >= T(hi) && lo < hi && std::isfinite(hi)) ? next_below(T(hi)) : v;
+}
+
+// Whether randomUniform's int32 bounds are valid: integers in the int32 range with lo < hi.
+RV_HD inline bool uniform_int_bounds_ok(double lo, double hi) {
+  return lo >= -2147483648.0 && hi <= 2147483647.0 && lo < hi && std::floor(lo) == lo && std::floor(hi) == hi;
+}
+
+// randomUniform int32: lo + floor(x (hi - lo) / 2^64) on 64 random bits x, exactly, from
+// 32-bit halves (bias below 2^-32); bounds already checked by uniform_int_bounds_ok.
+RV_HD inline int32_t uniform_int(uint64_t x, int64_t lo, int64_t hi) {
+  uint64_t range = uint64_t(hi - lo);  // in [1, 2^32)
+  uint64_t high = ((x >> 32) * range + (((x & 0xFFFFFFFFull) * range) >> 32)) >> 32;
+  return int32_t(lo + int64_t(high));
+}
+
+// randomNormal: mean + sd z.
+template <typename T> RV_HD inline T normal_value(double z, double mean, double sd) { return T(add_mul(mean, sd, z)); }
+
+// randomExponential: E / rate; rate <= 0 or NaN gives NaN.
+template <typename T> RV_HD inline T exponential_value(double e, double rate) {
+  return T(rate > 0.0 ? e / rate : kNaN);
+}
+
+// randomBernoulli: 1 where u < p (53-bit u); p outside [0, 1] or NaN gives NaN (-1 for int32).
+template <typename T> RV_HD inline T bernoulli_value(double u, double p) {
+  if constexpr (std::is_same_v<T, int32_t>) {
+    return (p >= 0.0 && p <= 1.0) ? int32_t(u < p) : int32_t(-1);
+  } else {
+    return (p >= 0.0 && p <= 1.0) ? T(u < p) : T(kNaN);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Batches: the blocks with counters (g0 + i as one 64-bit number, c2, c3) for i < kBatch, words
 // stored by position (philox_batch.cc; SIMD where available, the same words on every path).
 
@@ -111,39 +214,49 @@ void normal53_from(const PhiloxWords& w, double* out);
 class Stream {
  public:
   // Sub-stream `sub` of element `index` (a sampler that needs two independent draws per
-  // element, as beta's two gammas, uses sub-streams 0 and 1). Its first `ready` blocks may
-  // come precomputed, as lane `lane` of batches ready[0], ready[1]... (the same words the
-  // stream would compute: only faster, a batch at a time).
-  // `first_pair`, when given, is normal53_from of block 0: a normal() drawn first takes it.
-  Stream(Key key, uint64_t index, uint32_t sub = 0, const PhiloxWords* ready = nullptr, int64_t lane = 0,
-         uint32_t ready_blocks = 0, const double* first_pair = nullptr)
+  // element, as beta's two gammas, uses sub-streams 0 and 1). With `first_normal`, a normal()
+  // drawn before any other value takes block 0 as one Box–Muller pair (normal53_pair, the
+  // vectorisable form), later ones the library's log, sin and cos.
+  // CPU speed-ups, not changing values: the first `ready` blocks may come precomputed, as lane
+  // `lane` of batches ready[0], ready[1]... (the same words the stream would compute, a batch at
+  // a time), and `first_pair` as normal53_pair of block 0, computed in a vectorised batch.
+  RV_HD Stream(Key key, uint64_t index, uint32_t sub = 0, bool first_normal = false, const PhiloxWords* ready = nullptr,
+               int64_t lane = 0, uint32_t ready_blocks = 0, const double* first_pair = nullptr)
       : key_(key), c0_(uint32_t(index)), c1_(uint32_t(index >> 32)), c3_(philox::kTagElementStream + sub),
-        ready_(ready), lane_(lane), ready_blocks_(ready ? ready_blocks : 0), first_pair_(first_pair) {}
+        ready_(ready), lane_(lane), ready_blocks_(ready ? ready_blocks : 0), first_pair_(first_pair),
+        first_normal_(first_normal) {}
 
-  uint32_t next32() {
+  RV_HD uint32_t next32() {
     if (used_ == 4) refill();
     return buf_[used_++];
   }
   // Uniform on [0, 1) from 53 bits.
-  double uniform() {
+  RV_HD double uniform() {
     uint32_t hi = next32();
     return uniform53(hi, next32());
   }
   // Uniform on (0, 1].
-  double uniform_open0() { return 1.0 - uniform(); }
+  RV_HD double uniform_open0() { return 1.0 - uniform(); }
   // Standard normal by Box–Muller; the pair's second value is kept for the next call. One
   // element at a time, the library's log, sin and cos are faster than the polynomials above
   // (whose long dependency chains only pay off across vector lanes).
-  double normal() {
+  RV_HD double normal() {
     if (has_spare_) {
       has_spare_ = false;
       return spare_;
     }
-    if (first_pair_ != nullptr && j_ == 0 && used_ == 4) {  // block 0 as one Box–Muller pair
+    if (first_normal_ && j_ == 0 && used_ == 4) {  // block 0 as one Box–Muller pair
       j_ = 1;
-      spare_ = first_pair_[1];
+      double z0;
+      if (first_pair_ != nullptr) {
+        z0 = first_pair_[0];
+        spare_ = first_pair_[1];
+      } else {
+        philox::Block b = philox::block(key_, c0_, c1_, 0, c3_);
+        normal53_pair(b.w[0], b.w[1], b.w[2], b.w[3], z0, spare_);
+      }
       has_spare_ = true;
-      return first_pair_[0];
+      return z0;
     }
     double r = std::sqrt(-2.0 * std::log(uniform_open0()));
     double theta = 6.283185307179586 * uniform();
@@ -154,7 +267,7 @@ class Stream {
   }
 
  private:
-  void refill() {
+  RV_HD void refill() {
     if (j_ < ready_blocks_) {
       const PhiloxWords& w = ready_[j_++];
       buf_[0] = w.w0[lane_];
@@ -163,7 +276,10 @@ class Stream {
       buf_[3] = w.w3[lane_];
     } else {
       philox::Block b = philox::block(key_, c0_, c1_, j_++, c3_);
-      std::memcpy(buf_, b.w, sizeof buf_);
+      buf_[0] = b.w[0];
+      buf_[1] = b.w[1];
+      buf_[2] = b.w[2];
+      buf_[3] = b.w[3];
     }
     used_ = 0;
   }
@@ -173,6 +289,7 @@ class Stream {
   int64_t lane_;
   uint32_t ready_blocks_;
   const double* first_pair_;
+  bool first_normal_;
   uint32_t j_ = 0;
   uint32_t buf_[4] = {};
   int used_ = 4;
@@ -190,25 +307,25 @@ class Stream {
 
 constexpr double kHalfLog2Pi = 0.91893853320467274178;
 
-inline double stirling_delta(double k) {
-  static const std::array<double, 16> table = [] {
-    std::array<double, 16> t{};
-    double log_fact = 0;
-    for (int i = 0; i < 16; i++) {
-      if (i > 0) log_fact += std::log(double(i));
-      double x = i + 1.0;
-      t[size_t(i)] = log_fact - ((x - 0.5) * std::log(x) - x + kHalfLog2Pi);
-    }
-    return t;
-  }();
-  if (k < 16) return table[size_t(k)];
+RV_HD inline double stirling_delta(double k) {
+  // delta(i) = log i! - ((i + 1/2) log(i + 1) - (i + 1) + log(2 pi)/2) for i < 16, as the CPU
+  // formerly computed it at load time with glibc's log (summing log 1 ... log i): these are
+  // those doubles, so that draws stay as they were. (A function-local table: nvcc warns when an
+  // RV_HD function indexes a namespace-scope __device__ array on the host side.)
+  static constexpr double table[16] = {
+      0x1.4c071bcda0a58p-4, 0x1.52a9b923ea65p-5, 0x1.c579a268d804p-6, 0x1.54a2662fd79p-6,
+      0x1.10b4e513fcc8p-6,  0x1.c6b167bebep-7,   0x1.85d4d612e4ap-7,  0x1.552805e7b34p-7,
+      0x1.2f4871b12a8p-7,   0x1.10f9d4c0744p-7,  0x1.f0593088018p-8,  0x1.c7018733aap-8,
+      0x1.a40514701p-8,     0x1.86076c002ep-8,   0x1.6c08f6f195p-8,   0x1.5549f7dd11p-8,
+  };
+  if (k < 16) return table[k > 0.0 ? int(k) : 0];
   double r = 1.0 / (k + 1.0), r2 = r * r;
   // 1/(12x) - 1/(360x^3) + 1/(1260x^5) - 1/(1680x^7); the next term is below 1e-14 here.
   return r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 * (1.0 / 1680))));
 }
 
 // log a! - log b! for integers a, b >= 0.
-inline double log_factorial_diff(double a, double b) {
+RV_HD inline double log_factorial_diff(double a, double b) {
   return (a + 0.5) * std::log1p((a - b) / (b + 1.0)) + (a - b) * (std::log(b + 1.0) - 1.0) + stirling_delta(a) -
          stirling_delta(b);
 }
@@ -227,7 +344,7 @@ struct GammaSampler {
   double d = 0, c = 0;
 
   // One Marsaglia–Tsang draw for shape alpha' = d + 1/3 >= 1.
-  double marsaglia_tsang(Stream& s) const {
+  RV_HD double marsaglia_tsang(Stream& s) const {
     for (;;) {
       double x, v;
       do {
@@ -243,7 +360,7 @@ struct GammaSampler {
   }
 
   // A Gamma(shape, 1) draw, or its log when `log_space`; NaN unless shape is positive and finite.
-  double operator()(double shape, Stream& s, bool log_space) {
+  RV_HD double operator()(double shape, Stream& s, bool log_space) {
     if (!(shape > 0.0) || !std::isfinite(shape)) return kNaN;
     if (!(shape == alpha)) {
       alpha = shape;
@@ -266,7 +383,7 @@ struct PoissonSampler {
   double p0 = 0;    // inversion: e^-lam
   double b = 0, a = 0, v_r = 0, log_inv_alpha = 0;  // PTRS
 
-  void set(double rate) {
+  RV_HD void set(double rate) {
     lam = rate;
     if (!(rate >= 0.0) || !std::isfinite(rate)) return;
     if (rate < 10.0) {
@@ -279,7 +396,7 @@ struct PoissonSampler {
     log_inv_alpha = std::log(1.1239 + 1.1328 / (b - 3.4));
   }
 
-  double operator()(double rate, Stream& s) {
+  RV_HD double operator()(double rate, Stream& s) {
     if (!(rate >= 0.0) || !std::isfinite(rate)) return kNaN;
     if (rate == 0.0) return 0.0;
     if (!(rate == lam)) set(rate);
@@ -321,7 +438,7 @@ struct BinomialSampler {
   double ratio = 0, a_inv = 0, r0 = 0;                                    // inversion
   double b = 0, a = 0, c = 0, v_r = 0, alpha = 0, log_ratio = 0, m = 0;  // BTRS
 
-  void set(double trials, double prob) {
+  RV_HD void set(double trials, double prob) {
     n = trials;
     p = prob;
     flip = p > 0.5;  // sample the rarer outcome
@@ -344,7 +461,7 @@ struct BinomialSampler {
     m = std::floor((n + 1.0) * pp);
   }
 
-  double operator()(double trials, double prob, Stream& s) {
+  RV_HD double operator()(double trials, double prob, Stream& s) {
     if (!(trials >= 0.0) || !std::isfinite(trials) || std::floor(trials) != trials || !(prob >= 0.0 && prob <= 1.0)) {
       return kNaN;
     }
@@ -379,6 +496,210 @@ struct BinomialSampler {
     return flip ? n - k : k;
   }
 };
+
+// ---------------------------------------------------------------------------------------------
+// Per-element draws: what the rejection-sampling kernels run on every element, on the CPU
+// (sample_per_element below) and on a GPU (native/cuda/random.cuh).
+
+constexpr int kMaxParams = 3;
+
+// A sampler's double result stored in the output dtype; int32 outputs (counts) write -1 where
+// the parameters were invalid (NaN) and saturate above the int32 range.
+template <typename T> RV_HD inline T store(double v) {
+  if constexpr (std::is_same_v<T, int32_t>) {
+    if (v != v) return -1;
+    return v >= 2147483647.0 ? 2147483647 : int32_t(v);
+  } else {
+    return T(v);
+  }
+}
+
+// The streams of one element: stream(sub) gives sub-stream `sub`. On the CPU its first blocks
+// (and block 0's Box–Muller pair) may come precomputed; on a GPU `ready` and `pairs` are null.
+struct ElementStreams {
+  Key key;
+  uint64_t index;
+  const PhiloxWords* ready;  // [sub][block] batches, `blocks` per sub-stream, or null
+  int64_t lane;
+  uint32_t blocks;
+  const double* pairs;  // [sub][2 * kBatch]: block 0 as Box–Muller pairs, or null
+  bool first_normals;   // a first normal() takes block 0 as one pair (Stream)
+  RV_HD Stream stream(uint32_t sub = 0) const {
+    return Stream(key, index, sub, first_normals, ready ? ready + sub * blocks : nullptr, lane, blocks,
+                  pairs ? pairs + sub * 2 * kBatch + 2 * lane : nullptr);
+  }
+};
+
+// Each draw is a functor f(streams, params) -> double (params: the element's parameters as
+// doubles) that may keep its sampler's set-up while parameters repeat, with its kernel's shape:
+// kInputs parameters, int32 output allowed (kAllowInt), kSubs sub-streams per element, and
+// whether its first draw is a normal (kFirstNormals: block 0 taken as a Box–Muller pair).
+
+// truncatedNormal(mean, stdDev): standard normals redrawn until |z| <= 2 (TensorFlow's
+// definition), each element from its own stream.
+struct TruncatedNormalDraw {
+  static constexpr size_t kInputs = 2;
+  static constexpr bool kAllowInt = false;
+  static constexpr uint32_t kSubs = 1;
+  static constexpr bool kFirstNormals = true;
+  RV_HD double operator()(const ElementStreams& streams, const double* p) {
+    Stream s = streams.stream();
+    double z;
+    do z = s.normal();
+    while (std::fabs(z) > 2.0);
+    return add_mul(p[0], p[1], z);
+  }
+};
+
+// randomGamma(alpha, beta): Gamma(alpha) / beta, beta a rate. alpha < 1 is drawn in log space
+// and divided in log space, so results underflow only where the value itself is below the
+// dtype's smallest number. alpha or beta not positive and finite gives NaN.
+struct GammaDraw {
+  static constexpr size_t kInputs = 2;
+  static constexpr bool kAllowInt = false;
+  static constexpr uint32_t kSubs = 1;
+  static constexpr bool kFirstNormals = true;
+  GammaSampler gamma;
+  RV_HD double operator()(const ElementStreams& streams, const double* p) {
+    const double alpha = p[0], rate = p[1];
+    if (!(rate > 0.0) || !std::isfinite(rate)) return kNaN;
+    Stream s = streams.stream();
+    if (alpha >= 1.0) return gamma(alpha, s, false) / rate;
+    return std::exp(gamma(alpha, s, true) - std::log(rate));
+  }
+};
+
+// randomBeta(concentration1, concentration0): X / (X + Y) with X ~ Gamma(c1), Y ~ Gamma(c0) on
+// sub-streams 0 and 1. When either concentration is below 1, from the logs: sigmoid(log X -
+// log Y), so tiny concentrations give values near 0 and 1 rather than 0/0.
+struct BetaDraw {
+  static constexpr size_t kInputs = 2;
+  static constexpr bool kAllowInt = false;
+  static constexpr uint32_t kSubs = 2;
+  static constexpr bool kFirstNormals = true;
+  GammaSampler gx, gy;
+  RV_HD double operator()(const ElementStreams& streams, const double* p) {
+    const double a = p[0], b = p[1];
+    Stream sx = streams.stream(0), sy = streams.stream(1);
+    if (a >= 1.0 && b >= 1.0) {
+      double x = gx(a, sx, false), y = gy(b, sy, false);
+      return x / (x + y);
+    }
+    double t = gx(a, sx, true) - gy(b, sy, true);  // NaN for invalid a or b
+    return t >= 0.0 ? 1.0 / (1.0 + std::exp(-t)) : std::exp(t) / (1.0 + std::exp(t));
+  }
+};
+
+// randomPoisson(lam); lam negative, infinite or NaN gives NaN (-1 for int32).
+struct PoissonDraw {
+  static constexpr size_t kInputs = 1;
+  static constexpr bool kAllowInt = true;
+  static constexpr uint32_t kSubs = 1;
+  static constexpr bool kFirstNormals = false;
+  PoissonSampler sampler;
+  RV_HD double operator()(const ElementStreams& streams, const double* p) {
+    Stream s = streams.stream();
+    return sampler(p[0], s);
+  }
+};
+
+// randomBinomial(counts, probs); counts not a non-negative integer, or probs outside [0, 1],
+// gives NaN (-1 for int32).
+struct BinomialDraw {
+  static constexpr size_t kInputs = 2;
+  static constexpr bool kAllowInt = true;
+  static constexpr uint32_t kSubs = 1;
+  static constexpr bool kFirstNormals = false;
+  BinomialSampler sampler;
+  RV_HD double operator()(const ElementStreams& streams, const double* p) {
+    Stream s = streams.stream();
+    return sampler(p[0], p[1], s);
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Categorical and multinomial rows (random_discrete.cc; the GPU's random_discrete.cu).
+
+// The cumulative weights of one row of k classes (softmax weights exp(x - max) for logits; the
+// values themselves when `normalized`), summed in order into cdf; false where the row has no
+// valid distribution (a negative or NaN weight, or a total that is not positive and finite).
+template <typename P>
+RV_HD inline bool row_cdf(const P* row, int64_t k, bool normalized, double* cdf) {
+  double shift = 0;
+  if (!normalized) {
+    shift = -std::numeric_limits<double>::infinity();
+    for (int64_t j = 0; j < k; j++) {
+      const double v = double(row[j]);
+      shift = shift < v ? v : shift;  // std::max(shift, v): NaN logits leave it
+    }
+  }
+  double total = 0;
+  bool ok = normalized || std::isfinite(shift);
+  for (int64_t j = 0; j < k; j++) {
+    double w = normalized ? double(row[j]) : std::exp(double(row[j]) - shift);
+    if (!(w >= 0.0)) ok = false;  // NaN logits, negative probabilities
+    total += w;
+    cdf[j] = total;
+  }
+  return ok && total > 0.0 && std::isfinite(total);
+}
+
+// The class a uniform u picks from a valid row's cdf (k >= 1, non-decreasing): the first
+// class whose cumulative weight exceeds u * total, so zero-weight classes are never chosen; when
+// u * total rounds up to the total, the last class with positive weight (the first to reach it).
+RV_HD inline int32_t categorical_pick(const double* cdf, int64_t k, double u) {
+  const double total = cdf[k - 1];
+  const double target = u * total;
+  // Binary searches for the first index whose value is > target (std::upper_bound), then >= total
+  // (std::lower_bound): on a sorted row both are the unique partition point.
+  int64_t lo = 0, hi = k;
+  while (lo < hi) {
+    int64_t mid = lo + (hi - lo) / 2;
+    if (target < cdf[mid]) hi = mid; else lo = mid + 1;
+  }
+  if (lo == k) {
+    lo = 0;
+    hi = k;
+    while (lo < hi) {
+      int64_t mid = lo + (hi - lo) / 2;
+      if (cdf[mid] < total) lo = mid + 1; else hi = mid;
+    }
+  }
+  return int32_t(lo);
+}
+
+// One row of randomMultinomial: n trials over k classes of weights p, by sequential conditional
+// binomials, class j ~ Binomial(remaining, p_j / (p_j + ... + p_last)) on sub-stream j of row
+// `row`. `rest` is scratch for k + 1 doubles. A negative, NaN or all-zero weight, or an n that
+// is not a non-negative integer, gives NaN in every class (-1 for int32).
+template <typename T, typename P>
+RV_HD inline void multinomial_row(Key key, uint64_t row, double n, const P* p, int64_t k, double* rest,
+                                  BinomialSampler& binomial, T* out) {
+  bool ok = n >= 0.0 && std::isfinite(n) && std::floor(n) == n;
+  rest[k] = 0;
+  for (int64_t j = k - 1; j >= 0; j--) {
+    double pj = double(p[j]);
+    if (!(pj >= 0.0)) ok = false;
+    rest[j] = rest[j + 1] + pj;
+  }
+  ok = ok && rest[0] > 0.0 && std::isfinite(rest[0]);
+  double remaining = n;
+  for (int64_t j = 0; j < k; j++) {
+    double x;
+    if (!ok) {
+      x = kNaN;
+    } else if (j == k - 1 || remaining == 0.0) {
+      x = j == k - 1 ? remaining : 0.0;
+    } else {
+      const double ratio = double(p[j]) / rest[j];
+      double q = rest[j] > 0.0 ? (ratio < 1.0 ? ratio : 1.0) : 0.0;  // std::min(1.0, ratio)
+      Stream s(key, row, uint32_t(j));
+      x = binomial(remaining, q, s);
+    }
+    if (ok) remaining -= x;
+    out[j] = store<T>(x);
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Kernel plumbing.
@@ -426,34 +747,6 @@ inline StridedLoop params_loop(const KernelCall& c, const Tensor& out) {
   }
 }
 
-// A sampler's double result stored in the output dtype; int32 outputs (counts) write -1 where
-// the parameters were invalid (NaN) and saturate above the int32 range.
-template <typename T> inline T store(double v) {
-  if constexpr (std::is_same_v<T, int32_t>) {
-    if (v != v) return -1;
-    return v >= 2147483647.0 ? 2147483647 : int32_t(v);
-  } else {
-    return T(v);
-  }
-}
-
-constexpr int kMaxParams = 3;
-
-// The streams of one element: stream(sub) gives sub-stream `sub`, with its first blocks
-// precomputed when the sampler asked for them.
-struct ElementStreams {
-  Key key;
-  uint64_t index;
-  const PhiloxWords* ready;  // [sub][block] batches, `blocks` per sub-stream
-  int64_t lane;
-  uint32_t blocks;
-  const double* pairs;  // [sub][2 * kBatch]: block 0 as Box–Muller pairs, or null
-  Stream stream(uint32_t sub = 0) const {
-    return Stream(key, index, sub, ready ? ready + sub * blocks : nullptr, lane, blocks,
-                  pairs ? pairs + sub * 2 * kBatch + 2 * lane : nullptr);
-  }
-};
-
 constexpr int kMaxReadyBlocks = 4;
 
 // out[i] = f(streams of element i, params at i) for every flat output index i, f returning a
@@ -487,7 +780,8 @@ void sample_per_element(const KernelCall& c, const Tensor& out, Key key, const F
         for (int64_t j = 0; j < n; j++) {
           for (int k = 0; k < np; k++) params[k] = double(*reinterpret_cast<const P*>(p[1 + k] + j * st[1 + k]));
           const int64_t i = index + j;
-          ElementStreams streams{key, uint64_t(i), ready, i - batch * kBatch, blocks, first_normals ? pairs : nullptr};
+          ElementStreams streams{key,   uint64_t(i), ready, i - batch * kBatch, blocks, first_normals ? pairs : nullptr,
+                                 first_normals};
           *reinterpret_cast<T*>(p[0] + j * st[0]) = store<T>(local(streams, params));
         }
         index += n;
@@ -510,15 +804,84 @@ Tensor sampler_kernel(const KernelCall& c, size_t inputs, bool allow_int, const 
   return out;
 }
 
-// A whole per-element sampler kernel: `draw` run on every element through sample_per_element.
-template <typename F>
-Tensor per_element_sampler(const KernelCall& c, size_t inputs, bool allow_int, const F& draw, int64_t grain,
-                           uint32_t subs = 1, uint32_t blocks = 1, bool first_normals = false) {
-  return sampler_kernel(c, inputs, allow_int, [&](auto out_tag, auto p_tag, const Tensor& out, Key key) {
+// A whole per-element sampler kernel: Draw (above) run on every element through
+// sample_per_element, its first `blocks` blocks per sub-stream precomputed.
+template <typename Draw>
+Tensor per_element_sampler(const KernelCall& c, int64_t grain, uint32_t blocks) {
+  return sampler_kernel(c, Draw::kInputs, Draw::kAllowInt, [&](auto out_tag, auto p_tag, const Tensor& out, Key key) {
     using T = typename decltype(out_tag)::type;
     using P = typename decltype(p_tag)::type;
-    sample_per_element<T, P>(c, out, key, draw, grain, subs, blocks, first_normals);
+    sample_per_element<T, P>(c, out, key, Draw(), grain, Draw::kSubs, blocks, Draw::kFirstNormals);
   });
+}
+
+// philox (raw blocks): attrs key k0, k1, then counter c0..c3; the output [n, 4] int32 holds
+// the blocks with counters (c0, c1) + b (as one 64-bit number), c2, c3 for b < n.
+struct PhiloxCall {
+  Key key;
+  uint64_t base;
+  uint32_t c2, c3;
+};
+
+inline PhiloxCall philox_call(const KernelCall& c) {
+  c.expect_inputs(0);
+  if (c.out_dtype != DType::Int32 || c.out_shape.n != 2 || c.out_shape[1] != 4) {
+    throw c.fail("output must be [n, 4] int32, got " + c.out_shape.to_string() + " " + dtype_name(c.out_dtype));
+  }
+  uint32_t w[6];
+  for (size_t i = 0; i < 6; i++) w[i] = uint32_t(c.attr_int(i, 0, 0xFFFFFFFFLL));
+  return {Key{w[0], w[1]}, uint64_t(w[2]) | (uint64_t(w[3]) << 32), w[4], w[5]};
+}
+
+// multinomial (categorical draws): logits [rows, k] or [k] to int32 [rows, samples] or
+// [samples]; attrs[4]: normalized. Checked here for both devices.
+struct CategoricalCall {
+  int64_t rows, k, samples;
+  bool normalized;
+};
+
+inline CategoricalCall categorical_call(const KernelCall& c) {
+  c.expect_inputs(1);
+  const bool normalized = c.attr_int(4, 0, 1) == 1;
+  const Tensor& logits = c.input(0);
+  if (logits.rank() < 1 || logits.rank() > 2) throw c.fail("logits must have rank 1 or 2, got " + logits.shape.to_string());
+  const int64_t k = logits.shape[logits.rank() - 1];
+  const int64_t rows = logits.rank() == 2 ? logits.shape[0] : 1;
+  if (k < 1) throw c.fail("logits must have at least one class");
+  if (c.out_dtype != DType::Int32 || c.out_shape.n != logits.rank() || (logits.rank() == 2 && c.out_shape[0] != rows)) {
+    throw c.fail("output must be int32 of shape [rows, samples], got " + c.out_shape.to_string());
+  }
+  return {rows, k, c.out_shape[c.out_shape.n - 1], normalized};
+}
+
+// randomMultinomial's inputs as contiguous [rows, k] probabilities and [rows] totals in the
+// parameters' dtype, on the call's device: totalCount (broadcast to the output without its
+// last axis, [..., 1] shaped by the op) and probs (broadcast to the output), both checked.
+struct MultinomialCall {
+  Tensor totals, probs;
+  int64_t rows, k;
+};
+
+inline MultinomialCall multinomial_call(const KernelCall& c, const Tensor& out) {
+  c.expect_inputs(2);
+  if (c.out_shape.n < 1) throw c.fail("output must have a class axis");
+  const int64_t k = c.out_shape[c.out_shape.n - 1];
+  const int64_t rows = k == 0 ? 0 : out.numel() / k;
+  // Walk both inputs as [rows, k] through broadcast views: totalCount with a size-1 class axis.
+  Dims count_shape = c.out_shape;
+  count_shape[count_shape.n - 1] = 1;
+  const Tensor& total_in = c.input(0);
+  Dims total_shape = total_in.shape, total_strides = total_in.strides;
+  total_shape.push_back(1, c.name);
+  total_strides.push_back(0, c.name);
+  Tensor total_view = make_view(total_in, total_shape, total_strides, total_in.offset);
+  check_broadcast(total_view.shape, count_shape, c.name, "totalCount");
+  check_broadcast(c.input(1).shape, c.out_shape, c.name, "probs");
+  Tensor totals = empty_tensor(param_dtype(c), count_shape, c.name, c.device);
+  copy_into(totals, total_view);
+  Tensor probs = empty_tensor(param_dtype(c), c.out_shape, c.name, c.device);
+  copy_into(probs, c.input(1));
+  return {totals, probs, rows, k};
 }
 
 }  // namespace random
