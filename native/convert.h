@@ -1,14 +1,16 @@
 // Value conversion between dtypes without undefined behaviour: float to int32 saturates
-// (NaN becomes 0), anything to bool is `v != 0`.
+// (NaN becomes 0), anything to bool is `v != 0`. RV_HD: the GPU cast kernel calls it too.
 #pragma once
 #include <cstdint>
 #include <limits>
 #include <type_traits>
 
+#include "device.h"
+
 namespace rv {
 
 template <typename To, typename From>
-inline To convert_value(From v) {
+RV_HD inline To convert_value(From v) {
   if constexpr (std::is_same_v<To, uint8_t>) {
     return v != From(0);
   } else if constexpr (std::is_same_v<To, int32_t> && std::is_floating_point_v<From>) {

@@ -4,6 +4,9 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <string>
+#include <type_traits>
+#include <utility>
 
 #include "../device.h"
 #include "../error.h"
@@ -64,17 +67,94 @@ Indexer<N, Index> make_indexer(const StridedLoop& loop) {
   return ix;
 }
 
-// out[i] = f(in0[i], ...) over contiguous operands of one shape: 4 elements per thread.
-template <typename Out, typename F, typename... In>
-__global__ void map_contiguous(int64_t n, Out* __restrict__ out, F f, const In* __restrict__... in) {
-  int64_t stride = int64_t(gridDim.x) * blockDim.x * 4;
-  for (int64_t base = (int64_t(blockIdx.x) * blockDim.x) * 4 + threadIdx.x; base < n; base += stride) {
+// The flat path: out contiguous, each input either contiguous with out's shape or a single
+// element broadcast to every position (`scalar_mask` bit k for input k). Each thread handles
+// V consecutive elements at a time, loaded and stored as one V-element vector (16 bytes for the
+// widest type) where `aligned`; the first `head` elements (which bring every pointer to a vector
+// boundary) and the last few are done one by one.
+template <typename T, int V>
+struct alignas(sizeof(T) * V) Lanes {
+  T v[V];
+};
+
+template <typename T, int V>
+__device__ __forceinline__ Lanes<T, V> load_lanes(const T* __restrict__ p, int64_t i, bool scalar, bool aligned) {
+  Lanes<T, V> r;
+  if (scalar) {
+    const T x = *p;
 #pragma unroll
-    for (int j = 0; j < 4; j++) {
-      int64_t i = base + int64_t(j) * blockDim.x;
-      if (i < n) out[i] = f(in[i]...);
-    }
+    for (int j = 0; j < V; j++) r.v[j] = x;
+  } else if (aligned) {
+    r = *reinterpret_cast<const Lanes<T, V>*>(p + i);
+  } else {
+#pragma unroll
+    for (int j = 0; j < V; j++) r.v[j] = p[i + j];
   }
+  return r;
+}
+
+template <typename Out, int V, typename F, typename... In, size_t... K>
+__device__ __forceinline__ void map_lanes_at(int64_t i, Out* __restrict__ out, F& f, unsigned scalar_mask, bool aligned,
+                                             std::index_sequence<K...>, const In* __restrict__... in) {
+  // The inputs' lanes arrive as the lambda's parameters: every load is issued before any use.
+  auto apply = [&](const Lanes<In, V>&... x) {
+    Lanes<Out, V> o;
+#pragma unroll
+    for (int j = 0; j < V; j++) o.v[j] = f(x.v[j]...);
+    if (aligned) {
+      *reinterpret_cast<Lanes<Out, V>*>(out + i) = o;
+    } else {
+#pragma unroll
+      for (int j = 0; j < V; j++) out[i + j] = o.v[j];
+    }
+  };
+  apply(load_lanes<In, V>(in, i, (scalar_mask >> K) & 1u, aligned)...);
+}
+
+template <typename Out, typename F, typename... In, size_t... K>
+__device__ __forceinline__ void map_one_at(int64_t i, Out* __restrict__ out, F& f, unsigned scalar_mask,
+                                           std::index_sequence<K...>, const In* __restrict__... in) {
+  out[i] = f(in[((scalar_mask >> K) & 1u) ? 0 : i]...);
+}
+
+template <typename Out, int V, typename F, typename... In>
+__global__ void map_flat(int64_t n, int64_t head, int64_t vectors, unsigned scalar_mask, bool aligned,
+                         Out* __restrict__ out, F f, const In* __restrict__... in) {
+  using Seq = std::index_sequence_for<In...>;
+  const int64_t tid = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  // Head and tail: fewer than V elements each.
+  const int64_t tail_start = head + vectors * V;
+  if (tid < head) map_one_at<Out, F, In...>(tid, out, f, scalar_mask, Seq{}, in...);
+  if (tid < n - tail_start) map_one_at<Out, F, In...>(tail_start + tid, out, f, scalar_mask, Seq{}, in...);
+  const int64_t step = int64_t(gridDim.x) * blockDim.x;
+  for (int64_t v = tid; v < vectors; v += step) {
+    map_lanes_at<Out, V, F, In...>(head + v * V, out, f, scalar_mask, aligned, Seq{}, in...);
+  }
+}
+
+// A functor may declare `static constexpr bool kComputeBound = true` (special functions): its
+// loads are not the bottleneck, so the flat path gives it one element a thread.
+template <typename F, typename = void>
+struct IsComputeBound : std::false_type {};
+template <typename F>
+struct IsComputeBound<F, std::void_t<decltype(F::kComputeBound)>> : std::bool_constant<F::kComputeBound> {};
+
+// Elements per vector: 16 bytes of the widest operand type.
+template <typename F, typename Out, typename... In>
+constexpr int lanes_for() {
+  if (IsComputeBound<F>::value) return 1;
+  size_t widest = sizeof(Out);
+  ((widest = sizeof(In) > widest ? sizeof(In) : widest), ...);
+  return int(16 / widest);
+}
+
+// Elements before p's first V-element boundary, or -1 when p is not even element-aligned.
+template <typename T>
+int64_t elements_to_boundary(const void* p, int v) {
+  uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  if (a % sizeof(T)) return -1;
+  uintptr_t bytes = uintptr_t(v) * sizeof(T);
+  return int64_t((bytes - a % bytes) % bytes / sizeof(T));
 }
 
 template <typename Out, typename Index, typename F, typename... In, size_t... K>
@@ -100,19 +180,44 @@ inline bool same_contiguous(const Tensor& out, const Tensor& t) {
   return true;
 }
 
+// One element that broadcasts to out's shape (a scalar operand of a binary op).
+inline bool single_element(const Tensor& out, const Tensor& t) { return t.rank() <= out.rank() && t.numel() == 1; }
+
 // One tensor per element type of a map's inputs.
 template <typename T> using TensorFor = const Tensor&;
+
+inline void check_not_disposed(const Tensor& t, const char* what) {
+  if (!t.storage) throw Error(std::string(what) + ": tensor is disposed");
+}
 
 // out = f(in...) elementwise on out's device; the inputs broadcast to out's shape and may have
 // any strides. f is a functor or __device__ lambda taking In... and returning Out.
 template <typename Out, typename... In, typename F>
 void map(const Tensor& out, F f, const char* what, TensorFor<In>... in) {
+  check_not_disposed(out, what);
+  (check_not_disposed(in, what), ...);
   int64_t n = out.numel();
   if (n == 0) return;
   cudaStream_t s = stream(out.device());
-  bool flat = out.is_contiguous() && (same_contiguous(out, in) && ...);
+  bool flat = out.is_contiguous() && ((same_contiguous(out, in) || single_element(out, in)) && ...);
   if (flat) {
-    map_contiguous<Out, F, In...><<<blocks_for(n, 4), kBlock, 0, s>>>(n, out.ptr<Out>(), f, in.template ptr<In>()...);
+    constexpr int V = lanes_for<F, Out, In...>();
+    // Bit k: input k is one broadcast element. An input both single and contiguous with
+    // out's shape (n == 1) may take either path.
+    unsigned scalar_mask = 0, bit = 1;
+    ((scalar_mask |= same_contiguous(out, in) ? 0u : bit, bit <<= 1), ...);
+    // Vector loads need every streamed operand at the same distance from a V-element boundary.
+    int64_t head = elements_to_boundary<Out>(out.data(), V);
+    bool aligned = head >= 0;
+    bit = 1;
+    ((aligned = aligned && ((scalar_mask & bit) || elements_to_boundary<In>(in.data(), V) == head), bit <<= 1), ...);
+    if (head > n) aligned = false;  // too short to reach a boundary: lane by lane
+    if (!aligned) head = 0;
+    int64_t vectors = (n - head) / V;
+    // Threads for the vectors, and at least enough for the head and tail elements.
+    int64_t threads = vectors > V ? vectors : V;
+    map_flat<Out, V, F, In...><<<blocks_for(threads), kBlock, 0, s>>>(n, head, vectors, scalar_mask, aligned,
+                                                                     out.ptr<Out>(), f, in.template ptr<In>()...);
   } else {
     StridedLoop loop(out.shape, {&out, &in...}, what);
     if (n <= int64_t(UINT32_MAX)) {
