@@ -220,7 +220,8 @@ void map(const Tensor& out, F f, const char* what, TensorFor<In>... in) {
                                                                      out.ptr<Out>(), f, in.template ptr<In>()...);
   } else {
     StridedLoop loop(out.shape, {&out, &in...}, what);
-    if (n <= int64_t(UINT32_MAX)) {
+    // 32-bit indices only while i + the grid-stride step cannot wrap past 2^32.
+    if (n <= int64_t(INT32_MAX)) {
       auto ix = make_indexer<sizeof...(In) + 1, uint32_t>(loop);
       map_strided<Out, uint32_t, F, In...><<<blocks_for(n), kBlock, 0, s>>>(uint32_t(n), ix, f);
     } else {
