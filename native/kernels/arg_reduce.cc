@@ -21,14 +21,7 @@ constexpr int64_t kChunk = 1 << 15;
 constexpr int64_t kGrain = 1 << 15;
 constexpr int64_t kTile = 512;
 
-// Whether x replaces the current best (strictly better, so ties keep the earlier index).
-template <bool kMax, typename T> inline bool better(T x, T best) {
-  if constexpr (std::is_floating_point_v<T>) {
-    if (best != best) return false;
-    if (x != x) return true;
-  }
-  return kMax ? x > best : x < best;
-}
+// better<kMax>(x, best), whether x replaces the current best, is reduce.h's (the GPU's too).
 
 template <typename T> struct Best {
   T value;
@@ -100,10 +93,11 @@ void arg_columns(const T* x, int64_t A, int64_t R, int64_t B, int32_t* out) {
   });
 }
 
-template <bool kMax>
-Tensor arg_kernel(const KernelCall& c) {
-  c.expect_inputs(1);
-  const Tensor& x = c.input(0);
+}  // namespace
+
+namespace reduction {
+
+int read_arg_axis(const KernelCall& c, const Tensor& x) {
   int axis = c.axis_attr(0, x);
   Dims expected;
   for (int d = 0; d < x.rank(); d++) {
@@ -119,6 +113,19 @@ Tensor arg_kernel(const KernelCall& c) {
   const int64_t R = x.shape[axis];
   if (R == 0) throw c.fail("axis " + std::to_string(axis) + " has size 0");
   if (R > int64_t(std::numeric_limits<int32_t>::max())) throw c.fail("axis is too long for int32 indices");
+  return axis;
+}
+
+}  // namespace reduction
+
+namespace {
+
+template <bool kMax>
+Tensor arg_kernel(const KernelCall& c) {
+  c.expect_inputs(1);
+  const Tensor& x = c.input(0);
+  const int axis = read_arg_axis(c, x);
+  const int64_t R = x.shape[axis];
   Tensor out = c.make_output();
   if (out.numel() == 0) return out;
   AxisView v = axis_view(x, axis, c.name);

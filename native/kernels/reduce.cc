@@ -189,12 +189,10 @@ void reduce_columns(const T* x, int64_t A, int64_t R, int64_t B, T* out, const T
   });
 }
 
-// The input as a dense [A, R, B] block starting at `base`; `hold` keeps a copy alive.
-struct Plan {
-  Tensor hold;
-  const char* base = nullptr;
-  int64_t A = 1, R = 1, B = 1;
-};
+}  // namespace
+
+// plan_reduction and read_reduction are the GPU kernels' too (reduce.h).
+namespace reduction {
 
 Plan plan_reduction(const Tensor& x, uint32_t mask, const char* what) {
   Plan plan;
@@ -274,7 +272,7 @@ Plan plan_reduction(const Tensor& x, uint32_t mask, const char* what) {
       (reduced ? R : A) *= x.shape[d];
     }
   }
-  plan.hold = empty_tensor(x.dtype, shape, what);
+  plan.hold = empty_tensor(x.dtype, shape, what, x.device());
   copy_into(plan.hold, make_view(x, shape, strides, x.offset));
   plan.base = plan.hold.data();
   plan.A = A;
@@ -283,6 +281,10 @@ Plan plan_reduction(const Tensor& x, uint32_t mask, const char* what) {
   return plan;
 }
 
+}  // namespace reduction
+
+namespace {
+
 template <class Red, typename T>
 void run_plan(const Plan& p, T* out, const T* shift) {
   const T* x = reinterpret_cast<const T*>(p.base);
@@ -290,8 +292,10 @@ void run_plan(const Plan& p, T* out, const T* shift) {
   else reduce_columns<Red>(x, p.A, p.R, p.B, out, shift);
 }
 
-// Attributes [keepDims, ...axes], axes distinct and in range; checks the output shape
-// against them. Returns the reduced axes as a bit mask.
+}  // namespace
+
+namespace reduction {
+
 uint32_t read_reduction(const KernelCall& c, const Tensor& x) {
   bool keep = c.attr_int(0, 0, 1) == 1;
   uint32_t mask = 0;
@@ -315,6 +319,10 @@ uint32_t read_reduction(const KernelCall& c, const Tensor& x) {
   if (c.out_dtype != x.dtype) throw c.fail("output dtype must equal the input dtype");
   return mask;
 }
+
+}  // namespace reduction
+
+namespace {
 
 enum class Domain { Numeric, Float, Bool };
 

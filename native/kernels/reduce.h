@@ -1,5 +1,8 @@
 // Reducers and the contiguous-row reduction shared by reduce.cc (reductions, softmax) and
-// arg_reduce.cc (argMax/argMin find the extreme with the same vectorised row maximum).
+// arg_reduce.cc (argMax/argMin find the extreme with the same vectorised row maximum). The
+// reducers, the scan steps, the argMax/argMin comparison and the argument checks are also the
+// GPU kernels' (native/cuda/reduce.cuh, reduce.cu, arg_reduce.cu, scan.cu): one definition of
+// each rule for both devices. The vectorised CPU rows are left out of the CUDA compilation.
 //
 // A reducer is a struct with: Acc (the accumulator type), init(), step(acc, x, shift),
 // combine(acc, acc) and finish(acc, count, shift) -> T. Only logSumExp uses the shift (the
@@ -10,6 +13,8 @@
 #include <limits>
 #include <type_traits>
 
+#include "../device.h"
+#include "../kernel.h"
 #include "elementwise.h"  // RV_MULTIVERSION
 #include "fast_math.h"
 
@@ -25,84 +30,84 @@ template <typename T> using WideAcc = std::conditional_t<kIsFloat<T>, double, ui
 template <typename T> struct Sum {
   using Acc = WideAcc<T>;
   static constexpr bool kShift = false;
-  static Acc init() { return Acc(0); }
-  static Acc step(Acc a, T x, T) { return a + Acc(x); }
-  static Acc combine(Acc a, Acc b) { return a + b; }
-  static T finish(Acc a, int64_t, T) { return T(a); }  // int32: modular, as every supported compiler
+  static RV_HD Acc init() { return Acc(0); }
+  static RV_HD Acc step(Acc a, T x, T) { return a + Acc(x); }
+  static RV_HD Acc combine(Acc a, Acc b) { return a + b; }
+  static RV_HD T finish(Acc a, int64_t, T) { return T(a); }  // int32: modular, as every supported compiler
 };
 
 template <typename T> struct Prod {
   using Acc = WideAcc<T>;
   static constexpr bool kShift = false;
-  static Acc init() { return Acc(1); }
-  static Acc step(Acc a, T x, T) { return a * Acc(x); }
-  static Acc combine(Acc a, Acc b) { return a * b; }
-  static T finish(Acc a, int64_t, T) { return T(a); }
+  static RV_HD Acc init() { return Acc(1); }
+  static RV_HD Acc step(Acc a, T x, T) { return a * Acc(x); }
+  static RV_HD Acc combine(Acc a, Acc b) { return a * b; }
+  static RV_HD T finish(Acc a, int64_t, T) { return T(a); }
 };
 
 template <typename T> struct Mean {
   static_assert(kIsFloat<T>, "mean is computed in floating point");
   using Acc = double;
   static constexpr bool kShift = false;
-  static Acc init() { return 0.0; }
-  static Acc step(Acc a, T x, T) { return a + Acc(x); }
-  static Acc combine(Acc a, Acc b) { return a + b; }
-  static T finish(Acc a, int64_t n, T) { return T(a / double(n)); }  // 0/0: NaN when empty
+  static RV_HD Acc init() { return 0.0; }
+  static RV_HD Acc step(Acc a, T x, T) { return a + Acc(x); }
+  static RV_HD Acc combine(Acc a, Acc b) { return a + b; }
+  static RV_HD T finish(Acc a, int64_t n, T) { return T(a / double(n)); }  // 0/0: NaN when empty
 };
 
 // NaN wins: once the accumulator is NaN it stays NaN.
 template <typename T> struct Max {
   using Acc = T;
   static constexpr bool kShift = false;
-  static Acc init() {
+  static RV_HD Acc init() {
     if constexpr (kIsFloat<T>) return -std::numeric_limits<T>::infinity();
     else return std::numeric_limits<T>::min();
   }
-  static Acc step(Acc a, T x, T) {
+  static RV_HD Acc step(Acc a, T x, T) {
     if constexpr (kIsFloat<T>) return (x > a || x != x) ? x : a;
     else return x > a ? x : a;
   }
-  static Acc combine(Acc a, Acc b) { return step(a, b, T(0)); }
-  static T finish(Acc a, int64_t, T) { return a; }
+  static RV_HD Acc combine(Acc a, Acc b) { return step(a, b, T(0)); }
+  static RV_HD T finish(Acc a, int64_t, T) { return a; }
 };
 
 template <typename T> struct Min {
   using Acc = T;
   static constexpr bool kShift = false;
-  static Acc init() {
+  static RV_HD Acc init() {
     if constexpr (kIsFloat<T>) return std::numeric_limits<T>::infinity();
     else return std::numeric_limits<T>::max();
   }
-  static Acc step(Acc a, T x, T) {
+  static RV_HD Acc step(Acc a, T x, T) {
     if constexpr (kIsFloat<T>) return (x < a || x != x) ? x : a;
     else return x < a ? x : a;
   }
-  static Acc combine(Acc a, Acc b) { return step(a, b, T(0)); }
-  static T finish(Acc a, int64_t, T) { return a; }
+  static RV_HD Acc combine(Acc a, Acc b) { return step(a, b, T(0)); }
+  static RV_HD T finish(Acc a, int64_t, T) { return a; }
 };
 
 template <typename T> struct Any {
   static_assert(std::is_same_v<T, uint8_t>, "any reduces bool");
   using Acc = uint8_t;
   static constexpr bool kShift = false;
-  static Acc init() { return 0; }
-  static Acc step(Acc a, uint8_t x, uint8_t) { return a | x; }
-  static Acc combine(Acc a, Acc b) { return a | b; }
-  static uint8_t finish(Acc a, int64_t, uint8_t) { return a; }
+  static RV_HD Acc init() { return 0; }
+  static RV_HD Acc step(Acc a, uint8_t x, uint8_t) { return a | x; }
+  static RV_HD Acc combine(Acc a, Acc b) { return a | b; }
+  static RV_HD uint8_t finish(Acc a, int64_t, uint8_t) { return a; }
 };
 
 template <typename T> struct All {
   static_assert(std::is_same_v<T, uint8_t>, "all reduces bool");
   using Acc = uint8_t;
   static constexpr bool kShift = false;
-  static Acc init() { return 1; }
-  static Acc step(Acc a, uint8_t x, uint8_t) { return a & x; }
-  static Acc combine(Acc a, Acc b) { return a & b; }
-  static uint8_t finish(Acc a, int64_t, uint8_t) { return a; }
+  static RV_HD Acc init() { return 1; }
+  static RV_HD Acc step(Acc a, uint8_t x, uint8_t) { return a & x; }
+  static RV_HD Acc combine(Acc a, Acc b) { return a & b; }
+  static RV_HD uint8_t finish(Acc a, int64_t, uint8_t) { return a; }
 };
 
 // exp(x - m) in double precision of the difference (x - m of two floats is exact in double).
-template <typename T> inline double exp_shifted(T x, T m) {
+template <typename T> RV_HD inline double exp_shifted(T x, T m) {
   if constexpr (std::is_same_v<T, float>) return double(exp_f32(float(double(x) - double(m))));
   else return std::exp(x - m);
 }
@@ -113,11 +118,63 @@ template <typename T> struct LogSumExp {
   static_assert(kIsFloat<T>, "logSumExp is computed in floating point");
   using Acc = double;
   static constexpr bool kShift = true;
-  static Acc init() { return 0.0; }
-  static Acc step(Acc a, T x, T m) { return a + exp_shifted(x, m); }
-  static Acc combine(Acc a, Acc b) { return a + b; }
-  static T finish(Acc a, int64_t, T m) { return std::isfinite(m) ? T(double(m) + std::log(a)) : m; }
+  static RV_HD Acc init() { return 0.0; }
+  static RV_HD Acc step(Acc a, T x, T m) { return a + exp_shifted(x, m); }
+  static RV_HD Acc combine(Acc a, Acc b) { return a + b; }
+  static RV_HD T finish(Acc a, int64_t, T m) { return std::isfinite(m) ? T(double(m) + std::log(a)) : m; }
 };
+
+// Whether x replaces the current best of argMax (kMax) or argMin: strictly better, so ties
+// keep the earlier index; NaN counts as the extreme, so the first NaN wins (as NumPy).
+template <bool kMax, typename T> RV_HD inline bool better(T x, T best) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (best != best) return false;
+    if (x != x) return true;
+  }
+  return kMax ? x > best : x < best;
+}
+
+// Steps of cumsum and cumprod (scan.cc): the sum and product accumulators; combine joins the
+// totals of two consecutive runs (the GPU scans split rows into runs).
+template <typename T> struct CumSum {
+  using Acc = WideAcc<T>;
+  static RV_HD Acc init() { return Acc(0); }
+  static RV_HD Acc step(Acc a, T x) { return a + Acc(x); }
+  static RV_HD Acc combine(Acc a, Acc b) { return a + b; }
+};
+
+template <typename T> struct CumProd {
+  using Acc = WideAcc<T>;
+  static RV_HD Acc init() { return Acc(1); }
+  static RV_HD Acc step(Acc a, T x) { return a * Acc(x); }
+  static RV_HD Acc combine(Acc a, Acc b) { return a * b; }
+};
+
+// The input of a reduction as a dense [A, R, B] block starting at `base` (on the input's
+// device): A and B the kept elements before and after the reduced ones, R the reduced ones.
+// `hold` keeps a copy alive when the layout needed one.
+struct Plan {
+  Tensor hold;
+  const char* base = nullptr;
+  int64_t A = 1, R = 1, B = 1;
+};
+// reduce.cc: the plan of x reduced over the axes in `mask` (a copy only when the reduced axes
+// are not one run of a dense layout).
+Plan plan_reduction(const Tensor& x, uint32_t mask, const char* what);
+// reduce.cc: attributes [keepDims, ...axes], axes distinct and in range; checks the output
+// shape and dtype against them. Returns the reduced axes as a bit mask.
+uint32_t read_reduction(const KernelCall& c, const Tensor& x);
+// arg_reduce.cc: the axis attribute of argMax/argMin, with the output shape and dtype, and
+// the axis length (at least 1, at most int32's maximum) checked.
+int read_arg_axis(const KernelCall& c, const Tensor& x);
+// scan.cc: attributes [axis, exclusive, reverse] of cumsum/cumprod; the output must be like x.
+struct ScanAttrs {
+  int axis;
+  bool exclusive, reverse;
+};
+ScanAttrs read_scan(const KernelCall& c, const Tensor& x);
+
+#ifndef __CUDACC__  // the vectorised CPU rows below are host code only
 
 #if defined(__GNUC__) || defined(__clang__)
 #define RV_REDUCE_INLINE inline __attribute__((always_inline))
@@ -221,6 +278,8 @@ typename Red::Acc reduce_row(const T* p, int64_t n, T shift) {
     return detail::generic_row<Red>(p, n, shift);
   }
 }
+
+#endif  // __CUDACC__
 
 }  // namespace reduction
 }  // namespace rv

@@ -10,6 +10,7 @@
 
 #include "../kernel.h"
 #include "../thread_pool.h"
+#include "reduce.h"
 
 namespace rv {
 namespace {
@@ -17,19 +18,7 @@ namespace {
 constexpr int64_t kGrain = 1 << 15;
 constexpr int64_t kTile = 512;  // columns carried together, at least
 
-template <typename T> using WideAcc = std::conditional_t<std::is_floating_point_v<T>, double, uint32_t>;
-
-template <typename T> struct CumSum {
-  using Acc = WideAcc<T>;
-  static Acc init() { return Acc(0); }
-  static Acc step(Acc a, T x) { return a + Acc(x); }
-};
-
-template <typename T> struct CumProd {
-  using Acc = WideAcc<T>;
-  static Acc init() { return Acc(1); }
-  static Acc step(Acc a, T x) { return a * Acc(x); }
-};
+using namespace reduction;  // CumSum, CumProd (shared with the GPU scans)
 
 // One contiguous row of n elements; the direction and inclusion are template parameters so
 // each loop is a plain recurrence.
@@ -99,14 +88,30 @@ void scan_block(const T* x, T* out, int64_t A, int64_t R, int64_t B, bool exclus
   });
 }
 
+}  // namespace
+
+namespace reduction {
+
+ScanAttrs read_scan(const KernelCall& c, const Tensor& x) {
+  ScanAttrs a;
+  a.axis = c.axis_attr(0, x);
+  a.exclusive = c.attr_int(1, 0, 1) == 1;
+  a.reverse = c.attr_int(2, 0, 1) == 1;
+  c.expect_output_like(x);
+  return a;
+}
+
+}  // namespace reduction
+
+namespace {
+
 template <template <typename> class Op>
 Tensor scan_kernel(const KernelCall& c) {
   c.expect_inputs(1);
   const Tensor& x = c.input(0);
-  int axis = c.axis_attr(0, x);
-  bool exclusive = c.attr_int(1, 0, 1) == 1;
-  bool reverse = c.attr_int(2, 0, 1) == 1;
-  c.expect_output_like(x);
+  const ScanAttrs attrs = read_scan(c, x);
+  const int axis = attrs.axis;
+  const bool exclusive = attrs.exclusive, reverse = attrs.reverse;
   Tensor out = c.make_output();
   if (out.numel() == 0) return out;
   AxisView v = axis_view(x, axis, c.name);

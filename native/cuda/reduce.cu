@@ -1,0 +1,214 @@
+// Reductions on a GPU (sum, prod, mean, max, min, any, all, logSumExp) and softmax/logSoftmax
+// along one axis: the GPU side of kernels/reduce.cc, with its reducers (reduce.h), argument
+// checks and [A, R, B] plan, so the rules (double accumulation of float sums, NaN-propagating
+// max/min, int32 wrap-around, logSumExp of -inf rows) are the CPU's. The plan copies an input
+// whose reduced axes are not one run of a dense layout (a GPU copy, cheap beside the reduction).
+#include "reduce.cuh"
+
+namespace rv {
+namespace {
+
+using namespace reduction;
+using cuda::red::Finish;
+
+enum class Domain { Numeric, Float, Bool };
+
+template <template <typename> class Red, Domain kDomain>
+Tensor reduce_gpu(const KernelCall& c) {
+  c.expect_inputs(1);
+  if constexpr (kDomain == Domain::Bool) c.expect_dtype(0, DType::Bool);
+  const Tensor& x = c.input(0);
+  const uint32_t mask = read_reduction(c, x);
+  Tensor out = c.make_output();
+  if (out.numel() == 0) return out;
+  const Plan plan = plan_reduction(x, mask, c.name);
+  auto body = [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* xs = reinterpret_cast<const T*>(plan.base);
+    cuda::red::reduce<Red<T>, T>(xs, static_cast<const T*>(nullptr),
+                                 Finish<Red<T>, T, T>{out.ptr<T>(), nullptr, plan.R, plan.B}, plan.A, plan.R, plan.B,
+                                 c.device, c.name);
+  };
+  if constexpr (kDomain == Domain::Float) dispatch_float(x.dtype, c.name, body);
+  else if constexpr (kDomain == Domain::Bool) body(Tag<uint8_t>{});
+  else dispatch_numeric(x.dtype, c.name, body);
+  return out;
+}
+
+Tensor one_dim(DType dtype, int64_t n, const char* what, int device) {
+  Dims d;
+  d.push_back(n, what);
+  return empty_tensor(dtype, d, what, device);
+}
+
+// Two passes, as the CPU: the maximum of each output, then log Σ exp(x - max) + max.
+Tensor log_sum_exp_gpu(const KernelCall& c) {
+  c.expect_inputs(1);
+  const Tensor& x = c.input(0);
+  const uint32_t mask = read_reduction(c, x);
+  Tensor out = c.make_output();
+  if (out.numel() == 0) return out;
+  const Plan plan = plan_reduction(x, mask, c.name);
+  dispatch_float(x.dtype, c.name, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* xs = reinterpret_cast<const T*>(plan.base);
+    Tensor max = one_dim(x.dtype, out.numel(), c.name, c.device);
+    const T* m = max.ptr<T>();
+    cuda::red::reduce<Max<T>, T>(xs, static_cast<const T*>(nullptr),
+                                 Finish<Max<T>, T, T>{max.ptr<T>(), nullptr, plan.R, plan.B}, plan.A, plan.R, plan.B,
+                                 c.device, c.name);
+    cuda::red::reduce<LogSumExp<T>, T>(xs, m, Finish<LogSumExp<T>, T, T>{out.ptr<T>(), m, plan.R, plan.B}, plan.A,
+                                       plan.R, plan.B, c.device, c.name);
+  });
+  return out;
+}
+
+// ---- softmax / logSoftmax along one axis, with the CPU's formulas: m the maximum, s = Σ
+// exp_shifted(x, m) in double; softmax = T(double(T(exp_shifted(x, m))) * (1 / s)) (the CPU
+// stores the exps in the output first), logSoftmax = T((double(x) - double(m)) - log s). A row
+// whose maximum is -inf, +inf or NaN gives NaN through the same arithmetic.
+
+template <bool kLog, typename T>
+__device__ __forceinline__ T softmax_value(T x, T m, double k) {
+  if constexpr (kLog) return T((double(x) - double(m)) - k);
+  else return T(double(T(exp_shifted(x, m))) * k);
+}
+
+// Every lane of each group of G gets the combination of the group's values.
+template <int G, typename V, typename F>
+__device__ __forceinline__ V group_all(V v, F combine) {
+#pragma unroll
+  for (int off = G / 2; off > 0; off /= 2) v = combine(v, cuda::red::shfl_xor(v, off, G));
+  return v;
+}
+
+// Rows up to kWarpRow long (inner == 1): G lanes per row, all three steps fused, so the row is
+// read from memory once (the second and third reads hit the cache).
+template <int G, bool kLog, typename T>
+__global__ void __launch_bounds__(cuda::kBlock) softmax_rows(const T* __restrict__ x, T* __restrict__ out,
+                                                            int64_t A, int64_t R) {
+  constexpr int kGroups = cuda::kBlock / G;
+  const int lane = int(threadIdx.x) % G, group = int(threadIdx.x) / G;
+  for (int64_t first = int64_t(blockIdx.x) * kGroups; first < A; first += int64_t(gridDim.x) * kGroups) {
+    const int64_t a = first + group;
+    const bool valid = a < A;
+    const T* xr = x + (valid ? a : 0) * R;
+    T m = Max<T>::init();
+    if (valid) {
+#pragma unroll 4
+      for (int64_t r = lane; r < R; r += G) m = Max<T>::step(m, xr[r], T(0));
+    }
+    m = group_all<G>(m, [](T p, T q) { return Max<T>::combine(p, q); });
+    double s = 0;
+    if (valid) {
+#pragma unroll 4
+      for (int64_t r = lane; r < R; r += G) s += exp_shifted(xr[r], m);
+    }
+    s = group_all<G>(s, [](double p, double q) { return p + q; });
+    if (valid) {
+      const double k = kLog ? log(s) : 1.0 / s;
+      T* orow = out + a * R;
+#pragma unroll 4
+      for (int64_t r = lane; r < R; r += G) orow[r] = softmax_value<kLog>(xr[r], m, k);
+    }
+  }
+}
+
+// The per-output constant of the last step: log s (logSoftmax) or 1 / s (softmax).
+template <bool kLog> struct ScaleSink {
+  double* k;
+  int64_t B;
+  __device__ __forceinline__ void put(int64_t a, int64_t b, int64_t, double s) const {
+    k[a * B + b] = kLog ? log(s) : 1.0 / s;
+  }
+};
+
+constexpr int64_t kApplyChunk = 4096;  // elements of a slab per block item in softmax_apply
+
+// out = softmax_value(x, m[a, b], k[a, b]) over [A, R, B]: block items are runs of a slab, so
+// the column b of position q = r * B + b is tracked by additions instead of divisions.
+template <bool kLog, typename T>
+__global__ void __launch_bounds__(cuda::kBlock) softmax_apply(const T* __restrict__ x, T* __restrict__ out,
+                                                             const T* __restrict__ m, const double* __restrict__ k,
+                                                             int64_t A, int64_t R, int64_t B, int64_t chunks) {
+  const int64_t slab = R * B, bstep = cuda::kBlock % B;
+  for (int64_t item = blockIdx.x; item < A * chunks; item += gridDim.x) {
+    const int64_t a = item / chunks, c = item - a * chunks;
+    const int64_t end = min(slab, (c + 1) * kApplyChunk);
+    int64_t q = c * kApplyChunk + threadIdx.x, b = q % B;
+    const T* xa = x + a * slab;
+    T* oa = out + a * slab;
+    const T* ma = m + a * B;
+    const double* ka = k + a * B;
+#pragma unroll 4
+    for (; q < end; q += cuda::kBlock) {
+      oa[q] = softmax_value<kLog>(xa[q], ma[b], ka[b]);
+      b += bstep;
+      if (b >= B) b -= B;
+    }
+  }
+}
+
+template <bool kLog, typename T>
+void softmax_run(const T* x, T* out, int64_t A, int64_t R, int64_t B, int device, const char* what) {
+  cudaStream_t st = cuda::stream(device);
+  if (B == 1 && R <= cuda::red::kWarpRow) {
+    const int G = cuda::red::lanes_for(R);
+    const unsigned grid =
+        unsigned(std::max<int64_t>(1, std::min(cuda::red::ceil_div(A, cuda::kBlock / G), cuda::red::kMaxGrid)));
+    switch (G) {
+      case 1: softmax_rows<1, kLog><<<grid, cuda::kBlock, 0, st>>>(x, out, A, R); break;
+      case 2: softmax_rows<2, kLog><<<grid, cuda::kBlock, 0, st>>>(x, out, A, R); break;
+      case 4: softmax_rows<4, kLog><<<grid, cuda::kBlock, 0, st>>>(x, out, A, R); break;
+      case 8: softmax_rows<8, kLog><<<grid, cuda::kBlock, 0, st>>>(x, out, A, R); break;
+      case 16: softmax_rows<16, kLog><<<grid, cuda::kBlock, 0, st>>>(x, out, A, R); break;
+      default: softmax_rows<32, kLog><<<grid, cuda::kBlock, 0, st>>>(x, out, A, R); break;
+    }
+    cuda::check_launch(what);
+    return;
+  }
+  // Long rows or inner > 1: the maximum and the scale by the reduction kernels (all of the GPU,
+  // coalesced for any B), then one elementwise pass.
+  Tensor max = one_dim(std::is_same_v<T, float> ? DType::Float32 : DType::Float64, A * B, what, device);
+  Tensor scale = one_dim(DType::Float64, A * B, what, device);
+  const T* m = max.ptr<T>();
+  cuda::red::reduce<Max<T>, T>(x, static_cast<const T*>(nullptr), Finish<Max<T>, T, T>{max.ptr<T>(), nullptr, R, B},
+                               A, R, B, device, what);
+  cuda::red::reduce<LogSumExp<T>, T>(x, m, ScaleSink<kLog>{scale.ptr<double>(), B}, A, R, B, device, what);
+  const int64_t chunks = cuda::red::ceil_div(R * B, kApplyChunk);
+  const unsigned grid = unsigned(std::min(A * chunks, cuda::red::kMaxGrid));
+  softmax_apply<kLog><<<grid, cuda::kBlock, 0, st>>>(x, out, m, scale.ptr<double>(), A, R, B, chunks);
+  cuda::check_launch(what);
+}
+
+template <bool kLog>
+Tensor softmax_gpu(const KernelCall& c) {
+  c.expect_inputs(1);
+  const Tensor& x = c.input(0);
+  const int axis = c.axis_attr(0, x);
+  c.expect_output_like(x);
+  Tensor out = c.make_output();
+  if (out.numel() == 0) return out;
+  AxisView v = axis_view(x, axis, c.name);
+  dispatch_float(x.dtype, c.name, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    softmax_run<kLog, T>(v.x.ptr<T>(), out.ptr<T>(), v.outer, v.length, v.inner, c.device, c.name);
+  });
+  return out;
+}
+
+CudaKernelRegistrar cuda_registrations[] = {
+    {"sum", reduce_gpu<Sum, Domain::Numeric>},
+    {"prod", reduce_gpu<Prod, Domain::Numeric>},
+    {"mean", reduce_gpu<Mean, Domain::Float>},
+    {"max", reduce_gpu<Max, Domain::Numeric>},
+    {"min", reduce_gpu<Min, Domain::Numeric>},
+    {"any", reduce_gpu<Any, Domain::Bool>},
+    {"all", reduce_gpu<All, Domain::Bool>},
+    {"logSumExp", log_sum_exp_gpu},
+    {"softmax", softmax_gpu<false>},
+    {"logSoftmax", softmax_gpu<true>},
+};
+
+}  // namespace
+}  // namespace rv
