@@ -29,6 +29,10 @@ if ! command -v node >/dev/null 2>&1; then
   export PATH="$PWD/.carry/bin:$PATH"
 fi
 [ -d node_modules/mocha ] || tar -xJf .carry/modules.tar.xz
+# The addon (tens of MB of GPU code) travels compressed.
+if [ ! -f build/Release/randvar.node ] && [ -f .carry/randvar.node.xz ]; then
+  mkdir -p build/Release && xz -dc .carry/randvar.node.xz >build/Release/randvar.node
+fi
 echo "node $(node --version), $(nproc) cores" | tee "$LOG/steps.txt"
 nvidia-smi >"$LOG/nvidia-smi.txt" 2>&1 || true
 GPU_NAME=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)
@@ -38,14 +42,19 @@ if ! node -e "process.exit(require('node-gyp-build')('.').devices().length > 1 ?
   step build 400 node scripts/install.js --force --backend=cmake-js --cuda
 fi
 
+# GPU_CHECK_SHORT=1: the CUDA tests, bench:gpu with fewer rounds, the logreg benchmark and NumPyro
+# only, with tight limits (for a nearly spent device budget).
+short=${GPU_CHECK_SHORT:-0}
 MOCHA="node node_modules/mocha/bin/mocha.js --no-config --node-option import=tsx --timeout 300000"
-step cuda-tests 240 $MOCHA test/cuda.test.ts
-OPS="elementwise special reduction layout view indexing matmul linalg creation random tensor autodiff autodiff-elementwise autodiff-reduction autodiff-linalg distributions-continuous"
-step device-suite 240 env RANDVAR_TEST_DEVICE=cuda:0 $MOCHA --require test/device-setup.ts $(for f in $OPS; do echo test/$f.test.ts; done)
-step bench-gpu 150 node --import tsx bench/gpu.ts
-step logreg-gpu 300 node --import tsx bench/logreg-nuts.ts --device cuda:0 --summary-out "$LOG/logreg-gpu.json" ${LOGREG_COMPARE:+--compare "$LOGREG_COMPARE"}
+step cuda-tests $([ "$short" = 1 ] && echo 60 || echo 240) $MOCHA test/cuda.test.ts
+if [ "$short" != 1 ]; then
+  OPS="elementwise special reduction layout view indexing matmul linalg creation random tensor autodiff autodiff-elementwise autodiff-reduction autodiff-linalg distributions-continuous"
+  step device-suite 240 env RANDVAR_TEST_DEVICE=cuda:0 $MOCHA --require test/device-setup.ts $(for f in $OPS; do echo test/$f.test.ts; done)
+fi
+step bench-gpu $([ "$short" = 1 ] && echo 45 || echo 150) node --import tsx bench/gpu.ts $([ "$short" = 1 ] && echo --rounds 3)
+step logreg-gpu $([ "$short" = 1 ] && echo 50 || echo 300) node --import tsx bench/logreg-nuts.ts --device cuda:0 --summary-out "$LOG/logreg-gpu.json" ${LOGREG_COMPARE:+--compare "$LOGREG_COMPARE"}
 if [ -f .carry/peers/numpyro_logreg.py ]; then
-  step numpyro 240 python3 .carry/peers/numpyro_logreg.py --samples 100
+  step numpyro $([ "$short" = 1 ] && echo 40 || echo 240) python3 .carry/peers/numpyro_logreg.py --samples 100
 else
   echo "numpyro: .carry/peers/numpyro_logreg.py missing (run bench/gpu-carry.sh)" | tee -a "$LOG/steps.txt"
 fi

@@ -6,7 +6,7 @@
  * device's stream: each timing synchronises once after its repeats. Without a GPU it says why and
  * exits 0.
  *
- * Run: npm run bench:gpu [-- --device cuda:N] [--megabytes M (default 256)] [--quick]
+ * Run: npm run bench:gpu [-- --device cuda:N] [--megabytes M (default 256)] [--rounds R (default 7)] [--quick]
  */
 import { parseArgs } from 'util';
 import { binding } from '../lib/backend/binding';
@@ -14,7 +14,10 @@ import * as rv from '../lib/index';
 import { machine, printTable } from './harness';
 
 const { values } = parseArgs({
-  options: { device: { type: 'string', default: 'cuda:0' }, megabytes: { type: 'string', default: '256' }, quick: { type: 'boolean', default: false } },
+  options: {
+    device: { type: 'string', default: 'cuda:0' }, megabytes: { type: 'string', default: '256' }, quick: { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '7' },
+  },
 });
 const quick = values.quick!;
 const device = values.device!;
@@ -37,10 +40,10 @@ function perCall(fn: () => void, repeats: number): number {
   return Number(process.hrtime.bigint() - start) / 1e9 / repeats;
 }
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-/** Medians over 7 rounds, op and reference alternating so that drift affects both. */
+/** Medians over `rounds` rounds (7 by default), op and reference alternating so that drift affects both. */
 function paired(op: () => void, reference: () => void, repeats: number): { op: number; reference: number } {
   const ops: number[] = [], refs: number[] = [];
-  for (let round = 0; round < 7; round++) {
+  for (let round = 0; round < Number(values.rounds); round++) {
     refs.push(perCall(reference, repeats));
     ops.push(perCall(op, repeats));
   }
