@@ -47,6 +47,17 @@ Runtime& runtime() {
 
 int current = -2;  // the device cudaSetDevice last selected on this (the JS) thread
 
+// Small host-to-device copies (scalars and short vectors from JS) travel as a kernel argument:
+// a cudaMemcpyAsync from pageable memory would wait for the stream to drain first, so every JS
+// number in an expression would stall the GPU pipeline.
+constexpr size_t kArgumentUpload = 1024;
+struct Payload {
+  unsigned char bytes[kArgumentUpload];
+};
+__global__ void write_payload(unsigned char* dst, Payload p, unsigned n) {
+  for (unsigned i = threadIdx.x; i < n; i += blockDim.x) dst[i] = p.bytes[i];
+}
+
 }  // namespace
 
 void check(cudaError_t e, const char* what) {
@@ -135,6 +146,13 @@ void copy_bytes(void* dst, int dst_device, const void* src, int src_device, size
   cudaMemcpyKind kind = dst_device == kCpu ? cudaMemcpyDeviceToHost
                         : src_device == kCpu ? cudaMemcpyHostToDevice
                                              : cudaMemcpyDeviceToDevice;
+  if (kind == cudaMemcpyHostToDevice && bytes <= kArgumentUpload) {
+    Payload p;
+    std::memcpy(p.bytes, src, bytes);
+    write_payload<<<1, 128, 0, s>>>(static_cast<unsigned char*>(dst), p, unsigned(bytes));
+    check_launch(what);
+    return;
+  }
   check(cudaMemcpyAsync(dst, src, bytes, kind, s), what);
   // The host side of a copy may be freed as soon as we return.
   if (kind != cudaMemcpyDeviceToDevice) check(cudaStreamSynchronize(s), what);
