@@ -10,6 +10,21 @@ import { broadcastShapes, RuleError, type Shape } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import * as ops from './ops';
 
+/**
+ * The JS numbers a parameter tensor was made from (numbers, flat arrays, typed arrays), so that
+ * range checks of such parameters run in JS: a check on a GPU tensor would wait for the device
+ * each time a model builds its distributions (every gradient of a log joint).
+ */
+const hostValues = new WeakMap<Tensor, ArrayLike<number>>();
+
+/** Whether `t` was made from JS numbers that all satisfy `holds`; false when unknown. */
+export function holdsOnHost(t: Tensor, holds: (x: number) => boolean): boolean {
+  const values = hostValues.get(t);
+  if (values === undefined) return false;
+  for (let i = 0; i < values.length; i++) if (!holds(values[i])) return false;
+  return true;
+}
+
 /** `value` as a tensor (of `dtype` when given and it is a JS value), naming the argument in errors. */
 export function tensorOf(value: TensorLike, owner: string, argument: string, dtype?: DType): Tensor {
   const v = resolveSource(value);
@@ -18,7 +33,12 @@ export function tensorOf(value: TensorLike, owner: string, argument: string, dty
     return v;
   }
   try {
-    return makeTensor(v, undefined, dtype);
+    const t = makeTensor(v, undefined, dtype);
+    const flat = typeof v === 'number' ? [v]
+      : ArrayBuffer.isView(v) && !(v instanceof Uint8Array) ? (v as unknown as ArrayLike<number>)
+        : Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : null;
+    if (flat !== null) hostValues.set(t, flat);
+    return t;
   } catch (error) {
     if (error instanceof RuleError) throw new Error(`${owner}: ${argument}: ${error.message}`);
     throw error;
@@ -48,6 +68,7 @@ export function floatParams<K extends string>(owner: string, params: Record<K, T
     if (value === undefined) continue;
     const t = tensorOf(value, owner, k, common);
     tensors[k] = t.dtype === common ? t : ops.cast(t, common);
+    if (tensors[k] !== t && hostValues.has(t)) hostValues.set(tensors[k], hostValues.get(t)!);
   }
   return { dtype: common, tensors };
 }
