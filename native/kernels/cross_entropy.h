@@ -15,8 +15,8 @@
 //
 // `sign` is +1 for the log-likelihood and −1 for the loss (TensorFlow's
 // sigmoid_cross_entropy_with_logits, softplus(l) − labels·l); `trials` is 1 when the call has
-// no trials input. float32 computes in double and rounds once, with the branch-free
-// exp/log of fast_math.h (vectorised on the CPU); float64 uses the C library's exp and log1p.
+// no trials input. float32 computes in double and rounds once, branch-free (vectorised on the
+// CPU) with fast_math.h's exp and the series below; float64 uses the C library's exp and log1p.
 #pragma once
 #include <cmath>
 #include <string>
@@ -33,11 +33,24 @@ namespace xent {
 RV_HD inline double exp_neg(float, double a) { return exp_clamped_f64(a > 708.0 ? -708.0 : -a); }
 RV_HD inline double exp_neg(double, double a) { return exp(-a); }
 
-// log(1 + e^−a) for a ≥ 0: in float32, the small-e series or log(1 + e) as softplus_f32 takes it.
+// log(1 + e^−a) for a ≥ 0. In float32, with e = e^−a in (0, 1]: 2·atanh(t) for t = e/(2 + e) in
+// [0, 1/3], the series 2t(1 + t²/3 + ... + t²⁰/21), within 2e-12 relative for every e (tiny e
+// included, with no branch to a separate small-e form): a third cheaper than a general log.
 RV_HD inline double log1p_exp_neg(float, double a) {
   double e = exp_neg(0.0f, a);
-  double series = e * (1.0 - e * (0.5 - e * (1.0 / 3)));
-  return e < 0x1p-12 ? series : log_positive(1.0 + e);
+  double t = e / (2.0 + e);
+  double z = t * t;
+  double p = 1.0 / 21;
+  p = p * z + 1.0 / 19;
+  p = p * z + 1.0 / 17;
+  p = p * z + 1.0 / 15;
+  p = p * z + 1.0 / 13;
+  p = p * z + 1.0 / 11;
+  p = p * z + 1.0 / 9;
+  p = p * z + 1.0 / 7;
+  p = p * z + 1.0 / 5;
+  p = p * z + 1.0 / 3;
+  return 2.0 * t + 2.0 * t * z * p;
 }
 RV_HD inline double log1p_exp_neg(double, double a) { return log1p(exp(-a)); }
 
@@ -49,7 +62,7 @@ RV_HD inline T log_likelihood(T s, T n, T l, double sign) {
   double c = x >= 0.0 ? double(s) - double(n) : double(s);
   double linear = c == 0.0 ? 0.0 : c * x;
   double r = linear - double(n) * log1p_exp_neg(T(0), ax);
-  r = x != x ? x : r;  // the float32 log may not carry NaN through
+  r = x != x ? x : r;  // NaN logits give NaN without relying on the exp's bit tricks
   return T(sign * r);
 }
 
