@@ -33,7 +33,8 @@ AllocatorStats allocator_stats(int device = -1);
 // Returns every cached block (of every device) to the system.
 void empty_cache();
 
-// Bytes of live storage (every device) not yet reported to V8; the binding reports them in batches.
+// Bytes of live storage (every device) not yet reported to V8; the binding reports them in batches,
+// with hysteresis (allocator.cc): 0 until the change is at least `threshold` and large in proportion.
 int64_t take_unreported_bytes(int64_t threshold);
 
 }  // namespace rv

@@ -11,7 +11,8 @@
 
 namespace rv {
 
-constexpr int kMaxOperands = 4;
+// An output and up to four inputs (sigmoidCrossEntropyGrad takes dy, labels, logits, trials).
+constexpr int kMaxOperands = 5;
 // Elements per parallel chunk below which a kernel is not worth splitting.
 constexpr int64_t kElementwiseGrain = 32768;
 

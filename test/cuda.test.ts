@@ -102,6 +102,16 @@ function cases(): Case[] {
       });
     }
     out.push({ name: `betainc ${dtype}`, run: (t, rng) => rv.betainc(t(data(rng, 12, 0.2, 5), [12], dtype), t(data(rng, 12, 0.2, 5), [12], dtype), t(data(rng, 12, 0, 1), [12], dtype)), tol: 1e-5 });
+    // Fused binary cross-entropy (issue 8): strided logits, broadcast labels and trials, and the gradient kernel with four inputs.
+    out.push({ name: `sigmoidCrossEntropyWithLogits, binaryLogLikelihoodWithLogits and their gradients ${dtype}`, tol: 1e-5, run: (t, rng) => {
+      const l = rv.transpose(t(data(rng, 60, -40, 40), [10, 6], dtype));
+      const z = t(data(rng, 10, 0, 1), [10], dtype);
+      const n = t([1, 2, 3, 4, 5, 60], [6, 1], dtype);
+      const s = rv.mul(z, n);
+      const [gl, gn] = rv.grad((a: rv.Tensor, b: rv.Tensor) => rv.sum(rv.binaryLogLikelihoodWithLogits(s, a, b)))(l, n) as rv.Tensor[];
+      const gLoss = rv.grad((a: rv.Tensor) => rv.sum(rv.sigmoidCrossEntropyWithLogits(z, a)))(l) as rv.Tensor;
+      return [rv.sigmoidCrossEntropyWithLogits(z, l), rv.binaryLogLikelihoodWithLogits(s, l, n), rv.binaryLogLikelihoodWithLogits(z, l), gl, gn, gLoss];
+    } });
     for (const name of comparisons) {
       out.push({ name: `${name} ${dtype}`, run: (t, rng) => op(name)(t(data(rng, 12).map(Math.round), [3, 4], dtype), t(data(rng, 4).map(Math.round), [4], dtype)) });
     }

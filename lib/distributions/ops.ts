@@ -8,4 +8,5 @@ export * from '../tensor/ops/indexing';
 export * from '../tensor/ops/matmul';
 export * from '../tensor/ops/linalg';
 export * from '../tensor/ops/special';
+export * from '../tensor/ops/cross-entropy';
 export * from '../tensor/ops/random';

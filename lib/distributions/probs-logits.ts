@@ -49,15 +49,14 @@ export function binaryLogProbs(form: ProbsOrLogits, param: Tensor): { logP: Tens
 /**
  * log P(successes) + log P(failures) weights of a binary parameter: s·log p + f·log(1 − p), with
  * 0·log 0 = 0 in the probs form (xlogy). In the logits form, since log σ(l) = l − softplus(l) and
- * log σ(−l) = −softplus(l), it is s·l − (s + f)·softplus(l): the cross-entropy TensorFlow
- * computes, three elementwise passes (one when `trials`, s + f, is 1) instead of six. The kernel
- * of the Bernoulli, Binomial, NegativeBinomial and Geometric log-probabilities.
+ * log σ(−l) = −softplus(l), it is s·l − (s + f)·softplus(l): minus the cross-entropy TensorFlow
+ * computes, one fused native pass forward and one backward (binaryLogLikelihoodWithLogits; the
+ * composed form takes three and five). The kernel of the Bernoulli, Binomial, NegativeBinomial
+ * and Geometric log-probabilities.
  */
 export function binaryLogLikelihood(form: ProbsOrLogits, param: Tensor, successes: TensorLike, failures: () => TensorLike, trials?: TensorLike): Tensor {
   if (form === 'probs') return ops.add(ops.xlogy(successes, param), ops.xlog1py(failures(), ops.neg(param)));
-  const softplus = ops.softplus(param);
-  const total = trials ?? ops.add(successes, failures());
-  return ops.sub(ops.mul(successes, param), total === 1 ? softplus : ops.mul(total, softplus));
+  return ops.binaryLogLikelihoodWithLogits(successes, param, trials ?? ops.add(successes, failures()));
 }
 
 /** −p log p − (1 − p) log(1 − p), the entropy of one trial of a binary parameter. */

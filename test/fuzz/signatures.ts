@@ -57,6 +57,8 @@ export const signatures: Record<string, ArgKind[]> = {
   log1mexp: ['tensor'], log1pexp: ['tensor'], besselI0e: ['tensor'], besselI1e: ['tensor'],
   betaln: ['tensor', 'tensor'], igamma: ['tensor', 'tensor'], igammac: ['tensor', 'tensor'], xlogy: ['tensor', 'tensor'],
   xlog1py: ['tensor', 'tensor'], betainc: ['tensor', 'tensor', 'tensor'],
+  // fused binary cross-entropy (issue 8)
+  sigmoidCrossEntropyWithLogits: ['tensor', 'tensor'], binaryLogLikelihoodWithLogits: ['tensor', 'tensor', 'tensor'],
 
   // random numbers (issue 3): entries go here
   // (seeds are 'number's: a seeded draw is deterministic; shapes stay small in the fuzz)
