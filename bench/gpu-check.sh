@@ -42,15 +42,13 @@ if ! node -e "process.exit(require('node-gyp-build')('.').devices().length > 1 ?
   step build 400 node scripts/install.js --force --backend=cmake-js --cuda
 fi
 
-# GPU_CHECK_SHORT=1: the CUDA tests, bench:gpu with fewer rounds, the logreg benchmark and NumPyro
-# only, with tight limits (for a nearly spent device budget).
+# GPU_CHECK_SHORT=1: every step with tight limits and bench:gpu with fewer rounds (for a nearly
+# spent device budget).
 short=${GPU_CHECK_SHORT:-0}
 MOCHA="node node_modules/mocha/bin/mocha.js --no-config --node-option import=tsx --timeout 300000"
 step cuda-tests $([ "$short" = 1 ] && echo 60 || echo 240) $MOCHA test/cuda.test.ts
-if [ "$short" != 1 ]; then
-  OPS="elementwise special reduction layout view indexing matmul linalg creation random tensor autodiff autodiff-elementwise autodiff-reduction autodiff-linalg distributions-continuous"
-  step device-suite 240 env RANDVAR_TEST_DEVICE=cuda:0 $MOCHA --require test/device-setup.ts $(for f in $OPS; do echo test/$f.test.ts; done)
-fi
+OPS="elementwise special reduction layout view indexing matmul linalg creation random tensor cross-entropy autodiff autodiff-elementwise autodiff-reduction autodiff-linalg distributions-continuous"
+step device-suite $([ "$short" = 1 ] && echo 90 || echo 240) env RANDVAR_TEST_DEVICE=cuda:0 $MOCHA --require test/device-setup.ts $(for f in $OPS; do echo test/$f.test.ts; done)
 step bench-gpu $([ "$short" = 1 ] && echo 45 || echo 150) node --import tsx bench/gpu.ts $([ "$short" = 1 ] && echo --rounds 3)
 step logreg-gpu $([ "$short" = 1 ] && echo 50 || echo 300) node --import tsx bench/logreg-nuts.ts --device cuda:0 --summary-out "$LOG/logreg-gpu.json" ${LOGREG_COMPARE:+--compare "$LOGREG_COMPARE"}
 if [ -f .carry/peers/numpyro_logreg.py ]; then

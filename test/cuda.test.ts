@@ -101,6 +101,15 @@ function cases(): Case[] {
         tol: 1e-5,
       });
     }
+    out.push({
+      name: `sigmoidCrossEntropyWithLogits, binaryLogLikelihoodWithLogits and their gradient ${dtype}`, tol: 1e-5,
+      run: (t, rng) => {
+        const labels = t(data(rng, 24, 0, 1), [2, 3, 4], dtype), logits = t(data(rng, 4, -30, 30), [4], dtype);
+        const trials = t(data(rng, 24, 1, 9).map(Math.round), [2, 3, 4], dtype);
+        const grad = rv.grad((l: rv.Tensor) => rv.sum(rv.binaryLogLikelihoodWithLogits(labels, l, trials)))(logits);
+        return [rv.sigmoidCrossEntropyWithLogits(labels, logits), rv.binaryLogLikelihoodWithLogits(labels, logits), rv.binaryLogLikelihoodWithLogits(labels, logits, trials), grad];
+      },
+    });
     out.push({ name: `betainc ${dtype}`, run: (t, rng) => rv.betainc(t(data(rng, 12, 0.2, 5), [12], dtype), t(data(rng, 12, 0.2, 5), [12], dtype), t(data(rng, 12, 0, 1), [12], dtype)), tol: 1e-5 });
     // Fused binary cross-entropy (issue 8): strided logits, broadcast labels and trials, and the gradient kernel with four inputs.
     out.push({ name: `sigmoidCrossEntropyWithLogits, binaryLogLikelihoodWithLogits and their gradients ${dtype}`, tol: 1e-5, run: (t, rng) => {
