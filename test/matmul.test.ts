@@ -441,7 +441,8 @@ describe('matMul: skinny products (a side of at most 8 against a long one)', fun
             runCase(skinnyCase(form, 1, 55, 5000), dtype, ['contiguous', 'contiguous'], rng, `${form} n=5000`);
             expected++;
           }
-          assert.equal(skinnyCount() - before, expected, 'products that did not run on the skinny kernels');
+          // The count is of the CPU's skinny kernels; on a GPU, cuBLAS runs them all.
+          if (rv.getDevice() === 'cpu') assert.equal(skinnyCount() - before, expected, 'products that did not run on the skinny kernels');
         });
 
         it(`take transposed, sliced and non-contiguous views (${dtype})`, () => {
