@@ -38,19 +38,7 @@ RV_HD inline double exp_neg(double, double a) { return exp(-a); }
 // included, with no branch to a separate small-e form): a third cheaper than a general log.
 RV_HD inline double log1p_exp_neg(float, double a) {
   double e = exp_neg(0.0f, a);
-  double t = e / (2.0 + e);
-  double z = t * t;
-  double p = 1.0 / 21;
-  p = p * z + 1.0 / 19;
-  p = p * z + 1.0 / 17;
-  p = p * z + 1.0 / 15;
-  p = p * z + 1.0 / 13;
-  p = p * z + 1.0 / 11;
-  p = p * z + 1.0 / 9;
-  p = p * z + 1.0 / 7;
-  p = p * z + 1.0 / 5;
-  p = p * z + 1.0 / 3;
-  return 2.0 * t + 2.0 * t * z * p;
+  return twice_atanh_small(e / (2.0 + e));
 }
 RV_HD inline double log1p_exp_neg(double, double a) { return log1p(exp(-a)); }
 
