@@ -244,19 +244,13 @@ template <typename T> struct Multiply {
   __device__ T operator()(T x, T y) const { return x * y; }
 };
 
-// outer(a, b)[i, j] = a[i] · b[j]: a as a column and b as a row, each broadcast along the other
-// axis, multiplied elementwise (bitwise the CPU's result).
+// outer(a, b)[i, j] = a[i] · b[j]: an elementwise product of a column and a row (bitwise the
+// CPU's result).
 Tensor outer_gpu(const KernelCall& c) {
-  matmul::check_outer(c);
-  const Tensor& a = c.input(0);
-  const Tensor& b = c.input(1);
+  matmul::OuterOperands v = matmul::outer_operands(c);
   Tensor out = c.make_output();
-  Dims shape = c.out_shape, sa = c.out_shape, sb = c.out_shape;
-  sa[0] = a.strides[0], sa[1] = 0;
-  sb[0] = 0, sb[1] = b.strides[0];
-  Tensor col = make_view(a, shape, sa, a.offset), row = make_view(b, shape, sb, b.offset);
-  if (a.dtype == DType::Float32) cuda::map<float, float, float>(out, Multiply<float>(), c.name, col, row);
-  else cuda::map<double, double, double>(out, Multiply<double>(), c.name, col, row);
+  if (out.dtype == DType::Float32) cuda::map<float, float, float>(out, Multiply<float>(), c.name, v.column, v.row);
+  else cuda::map<double, double, double>(out, Multiply<double>(), c.name, v.column, v.row);
   return out;
 }
 

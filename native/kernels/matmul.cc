@@ -1171,18 +1171,11 @@ Tensor matmul_kernel(const KernelCall& c) {
 
 // outer(a, b)[i, j] = a[i] · b[j] for vectors a and b of one float dtype.
 Tensor outer_kernel(const KernelCall& c) {
-  matmul::check_outer(c);
-  const Tensor& a = c.input(0);
-  const Tensor& b = c.input(1);
+  matmul::OuterOperands v = matmul::outer_operands(c);
   Tensor out = c.make_output();
-  // a as a column and b as a row, each broadcast along the other axis.
-  Dims shape = c.out_shape, sa = c.out_shape, sb = c.out_shape;
-  sa[0] = a.strides[0], sa[1] = 0;
-  sb[0] = 0, sb[1] = b.strides[0];
-  Tensor col = make_view(a, shape, sa, a.offset), row = make_view(b, shape, sb, b.offset);
-  dispatch_float(a.dtype, c.name, [&](auto tag) {
+  dispatch_float(out.dtype, c.name, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    map2<T, T, T>(out, col, row, [](T x, T y) { return x * y; });
+    map2<T, T, T>(out, v.column, v.row, [](T x, T y) { return x * y; });
   });
   return out;
 }
@@ -1269,6 +1262,16 @@ void check_outer(const KernelCall& c) {
   }
   // The message dispatch_float gives.
   if (!is_float(a.dtype)) throw c.fail(std::string("dtype ") + dtype_name(a.dtype) + " is not supported (float32 or float64 expected)");
+}
+
+OuterOperands outer_operands(const KernelCall& c) {
+  check_outer(c);
+  const Tensor& a = c.input(0);
+  const Tensor& b = c.input(1);
+  Dims sa = c.out_shape, sb = c.out_shape;
+  sa[0] = a.strides[0], sa[1] = 0;
+  sb[0] = 0, sb[1] = b.strides[0];
+  return {make_view(a, c.out_shape, sa, a.offset), make_view(b, c.out_shape, sb, b.offset)};
 }
 
 }  // namespace matmul

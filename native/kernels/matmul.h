@@ -45,5 +45,12 @@ Product check_matmul(const KernelCall& c);
 // Validates an outer call: two vectors of one float dtype, output [a.length, b.length].
 void check_outer(const KernelCall& c);
 
+// outer's operands after check_outer: a as a column and b as a row of the output's shape, each
+// broadcast (stride 0) along the other axis, so outer is an elementwise product of the two.
+struct OuterOperands {
+  Tensor column, row;
+};
+OuterOperands outer_operands(const KernelCall& c);
+
 }  // namespace matmul
 }  // namespace rv
