@@ -17,6 +17,7 @@
  *   --draws N                draws per chain of the 4-chain run (default 1000, so that R-hat < 1.01 decides; quick 400)
  *   --warmup N               warm-up iterations for the step size (default 150; quick 100)
  *   --profile                time each native kernel of one gradient (1 chain and 4 chains)
+ *   --eager                  sample with the gradient run op by op, not captured once and replayed (rv.jit)
  *   --vs-stan                the same model, data, init and step size in Stan, when R with rstan is installed
  *   --device D               run on D ('cpu' default, 'cuda:0'...): the data are generated there, and the floor
  *                            is one read of X at the device-to-device copy bandwidth measured in the same run;
@@ -42,6 +43,8 @@ interface Settings {
   /** Draws per chain of the 4-chain run (the 1-chain run takes enough for 200 leapfrog steps). */
   draws: number;
   profile: boolean;
+  /** Sample with the gradient captured by rv.jit (the default) rather than op by op. */
+  jit: boolean;
   vsStan: boolean;
   device: string;
   summaryOut: string | undefined;
@@ -59,7 +62,7 @@ function readSettings(): Settings {
     options: {
       rows: { type: 'string' }, data: { type: 'string' }, labels: { type: 'string' }, quick: { type: 'boolean' },
       draws: { type: 'string' }, warmup: { type: 'string' }, profile: { type: 'boolean' }, 'vs-stan': { type: 'boolean' },
-      device: { type: 'string' }, 'summary-out': { type: 'string' }, compare: { type: 'string' },
+      device: { type: 'string' }, 'summary-out': { type: 'string' }, compare: { type: 'string' }, eager: { type: 'boolean' },
     },
   });
   if ((values.data === undefined) !== (values.labels === undefined)) throw new Error('give --data and --labels together');
@@ -78,6 +81,7 @@ function readSettings(): Settings {
     warmup: count('warmup', values.warmup, quick ? 100 : 150)!,
     draws: count('draws', values.draws, quick ? 400 : 1000)!,
     profile: values.profile === true,
+    jit: values.eager !== true,
     vsStan: values['vs-stan'] === true,
     device: values.device ?? 'cpu',
     summaryOut: values['summary-out'],
@@ -202,10 +206,10 @@ interface TimedRun {
 type Target = (coeffs: rv.Tensor) => rv.Tensor;
 
 /** Samples with a fixed step size and no adaptation, timing the whole call. */
-async function timedNuts(target: Target, init: (chain: number) => rv.Tensor, numChains: number, numSamples: number, stepSize: number, seed: number): Promise<TimedRun> {
+async function timedNuts(target: Target, init: (chain: number) => rv.Tensor, numChains: number, numSamples: number, stepSize: number, seed: number, jit: boolean): Promise<TimedRun> {
   const start = process.hrtime.bigint();
   const fit = await rv.mcmc.nuts({
-    target, init, numChains, numWarmup: 0, numSamples, seed, stepSize, adaptStepSize: false, metric: 'unit', progress: false,
+    target, init, numChains, numWarmup: 0, numSamples, seed, stepSize, adaptStepSize: false, metric: 'unit', progress: false, jit,
   });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const perDraw = fit.stats.numSteps.arraySync() as number[][];
@@ -248,6 +252,39 @@ function settle(t: rv.Tensor): void {
 // ---------------------------------------------------------------------------------------------
 // Profile: where the time of one gradient goes, kernel by kernel
 
+/** Median ms per call of a captured function, and the share of it spent outside binding.runGraph. */
+function capturedTime(fn: () => void, repeats: number): { wallMs: number; outsideFraction: number } {
+  const runGraph = binding.runGraph;
+  let inside = 0n;
+  binding.runGraph = ((...args: Parameters<typeof runGraph>) => {
+    const start = process.hrtime.bigint();
+    try {
+      return runGraph(...args);
+    } finally {
+      inside += process.hrtime.bigint() - start;
+    }
+  }) as typeof runGraph;
+  try {
+    fn();  // the capture
+    fn();
+    inside = 0n;
+    const fractions: number[] = [];
+    const walls: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      inside = 0n;
+      const start = process.hrtime.bigint();
+      fn();
+      const wall = Number(process.hrtime.bigint() - start);
+      walls.push(wall / 1e6);
+      fractions.push((wall - Number(inside)) / wall);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    return { wallMs: median(walls), outsideFraction: median(fractions) };
+  } finally {
+    binding.runGraph = runGraph;
+  }
+}
+
 /** Milliseconds per call of `fn` spent in each native kernel (and in none), averaged over `repeats` calls. */
 function profile(fn: () => void, repeats: number): { rows: Record<string, string | number>[]; wallMs: number; outsideMs: number } {
   const names = new Map(Object.entries(binding.kernels()).map(([name, id]) => [id, name]));
@@ -275,7 +312,7 @@ function profile(fn: () => void, repeats: number): { rows: Record<string, string
   }
   const entries = [...time.entries()].sort((a, b) => b[1].ms - a[1].ms);
   const kernelMs = entries.reduce((total, [, e]) => total + e.ms / repeats, 0);
-  const rows = entries.map(([name, e]) => ({
+  const rows: Record<string, string | number>[] = entries.map(([name, e]) => ({
     kernel: name, calls: e.calls / repeats, ms: (e.ms / repeats).toFixed(3), '% of gradient': ((100 * e.ms) / repeats / wallMs).toFixed(1),
   }));
   const outsideMs = wallMs - kernelMs;
@@ -381,6 +418,11 @@ async function main(): Promise<void> {
   const gradientMs = medianSeconds(() => { rv.dispose(gradient(laplace.mean)); settle(X); }, 11, 2) * 1e3;
   const gradientMs4 = medianSeconds(() => { rv.dispose(batchedGradient(init4)); settle(X); }, 11, 2) * 1e3;
   console.log(`one gradient of the log joint (valueAndGrad, median of 11): 1 chain ${fixed(gradientMs, 3)} ms (${fixed(gradientMs / (floor * 1e3))}x floor), 4 chains under vmap ${fixed(gradientMs4, 3)} ms (${fixed(gradientMs4 / 4 / gradientMs)}x per chain)`);
+  // The same gradients captured once (rv.jit) and replayed: one native call each.
+  for (const [label, fn, arg] of [['1 chain', rv.jit(gradient), laplace.mean], ['4 chains under vmap', rv.jit(batchedGradient), init4]] as const) {
+    const captured = capturedTime(() => { rv.dispose(fn(arg)); settle(X); }, 11);
+    console.log(`captured (rv.jit), ${label}: ${fixed(captured.wallMs, 3)} ms per gradient, ${fixed(100 * captured.outsideFraction, 2)}% of it outside the native graph (JS, dispatch)`);
+  }
 
   if (settings.profile) {
     for (const [label, fn] of [['1 chain', () => rv.dispose(gradient(laplace.mean))], ['4 chains (vmap)', () => rv.dispose(batchedGradient(init4))]] as const) {
@@ -396,9 +438,9 @@ async function main(): Promise<void> {
   console.log(`step size from warm-up: ${warm.stepSize.toPrecision(4)} (${settings.warmup} iterations, 1 chain, unit metric, not timed); about ${fixed(warm.stepsPerDraw, 1)} leapfrog steps per draw`);
 
   const draws1 = Math.max(10, Math.ceil((1.25 * minSteps) / warm.stepsPerDraw));
-  const single = await timedNuts(target, () => laplace.mean, 1, draws1, warm.stepSize, 21);
+  const single = await timedNuts(target, () => laplace.mean, 1, draws1, warm.stepSize, 21, settings.jit);
   // The 4 chains start from different draws of the Laplace approximation, so that R-hat compares chains that began apart.
-  const many = await timedNuts(target, (chain) => init4.slice([chain, 0], [1, dim]).reshape([dim]), 4, settings.draws, warm.stepSize, 22);
+  const many = await timedNuts(target, (chain) => init4.slice([chain, 0], [1, dim]).reshape([dim]), 4, settings.draws, warm.stepSize, 22, settings.jit);
 
   const msSingle = (single.seconds * 1e3) / single.steps;
   const msBatched = (many.seconds * 1e3) / many.batchedSteps;
@@ -409,7 +451,7 @@ async function main(): Promise<void> {
     { run: '4 chains batched, per step of all 4', draws: `4 × ${settings.draws}`, 'leapfrog steps': `${many.batchedSteps} batched`, 'sampling s': fixed(many.seconds, 2), 'ms per leapfrog': fixed(msBatched, 3), 'vs floor': `${fixed(msBatched / floorMs)}x` },
     { run: '4 chains batched, per chain', draws: '', 'leapfrog steps': `${many.steps} (${fixed((100 * many.steps) / (4 * many.batchedSteps), 0)}% of 4 × batched)`, 'sampling s': '', 'ms per leapfrog': fixed(msBatched / 4, 3), 'vs floor': `${fixed(msBatched / 4 / floorMs)}x` },
   ]);
-  console.log(`ms per leapfrog ${fixed(msSingle, 3)} (1 chain), ${fixed(msBatched / 4, 3)} per chain (4 batched); floor ${fixed(floorMs, 3)} ms; ratio ${fixed(msSingle / floorMs)}x; threads ${rv.getNumThreads()}, dtype ${X.dtype}`);
+  console.log(`ms per leapfrog ${fixed(msSingle, 3)} (1 chain), ${fixed(msBatched / 4, 3)} per chain (4 batched); floor ${fixed(floorMs, 3)} ms; ratio ${fixed(msSingle / floorMs)}x; threads ${rv.getNumThreads()}, dtype ${X.dtype}; gradient ${settings.jit ? 'captured (rv.jit)' : 'run op by op (--eager)'}`);
   console.log(`target 1 chain <= 2.5x floor: ${msSingle <= 2.5 * floorMs ? 'met' : 'NOT met'} (${fixed(msSingle / floorMs)}x)`);
   console.log(`target 4 chains per chain <= 0.5x 1 chain: ${msBatched / 4 <= 0.5 * msSingle ? 'met' : 'NOT met'} (${fixed(msBatched / 4 / msSingle)}x)`);
   if (single.steps < minSteps) console.log(`note: only ${single.steps} leapfrog steps in the 1-chain run (fewer than ${minSteps})`);

@@ -27,6 +27,7 @@ export * from './tensor/ops/cross-entropy';
 export * from './tensor/ops/random';
 export * from './autodiff/grad';
 export * from './autodiff/vmap';
+export { jit, type JitOptions } from './autodiff/jit';
 export * as distributions from './distributions/index';
 export * as bijectors from './bijectors/index';
 export * from './core/index';

@@ -4,11 +4,13 @@
 #include <napi.h>
 
 #include <cmath>
+#include <memory>
 #include <cstring>
 #include <vector>
 
 #include "allocator.h"
 #include "blas.h"
+#include "graph.h"
 #include "cuda/cublas.h"
 #include "kernel.h"
 #include "tensor.h"
@@ -144,6 +146,30 @@ Tensor run_on_cpu(const KernelEntry& entry, KernelCall& call, size_t id) {
   return to_device(entry.fn(cpu), call.device, call.name);
 }
 
+// The call's device: its inputs' (all on one device), else `device` (ops without inputs).
+void place(KernelCall& call, int device) {
+  if (call.inputs.empty()) {
+    call.device = device;
+    return;
+  }
+  call.device = call.inputs[0]->device();
+  for (size_t i = 1; i < call.inputs.size(); i++) {
+    if (call.inputs[i]->device() != call.device) {
+      throw Error(std::string(call.name) + ": input 0 is on " + device_name(call.device) + ", input " +
+                  std::to_string(i) + " on " + device_name(call.inputs[i]->device()) +
+                  " (move tensors with .to(device) first)");
+    }
+  }
+}
+
+// Runs kernel `id` on the call's device: the CPU kernel, the GPU kernel, or the CPU fallback.
+Tensor execute(size_t id, KernelCall& call) {
+  const KernelEntry& entry = kernels()[id];
+  if (call.device == kCpu) return entry.fn(call);
+  Kernel gpu = cuda::emulated() ? nullptr : cuda_kernel(id);
+  return gpu ? gpu(call) : run_on_cpu(entry, call, id);
+}
+
 // run(kernelId, outShape, outDtype, attrs, device, ...inputs) -> tensor. `device` places ops
 // without inputs (creation, random); with inputs, they must all be on one device, and it is used.
 Napi::Value Run(const Napi::CallbackInfo& info) {
@@ -158,21 +184,8 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
     call.out_dtype = dtype_from_code(int64_t(number(info[2], call.name, "dtype")));
     call.attrs = read_numbers(info[3], call.name);
     for (size_t i = 5; i < info.Length(); i++) call.inputs.push_back(unwrap(env, info[i], call.name, i - 5));
-    if (call.inputs.empty()) {
-      call.device = read_device(info[4], call.name);
-    } else {
-      call.device = call.inputs[0]->device();
-      for (size_t i = 1; i < call.inputs.size(); i++) {
-        if (call.inputs[i]->device() != call.device) {
-          throw Error(std::string(call.name) + ": input 0 is on " + device_name(call.device) + ", input " +
-                      std::to_string(i) + " on " + device_name(call.inputs[i]->device()) +
-                      " (move tensors with .to(device) first)");
-        }
-      }
-    }
-    if (call.device == kCpu) return wrap(env, entry.fn(call));
-    Kernel gpu = cuda::emulated() ? nullptr : cuda_kernel(size_t(id));
-    return wrap(env, gpu ? gpu(call) : run_on_cpu(entry, call, size_t(id)));
+    place(call, info[4].IsUndefined() || info[4].IsNull() ? kCpu : read_device(info[4], call.name));
+    return wrap(env, execute(size_t(id), call));
   });
 }
 
@@ -407,6 +420,90 @@ Napi::Value BlasGemm(const Napi::CallbackInfo& info) {
   });
 }
 
+// Graphs (lib/autodiff/jit.ts): makeGraph(spec) -> handle; runGraph(graph, ...inputs) -> [outputs].
+// spec = { numSlots, inputs: [slot], constants: [[slot, tensor]], outputs: [slot],
+//          steps: [[kernelId, outShape, dtypeCode, attrs, device, [inputSlots], outputSlot]] }.
+const napi_type_tag kGraphTag = {0x72616e6476617231ULL, 0x6772617068303031ULL};
+
+int slot_number(Napi::Value v) {
+  double x = number(v, "makeGraph", "slot");
+  if (!(x >= 0 && x < 2147483647.0) || std::floor(x) != x) throw Error("makeGraph: slots must be non-negative integers");
+  return int(x);
+}
+
+std::vector<int> slot_list(Napi::Value v) {
+  if (!v.IsArray()) throw Error("makeGraph: expected an array of slots");
+  Napi::Array a = v.As<Napi::Array>();
+  std::vector<int> out;
+  for (uint32_t i = 0; i < a.Length(); i++) out.push_back(slot_number(a.Get(i)));
+  return out;
+}
+
+Napi::Value MakeGraph(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    if (!info[0].IsObject()) throw Error("makeGraph: expected a graph description");
+    Napi::Object spec = info[0].As<Napi::Object>();
+    auto g = std::make_unique<Graph>();
+    g->num_slots = slot_number(spec.Get("numSlots"));
+    g->input_slots = slot_list(spec.Get("inputs"));
+    g->output_slots = slot_list(spec.Get("outputs"));
+    Napi::Value constants = spec.Get("constants");
+    if (!constants.IsArray()) throw Error("makeGraph: constants must be an array");
+    Napi::Array ca = constants.As<Napi::Array>();
+    for (uint32_t i = 0; i < ca.Length(); i++) {
+      Napi::Value entry = ca.Get(i);
+      if (!entry.IsArray()) throw Error("makeGraph: a constant must be [slot, tensor]");
+      Napi::Array pair = entry.As<Napi::Array>();
+      g->constants.emplace_back(slot_number(pair.Get(0u)), *unwrap(env, pair.Get(1u), "makeGraph", i));
+    }
+    Napi::Value steps = spec.Get("steps");
+    if (!steps.IsArray()) throw Error("makeGraph: steps must be an array");
+    Napi::Array sa = steps.As<Napi::Array>();
+    const auto& list = kernels();
+    for (uint32_t i = 0; i < sa.Length(); i++) {
+      Napi::Value entry = sa.Get(i);
+      if (!entry.IsArray() || entry.As<Napi::Array>().Length() != 7) throw Error("makeGraph: a step must have 7 entries");
+      Napi::Array st = entry.As<Napi::Array>();
+      GraphStep step;
+      double id = number(st.Get(0u), "makeGraph", "kernel id");
+      if (!(id >= 0 && id < double(list.size())) || std::floor(id) != id) throw Error("makeGraph: unknown kernel id");
+      step.kernel = size_t(id);
+      const char* name = list[step.kernel].name.c_str();
+      Napi::Value shape = st.Get(1u);
+      if (!shape.IsUndefined() && !shape.IsNull()) step.out_shape = read_shape(shape, name);
+      step.out_dtype = dtype_from_code(int64_t(number(st.Get(2u), name, "dtype")));
+      step.attrs = read_numbers(st.Get(3u), name);
+      step.device = read_device(st.Get(4u), name);
+      step.inputs = slot_list(st.Get(5u));
+      step.output = slot_number(st.Get(6u));
+      g->steps.push_back(std::move(step));
+    }
+    g->finish("makeGraph");
+    auto ext = Napi::External<Graph>::New(env, g.release(), [](Napi::BasicEnv, Graph* graph) { delete graph; });
+    napi_type_tag_object(env, ext, &kGraphTag);
+    return ext;
+  });
+}
+
+Napi::Value RunGraph(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    bool ok = info[0].IsExternal();
+    if (ok) napi_check_object_type_tag(env, info[0], &kGraphTag, &ok);
+    if (!ok) throw Error("runGraph: not a graph");
+    const Graph& g = *info[0].As<Napi::External<Graph>>().Data();
+    if (info.Length() - 1 != g.input_slots.size()) {
+      throw Error("runGraph: the graph takes " + std::to_string(g.input_slots.size()) + " inputs, got " +
+                  std::to_string(info.Length() - 1));
+    }
+    std::vector<const Tensor*> inputs;
+    for (size_t i = 1; i < info.Length(); i++) inputs.push_back(unwrap(env, info[i], "runGraph", i - 1));
+    std::vector<Tensor> outputs = run_graph(g, inputs, execute);
+    Napi::Array out = Napi::Array::New(env, outputs.size());
+    for (size_t i = 0; i < outputs.size(); i++) out.Set(uint32_t(i), wrap(env, std::move(outputs[i])));
+    return out;
+  });
+}
+
 // cudaGemm(c, a, b): C = A·B with cuBLAS directly, for contiguous float matrices on one GPU
 // (queued on the device's stream): the GPU matMul benchmark's reference.
 Napi::Value CudaGemm(const Napi::CallbackInfo& info) {
@@ -441,6 +538,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setBlas", Napi::Function::New(env, SetBlas));
   exports.Set("blasGemm", Napi::Function::New(env, BlasGemm));
   exports.Set("cudaGemm", Napi::Function::New(env, CudaGemm));
+  exports.Set("makeGraph", Napi::Function::New(env, MakeGraph));
+  exports.Set("runGraph", Napi::Function::New(env, RunGraph));
   return exports;
 }
 

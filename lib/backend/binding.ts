@@ -17,6 +17,19 @@ export interface NativeLayout {
   device: number;
 }
 
+/** A native graph (opaque). */
+export type NativeGraph = { readonly __nativeGraph: unique symbol };
+
+/** A graph: numbered slots for inputs, constants and each step's output. */
+export interface NativeGraphSpec {
+  numSlots: number;
+  inputs: number[];
+  constants: [number, NativeTensor][];
+  /** [kernelId, outShape, dtypeCode, attrs, device, inputSlots, outputSlot] */
+  steps: [number, readonly number[], number, readonly number[] | null, number, number[], number][];
+  outputs: number[];
+}
+
 /** A device as the addon lists it: code -1 is the CPU, N is cuda:N. */
 export interface NativeDevice {
   code: number;
@@ -91,6 +104,10 @@ export interface Binding {
   setBlas(mode: string): void;
   /** C = A·B for contiguous float matrices, straight into the BLAS: the matMul benchmark's reference. */
   blasGemm(c: NativeTensor, a: NativeTensor, b: NativeTensor): void;
+  /** A captured computation (lib/autodiff/jit.ts) as a native graph. */
+  makeGraph(spec: NativeGraphSpec): NativeGraph;
+  /** Runs a graph on its inputs; returns its outputs. */
+  runGraph(graph: NativeGraph, ...inputs: NativeTensor[]): NativeTensor[];
   /** C = A·B with cuBLAS directly, for contiguous float matrices on one GPU (queued): the GPU matMul benchmark's reference. */
   cudaGemm(c: NativeTensor, a: NativeTensor, b: NativeTensor): void;
 }

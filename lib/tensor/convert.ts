@@ -1,5 +1,6 @@
 /** Turning JS values (numbers, booleans, nested arrays, typed arrays) into tensors. */
 import { binding } from '../backend/binding';
+import { recorder } from './capture';
 import { defaultDeviceCode } from './device';
 import { type DType, dtypeCode, isDType, isFloat, promote, type TypedArray, typedArrayFor } from './dtype';
 import { checkShape, formatShape, RuleError, sizeOf } from './shape';
@@ -133,7 +134,9 @@ export function makeTensor(data: unknown, shape?: readonly number[], dtype?: DTy
     }
   }
   const finalDType = dtypeOfTypedArray(values)!;
-  return new Tensor(binding.fromData(dtypeCode[finalDType], finalShape, values, device), finalShape, finalDType, null, device);
+  const handle = binding.fromData(dtypeCode[finalDType], finalShape, values, device);
+  if (recorder !== null) recorder.constant(handle, device);
+  return new Tensor(handle, finalShape, finalDType, null, device);
 }
 
 /**

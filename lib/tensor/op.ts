@@ -5,6 +5,7 @@
  * themselves through `setTransformHooks`), read that one declaration.
  */
 import { binding } from '../backend/binding';
+import { recorder, type Recorder } from './capture';
 import { defaultDeviceCode, deviceName } from './device';
 import { type DType, dtypeCode } from './dtype';
 import { makeTensor, resolveSource, type TensorLike, weakScalarDType } from './convert';
@@ -200,12 +201,23 @@ function anyBatched(inputs: readonly Tensor[]): boolean {
 // Fixed-arity calls for the common cases avoid building an argument array per op.
 function runKernel<A>(op: Op<A>, shape: Shape, dtype: DType, attrs: number[] | null, device: number, inputs: Tensor[]) {
   const code = dtypeCode[dtype];
+  if (recorder !== null) return recordedKernel(op, shape, code, attrs, device, inputs, recorder);
   switch (inputs.length) {
     case 0: return binding.run(op.kernelId, shape, code, attrs, device);
     case 1: return binding.run(op.kernelId, shape, code, attrs, device, inputs[0].handle(op.name));
     case 2: return binding.run(op.kernelId, shape, code, attrs, device, inputs[0].handle(op.name), inputs[1].handle(op.name));
     default: return binding.run(op.kernelId, shape, code, attrs, device, ...inputs.map((t) => t.handle(op.name)));
   }
+}
+
+function recordedKernel<A>(op: Op<A>, shape: Shape, code: number, attrs: number[] | null, device: number, inputs: Tensor[],
+  rec: Recorder) {
+  // A replay would repeat the draw: random ops end a capture.
+  if (op.random === true) rec.unsupported(`the random op ${op.name}`);
+  const handles = inputs.map((t) => t.handle(op.name));
+  const out = binding.run(op.kernelId, shape, code, attrs, device, ...handles);
+  rec.kernel(op.kernelId, shape, code, attrs, device, handles, out);
+  return out;
 }
 
 /**

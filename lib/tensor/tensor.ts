@@ -5,6 +5,7 @@
 import { inspect } from 'util';
 import { binding, type NativeTensor } from '../backend/binding';
 import type { DType, TypedArray } from './dtype';
+import { recorder } from './capture';
 import { deviceCode, deviceName } from './device';
 import { edgeItems, formatTensor, summaryReader, threshold as summaryThreshold } from './format';
 import { RuleError } from './shape';
@@ -70,6 +71,7 @@ export class Tensor {
       throw error;
     }
     if (code === this.deviceCode) return this;
+    if (recorder !== null) recorder.unsupported('a copy between devices (to)');
     return new Tensor(binding.toDevice(this.handle('to'), code), this.shape, this.dtype, null, code);
   }
 
@@ -114,6 +116,7 @@ export class Tensor {
    * rv.tensor([[1, 2], [3, 4]]).dataSync();  // Float32Array [1, 2, 3, 4]
    */
   dataSync(): TypedArray {
+    if (recorder !== null) recorder.unsupported('a read of tensor values (dataSync)');
     return binding.toData(this.handle('dataSync'));
   }
 
@@ -129,6 +132,7 @@ export class Tensor {
    * rv.tensor([[1, 2], [3, 4]]).arraySync();  // [[1, 2], [3, 4]]
    */
   arraySync(): NestedArray {
+    if (recorder !== null) recorder.unsupported('a read of tensor values (arraySync)');
     const flat = binding.toData(this.handle('arraySync'));
     const values: number[] | boolean[] =
       this.dtype === 'bool' ? Array.from(flat, (v) => v !== 0) : Array.from(flat);

@@ -83,7 +83,7 @@ export const notOps = new Set([
   // devices (CUDA issue): they select and list devices, not tensor ops
   'devices', 'getDevice', 'setDevice', 'withDevice', 'synchronize', 'cudaUnavailableReason',
   // transformations (autodiff issue): they take functions, not tensors
-  'grad', 'valueAndGrad', 'vjp', 'vmap',
+  'grad', 'valueAndGrad', 'vjp', 'vmap', 'jit',
   'tensorValue',  // the symbol by which objects act as tensors
   'distributions', 'bijectors',  // namespaces of classes
   // random variables and tracing (issue 6): classes, tracers and program transformations

@@ -59,6 +59,13 @@ export interface McmcOptions {
   metric?: MetricKind;
   /** 'vectorized' (default): all chains as one batched computation; 'sequential': one chain after another, for targets vmap cannot batch. */
   chainMethod?: 'vectorized' | 'sequential';
+  /**
+   * Capture the batched gradient of the log density once and replay it natively at every leapfrog
+   * step (`rv.jit`; default false). Only for targets that compute the same way every call from
+   * their state and the tensors they close over; one that reads values or draws random numbers is
+   * run as it is.
+   */
+  jit?: boolean;
   /** A progress bar on stderr when it is a terminal (default true). */
   progress?: boolean;
   /** Stops the run: the draws so far are returned, with `fit.aborted` true. */
@@ -90,12 +97,13 @@ export interface Settings {
   readonly targetAcceptProb: number;
   readonly metric: MetricKind;
   readonly chainMethod: 'vectorized' | 'sequential';
+  readonly jit: boolean;
   readonly progress: boolean;
   readonly signal: AbortSignal | undefined;
   readonly callback: ((event: DrawEvent) => void) | undefined;
 }
 
-const commonKeys = ['target', 'init', 'model', 'args', 'observed', 'numChains', 'numWarmup', 'numSamples', 'seed', 'stepSize', 'adaptStepSize', 'targetAcceptProb', 'metric', 'chainMethod', 'progress', 'signal', 'callback'];
+const commonKeys = ['target', 'init', 'model', 'args', 'observed', 'numChains', 'numWarmup', 'numSamples', 'seed', 'stepSize', 'adaptStepSize', 'targetAcceptProb', 'metric', 'chainMethod', 'jit', 'progress', 'signal', 'callback'];
 
 export function checkInteger(owner: string, name: string, value: unknown, fallback: number, min: number): number {
   if (value === undefined) return fallback;
@@ -151,6 +159,7 @@ export function resolveOptions(owner: string, options: McmcOptions, extraKeys: r
     targetAcceptProb,
     metric: oneOf(owner, 'metric', options.metric, ['diag', 'dense', 'unit'] as const),
     chainMethod: oneOf(owner, 'chainMethod', options.chainMethod, ['vectorized', 'sequential'] as const),
+    jit: flag(owner, 'jit', options.jit, false),
     progress: flag(owner, 'progress', options.progress, true),
     signal: options.signal,
     callback: options.callback,

@@ -45,7 +45,7 @@ export async function runSampler(owner: string, sampler: string, options: McmcOp
   const target = options.model !== undefined
     ? modelTarget(owner, { model: options.model, args: options.args, observed: options.observed, init: options.init, seed: discovery })
     : functionTarget(owner, options.target as (state: State) => Tensor, options.init, settings.numChains);
-  const gradient = batchedGradient(target, settings.chainMethod);
+  const gradient = batchedGradient(target, settings.chainMethod, settings.jit);
   const start = startingPositions(owner, target, gradient, settings.chainMethod, settings.numChains, initKey);
 
   const groups = settings.chainMethod === 'vectorized'

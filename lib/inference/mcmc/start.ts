@@ -4,6 +4,7 @@
  * scalar, a start outside the support, a log density or gradient that is not finite there).
  */
 import { valueAndGrad } from '../../autodiff/grad';
+import { jit } from '../../autodiff/jit';
 import { vmap } from '../../autodiff/vmap';
 import { isFloat } from '../../tensor/dtype';
 import { cast, isFinite as finite } from '../../tensor/ops/elementwise';
@@ -19,11 +20,12 @@ import type { FlatTarget } from './target';
 
 /**
  * The log densities and gradients of a batch of positions [chains, dim]: one vmapped
- * computation ('vectorized'), or the chains one at a time ('sequential').
+ * computation ('vectorized'), or the chains one at a time ('sequential'); with `captured`, run as a
+ * graph captured once (rv.jit).
  */
-export function batchedGradient(target: FlatTarget, chainMethod: 'vectorized' | 'sequential'): BatchedGradient {
-  const single = valueAndGrad(target.logDensity);
-  if (chainMethod === 'vectorized') return vmap(single) as BatchedGradient;
+export function batchedGradient(target: FlatTarget, chainMethod: 'vectorized' | 'sequential', captured = false): BatchedGradient {
+  const single = captured ? jit(valueAndGrad(target.logDensity)) : valueAndGrad(target.logDensity);
+  if (chainMethod === 'vectorized') return (captured ? jit(vmap(single)) : vmap(single)) as BatchedGradient;
   return (q) => tidy(() => {
     const each = unstack(q, 0).map((x) => single(x) as { value: Tensor; grad: Tensor });
     return { value: stack(each.map((e) => e.value), 0), grad: stack(each.map((e) => e.grad), 0) };

@@ -1,0 +1,145 @@
+/**
+ * Graph capture: `rv.jit(fn)` runs fn once per input signature while recording the native kernels
+ * it calls, and from then on replays them as one native call, with no JavaScript between the
+ * kernels (the tape, vmap's batching rules, distributions and tracing all ran once, at capture).
+ */
+import { binding, type NativeGraph, type NativeGraphSpec, type NativeTensor } from '../backend/binding';
+import { type Recorder, setRecorder } from '../tensor/capture';
+import type { DType } from '../tensor/dtype';
+import { Tensor } from '../tensor/tensor';
+import { transformHooks } from './hooks';
+import { isContainer, mapLeaves, tensorLeaves } from './tree';
+
+/** Records one run of a function as graph steps over numbered slots. */
+class GraphRecorder implements Recorder {
+  private readonly slots = new Map<NativeTensor, number>();
+  private next = 0;
+  readonly inputs: number[] = [];
+  readonly constants: [number, NativeTensor][] = [];
+  readonly steps: NativeGraphSpec['steps'] = [];
+  failure: string | null = null;
+
+  constructor(inputs: readonly Tensor[]) {
+    for (const t of inputs) {
+      const handle = t.handle('jit');
+      const slot = this.next++;
+      this.inputs.push(slot);
+      if (!this.slots.has(handle)) this.slots.set(handle, slot);
+    }
+  }
+
+  /** The slot of a handle; a tensor from outside the function (closed over) becomes a constant. */
+  slotOf(handle: NativeTensor, device: number): number {
+    const known = this.slots.get(handle);
+    if (known !== undefined) return known;
+    return this.constant(handle, device);
+  }
+
+  kernel(kernelId: number, shape: readonly number[], dtype: number, attrs: readonly number[] | null, device: number,
+    inputs: readonly NativeTensor[], output: NativeTensor): void {
+    const ins = inputs.map((h) => this.slotOf(h, device));
+    const out = this.next++;
+    this.slots.set(output, out);
+    this.steps.push([kernelId, shape, dtype, attrs, device, ins, out]);
+  }
+
+  constant(handle: NativeTensor, device: number): number {
+    const slot = this.next++;
+    this.slots.set(handle, slot);
+    // A handle of its own (the same storage): the function may dispose its tensor before the end.
+    this.constants.push([slot, binding.toDevice(handle, device)]);
+    return slot;
+  }
+
+  unsupported(what: string): void {
+    this.failure ??= what;
+  }
+
+  spec(outputs: readonly Tensor[]): NativeGraphSpec {
+    const outs = outputs.map((t) => this.slotOf(t.handle('jit'), t.deviceCode));
+    return { numSlots: this.next, inputs: this.inputs, constants: this.constants, steps: this.steps, outputs: outs };
+  }
+}
+
+/** Where an output tensor goes in the result, and what it is. */
+class OutputLeaf {
+  constructor(readonly index: number, readonly shape: readonly number[], readonly dtype: DType, readonly device: number) {}
+}
+
+interface Captured {
+  graph: NativeGraph;
+  /** The result's structure with OutputLeaf in place of each tensor. */
+  template: unknown;
+}
+
+/** Options of `rv.jit`. */
+export interface JitOptions {
+  /** Captures that may fail (a read of values, a random op) before a signature stays eager (default 3). */
+  maxAttempts?: number;
+}
+
+/** What a call's arguments look like: tensor shapes, dtypes and devices, and the other values; null when not capturable. */
+function signature(args: readonly unknown[]): string | null {
+  let capturable = true;
+  const key = JSON.stringify(args, (_, v: unknown) => {
+    if (v instanceof Tensor) {
+      if (v.batch !== null || v.isDisposed) capturable = false;
+      return `T${v.deviceCode}:${v.dtype}:[${v.shape.join(',')}]`;
+    }
+    if (typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') capturable = false;
+    else if (v !== null && typeof v === 'object' && !isContainer(v)) capturable = false;
+    return v === undefined ? '__undefined' : v;
+  });
+  return capturable ? key : null;
+}
+
+/**
+ * fn as a captured graph: the first call with given argument shapes, dtypes and devices runs fn
+ * and records its native kernels; later calls with the same signature replay them in one native
+ * call. Arguments are tensors, nested in arrays and plain objects, and plain values (numbers,
+ * strings: part of the signature). fn must compute its tensors from its arguments and from tensors
+ * it closes over (captured as they are at the first call) the same way every call: a run that reads
+ * values into JS, copies between devices or draws random numbers is not captured (the call runs fn
+ * as it is, and a later call tries again; after `maxAttempts` failures that signature always runs
+ * fn). Called under grad or vmap, jit(fn) runs fn (so that it is differentiated and batched).
+ *
+ * @example
+ * const gradient = rv.jit(rv.valueAndGrad((w: rv.Tensor) => rv.sum(rv.logSigmoid(rv.matMul(X, w)))));
+ * const { value, grad } = gradient(w);  // captured; later calls replay
+ */
+export function jit<F extends (...args: any[]) => any>(fn: F, options: JitOptions = {}): F {  // eslint-disable-line @typescript-eslint/no-explicit-any
+  const maxAttempts = options.maxAttempts ?? 3;
+  const captured = new Map<string, Captured>();
+  const failures = new Map<string, number>();
+  const jitted = (...args: unknown[]) => {
+    if (transformHooks.tapeDepth > 0 || transformHooks.vmapDepth > 0) return fn(...args);
+    const key = signature(args);
+    if (key === null || (failures.get(key) ?? 0) >= maxAttempts) return fn(...args);
+    const inputs = tensorLeaves(args);
+    const hit = captured.get(key);
+    if (hit !== undefined) return replay(hit, inputs);
+    const rec = new GraphRecorder(inputs);
+    const previous = setRecorder(rec);
+    let result: unknown;
+    try {
+      result = fn(...args);
+    } finally {
+      setRecorder(previous);
+    }
+    const outputs = tensorLeaves(result);
+    if (rec.failure === null && outputs.every((t) => t.batch === null && !t.isDisposed)) {
+      let index = 0;
+      const template = mapLeaves(result, (t) => new OutputLeaf(index++, t.shape, t.dtype, t.deviceCode));
+      captured.set(key, { graph: binding.makeGraph(rec.spec(outputs)), template });
+    } else {
+      failures.set(key, (failures.get(key) ?? 0) + 1);
+    }
+    return result;
+  };
+  return jitted as unknown as F;
+}
+
+function replay(c: Captured, inputs: readonly Tensor[]): unknown {
+  const handles = binding.runGraph(c.graph, ...inputs.map((t) => t.handle('jit')));
+  return mapLeaves(c.template, (t) => t, (v) => (v instanceof OutputLeaf ? new Tensor(handles[v.index], v.shape, v.dtype, null, v.device) : v));
+}

@@ -1,0 +1,43 @@
+// A captured computation: the kernel calls one run of a TypeScript function made, recorded once
+// (lib/autodiff/jit.ts) and replayed as one native call, with no JavaScript between the kernels.
+// Values live in numbered slots: the graph's inputs, constants it holds (tensors the function
+// closed over, JS numbers it converted), and each step's output. A slot is released after its last
+// use, so intermediates are freed as early as in eager execution.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "kernel.h"
+#include "tensor.h"
+
+namespace rv {
+
+struct GraphStep {
+  size_t kernel;  // index into kernels()
+  Dims out_shape;
+  DType out_dtype;
+  std::vector<double> attrs;
+  int device;  // for steps without inputs
+  std::vector<int> inputs;  // slots
+  int output;  // slot
+};
+
+struct Graph {
+  int num_slots = 0;
+  std::vector<int> input_slots;
+  std::vector<std::pair<int, Tensor>> constants;
+  std::vector<GraphStep> steps;
+  std::vector<int> output_slots;
+  std::vector<int> last_use;  // per slot: the last step reading it (-1: none); outputs never released
+
+  // Checks the slot numbering (every read slot is written before, once) and computes last_use;
+  // throws an Error naming `what` on an inconsistent graph.
+  void finish(const char* what);
+};
+
+using Executor = Tensor (*)(size_t kernel, KernelCall& call);
+
+// Runs the steps on `inputs` (one per input slot) and returns the output slots' tensors.
+std::vector<Tensor> run_graph(const Graph& g, const std::vector<const Tensor*>& inputs, Executor execute);
+
+}  // namespace rv

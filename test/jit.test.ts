@@ -1,0 +1,143 @@
+/** rv.jit: capture once, replay natively; the same results as running the function, or it runs the function. */
+import { strict as assert } from 'assert';
+import { binding } from '../lib/backend/binding';
+import * as rv from '../lib/index';
+
+function model(features: rv.Tensor) {
+  const coeffs = rv.Normal({ loc: rv.scalar(0, features.dtype), scale: 1, sampleShape: [features.shape[1]], name: 'coeffs' });
+  return rv.Bernoulli({ logits: rv.matMul(features, coeffs), name: 'labels' });
+}
+
+/** Counts the kernel calls JS makes while fn runs (a replay makes none). */
+function kernelCalls(fn: () => void): number {
+  const run = binding.run;
+  let count = 0;
+  binding.run = ((...args: Parameters<typeof run>) => {
+    count++;
+    return run(...args);
+  }) as typeof run;
+  try {
+    fn();
+  } finally {
+    binding.run = run;
+  }
+  return count;
+}
+
+const same = (a: rv.Tensor, b: rv.Tensor) => assert.deepEqual(Array.from(b.dataSync()), Array.from(a.dataSync()));
+
+describe('jit', () => {
+  const X = rv.keep(rv.randomNormal([300, 7], 0, 1, 'float32', 1));
+  const y = rv.keep(rv.randomBernoulli([300], 0.4, 'int32', 2));
+  const logJoint = rv.makeLogJointFn(model);
+  const gradient = rv.valueAndGrad((c: rv.Tensor) => logJoint(X, { coeffs: c, labels: y }));
+
+  it('replays a log-joint gradient with the bits of running it, on new values, without JS kernel calls', () => {
+    rv.tidy(() => {
+      const jitted = rv.jit(gradient);
+      for (let seed = 3; seed < 7; seed++) {
+        const w = rv.randomNormal([7], 0, 0.5, 'float32', seed);
+        const eager = gradient(w) as { value: rv.Tensor; grad: rv.Tensor };
+        let replayed: { value: rv.Tensor; grad: rv.Tensor } | undefined;
+        const calls = kernelCalls(() => { replayed = jitted(w) as typeof eager; });
+        if (seed > 3) assert.equal(calls, 0, 'a replay runs no kernel from JS');
+        same(eager.value, replayed!.value);
+        same(eager.grad, replayed!.grad);
+        assert.deepEqual(replayed!.grad.shape, [7]);
+      }
+    });
+  });
+
+  it('captures vmap of the gradient (several chains) and matches it', () => {
+    rv.tidy(() => {
+      const batched = rv.vmap(gradient);
+      const jitted = rv.jit(batched);
+      for (let seed = 8; seed < 11; seed++) {
+        const W = rv.randomNormal([4, 7], 0, 0.5, 'float32', seed);
+        const a = batched(W) as { value: rv.Tensor; grad: rv.Tensor };
+        const b = jitted(W) as { value: rv.Tensor; grad: rv.Tensor };
+        same(a.value, b.value);
+        same(a.grad, b.grad);
+      }
+    });
+  });
+
+  it('captures again for new shapes, dtypes and plain arguments', () => {
+    rv.tidy(() => {
+      let runs = 0;
+      const f = rv.jit((x: rv.Tensor, k: number) => {
+        runs++;
+        return rv.mul(rv.exp(x), k);
+      });
+      same(f(rv.tensor([1, 2]), 2), rv.mul(rv.exp(rv.tensor([1, 2])), 2));
+      same(f(rv.tensor([3, 4]), 2), rv.mul(rv.exp(rv.tensor([3, 4])), 2));
+      assert.equal(runs, 1, 'the second call replayed');
+      same(f(rv.tensor([3, 4]), 3), rv.mul(rv.exp(rv.tensor([3, 4])), 3));
+      same(f(rv.tensor([1, 2, 3]), 3), rv.mul(rv.exp(rv.tensor([1, 2, 3])), 3));
+      same(f(rv.tensor([1, 2], undefined, 'float64'), 3), rv.mul(rv.exp(rv.tensor([1, 2], undefined, 'float64')), 3));
+      assert.equal(runs, 4, 'one capture per signature');
+    });
+  });
+
+  it('runs the function itself when it reads values or draws random numbers, with the same results', () => {
+    rv.tidy(() => {
+      let runs = 0;
+      const reads = rv.jit((x: rv.Tensor) => {
+        runs++;
+        return x.dataSync()[0] > 0 ? rv.exp(x) : rv.neg(x);
+      }, { maxAttempts: 2 });
+      same(reads(rv.tensor([1, 2])), rv.exp(rv.tensor([1, 2])));
+      same(reads(rv.tensor([-1, 2])), rv.neg(rv.tensor([-1, 2])));
+      same(reads(rv.tensor([3, 2])), rv.exp(rv.tensor([3, 2])));
+      assert.equal(runs, 3, 'never replayed');
+      const draws = rv.jit((x: rv.Tensor) => rv.add(x, rv.randomNormal([2])));
+      const a = draws(rv.zeros([2])).dataSync(), b = draws(rv.zeros([2])).dataSync();
+      assert.notDeepEqual(Array.from(a), Array.from(b), 'each call draws anew');
+    });
+  });
+
+  it('is differentiated and batched when called under grad or vmap', () => {
+    rv.tidy(() => {
+      const f = rv.jit((x: rv.Tensor) => rv.sum(rv.square(x)));
+      f(rv.tensor([1, 2]));
+      f(rv.tensor([1, 2]));  // captured
+      same(rv.grad(f)(rv.tensor([1, 2])), rv.tensor([2, 4]));
+      same(rv.vmap(f)(rv.tensor([[1, 2], [3, 4]])), rv.tensor([5, 25]));
+    });
+  });
+
+  it('keeps tensors it closed over, and frees every intermediate: memory is flat over 10,000 replays', () => {
+    const w = rv.tensor([0.1, -0.2, 0.3, 0.05, 0, 0.2, -0.1]);
+    let closed = rv.randomNormal([300, 7], 0, 1, 'float32', 12);
+    const f = rv.jit((c: rv.Tensor) => rv.sum(rv.logSigmoid(rv.matMul(closed, c))));
+    const expected = f(w).dataSync()[0];
+    closed.dispose();
+    closed = rv.zeros([1]);  // the capture keeps the original
+    assert.equal(f(w).dataSync()[0], expected);
+    for (let i = 0; i < 100; i++) f(w).dispose();
+    const before = rv.memory().liveBytes;
+    for (let i = 0; i < 10_000; i++) f(w).dispose();
+    // Not above (the GC may free other tests' leftovers meanwhile).
+    assert.ok(rv.memory().liveBytes <= before, `${rv.memory().liveBytes - before} bytes more are live`);
+    rv.dispose([w, closed]);
+  });
+
+  it('gives NUTS (jit: true) the same draws, bit for bit, as running the gradient each step', async () => {
+    const target = (c: rv.Tensor) => logJoint(X, { coeffs: c, labels: y });
+    const run = (captured: boolean) => rv.mcmc.nuts({
+      target, init: rv.zeros([7]), numChains: 2, numWarmup: 20, numSamples: 20, seed: 5, progress: false, jit: captured,
+    });
+    const [plain, captured] = [await run(false), await run(true)];
+    assert.deepEqual(Array.from((captured.draws as rv.Tensor).dataSync()), Array.from((plain.draws as rv.Tensor).dataSync()));
+    assert.deepEqual(Array.from(captured.stats.numSteps.dataSync()), Array.from(plain.stats.numSteps.dataSync()));
+  });
+
+  it('names itself when given a disposed tensor', () => {
+    const f = rv.jit((x: rv.Tensor) => rv.exp(x));
+    const x = rv.tensor([1]);
+    f(x).dispose();
+    f(x).dispose();
+    x.dispose();
+    assert.throws(() => f(x), /disposed/);
+  });
+});
