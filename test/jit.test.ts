@@ -106,6 +106,16 @@ describe('jit', () => {
     });
   });
 
+  it('nests: an inner jit inside an outer capture is recorded into the outer graph', () => {
+    rv.tidy(() => {
+      const inner = rv.jit((x: rv.Tensor) => rv.exp(x));
+      inner(rv.tensor([0.5]));
+      inner(rv.tensor([0.5]));  // inner is captured
+      const outer = rv.jit((x: rv.Tensor) => rv.add(inner(x), 1));
+      for (const v of [0.5, 1.5, 2.5]) same(outer(rv.tensor([v])), rv.add(rv.exp(rv.tensor([v])), 1));
+    });
+  });
+
   it('keeps tensors it closed over, and frees every intermediate: memory is flat over 10,000 replays', () => {
     const w = rv.tensor([0.1, -0.2, 0.3, 0.05, 0, 0.2, -0.1]);
     let closed = rv.randomNormal([300, 7], 0, 1, 'float32', 12);

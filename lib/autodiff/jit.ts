@@ -4,7 +4,7 @@
  * kernels (the tape, vmap's batching rules, distributions and tracing all ran once, at capture).
  */
 import { binding, type NativeGraph, type NativeGraphSpec, type NativeTensor } from '../backend/binding';
-import { type Recorder, setRecorder } from '../tensor/capture';
+import { type Recorder, recorder, setRecorder } from '../tensor/capture';
 import type { DType } from '../tensor/dtype';
 import { Tensor } from '../tensor/tensor';
 import { transformHooks } from './hooks';
@@ -101,7 +101,8 @@ function signature(args: readonly unknown[]): string | null {
  * it closes over (captured as they are at the first call) the same way every call: a run that reads
  * values into JS, copies between devices or draws random numbers is not captured (the call runs fn
  * as it is, and a later call tries again; after `maxAttempts` failures that signature always runs
- * fn). Called under grad or vmap, jit(fn) runs fn (so that it is differentiated and batched).
+ * fn). Called under grad or vmap, jit(fn) runs fn (so that it is differentiated and batched), and
+ * inside another jit's capture it runs fn, so that the outer graph records its kernels.
  *
  * @example
  * const gradient = rv.jit(rv.valueAndGrad((w: rv.Tensor) => rv.sum(rv.logSigmoid(rv.matMul(X, w)))));
@@ -112,7 +113,8 @@ export function jit<F extends (...args: any[]) => any>(fn: F, options: JitOption
   const captured = new Map<string, Captured>();
   const failures = new Map<string, number>();
   const jitted = (...args: unknown[]) => {
-    if (transformHooks.tapeDepth > 0 || transformHooks.vmapDepth > 0) return fn(...args);
+    // Under grad or vmap, and inside another capture (whose recorder must see every kernel), run fn.
+    if (transformHooks.tapeDepth > 0 || transformHooks.vmapDepth > 0 || recorder !== null) return fn(...args);
     const key = signature(args);
     if (key === null || (failures.get(key) ?? 0) >= maxAttempts) return fn(...args);
     const inputs = tensorLeaves(args);
