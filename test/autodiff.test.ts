@@ -4,9 +4,8 @@
  * Per-op gradient and batching rules are tested in the autodiff-<area> files.
  */
 import { strict as assert } from 'assert';
-import { binding } from '../lib/backend/binding';
 import * as rv from '../lib/index';
-import { assertClose, makeRng, randomData } from './helpers';
+import { assertClose, makeRng, nativeCalls, randomData } from './helpers';
 import { checkGradient, checkVmap, finiteDifferences } from './transform-helpers';
 
 const f64 = (values: number[], shape?: number[]) => rv.tensor(values, shape ?? [values.length], 'float64');
@@ -18,22 +17,6 @@ function arrays(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(arrays);
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, arrays(v)]));
   return value;
-}
-
-/** Number of native kernel calls `fn` makes. */
-function nativeCalls(fn: () => void): number {
-  const run = binding.run;
-  let count = 0;
-  binding.run = ((...args: Parameters<typeof run>) => {
-    count++;
-    return run(...args);
-  }) as typeof run;
-  try {
-    fn();
-  } finally {
-    binding.run = run;
-  }
-  return count;
 }
 
 describe('grad: what it differentiates and the shape of the answer', () => {

@@ -4,6 +4,7 @@
  */
 import { strict as assert } from 'assert';
 import * as rv from '../lib/index';
+import { binding } from '../lib/backend/binding';
 
 /** mulberry32: a small deterministic PRNG; tests always seed it. */
 export function makeRng(seed: number): () => number {
@@ -274,4 +275,20 @@ export function build(shape: number[], f: (idx: number[]) => number): Ref {
   const values = new Array(sizeOf(shape));
   for (let k = 0; k < values.length; k++) values[k] = f(unravel(k, shape));
   return { values, shape };
+}
+
+/** Number of native kernel calls `fn` makes. */
+export function nativeCalls(fn: () => void): number {
+  const run = binding.run;
+  let count = 0;
+  binding.run = ((...args: Parameters<typeof run>) => {
+    count++;
+    return run(...args);
+  }) as typeof run;
+  try {
+    fn();
+  } finally {
+    binding.run = run;
+  }
+  return count;
 }

@@ -1,27 +1,11 @@
 /** rv.jit: capture once, replay natively; the same results as running the function, or it runs the function. */
 import { strict as assert } from 'assert';
-import { binding } from '../lib/backend/binding';
 import * as rv from '../lib/index';
+import { nativeCalls } from './helpers';
 
 function model(features: rv.Tensor) {
   const coeffs = rv.Normal({ loc: rv.scalar(0, features.dtype), scale: 1, sampleShape: [features.shape[1]], name: 'coeffs' });
   return rv.Bernoulli({ logits: rv.matMul(features, coeffs), name: 'labels' });
-}
-
-/** Counts the kernel calls JS makes while fn runs (a replay makes none). */
-function kernelCalls(fn: () => void): number {
-  const run = binding.run;
-  let count = 0;
-  binding.run = ((...args: Parameters<typeof run>) => {
-    count++;
-    return run(...args);
-  }) as typeof run;
-  try {
-    fn();
-  } finally {
-    binding.run = run;
-  }
-  return count;
 }
 
 const same = (a: rv.Tensor, b: rv.Tensor) => assert.deepEqual(Array.from(b.dataSync()), Array.from(a.dataSync()));
@@ -39,7 +23,7 @@ describe('jit', () => {
         const w = rv.randomNormal([7], 0, 0.5, 'float32', seed);
         const eager = gradient(w) as { value: rv.Tensor; grad: rv.Tensor };
         let replayed: { value: rv.Tensor; grad: rv.Tensor } | undefined;
-        const calls = kernelCalls(() => { replayed = jitted(w) as typeof eager; });
+        const calls = nativeCalls(() => { replayed = jitted(w) as typeof eager; });
         if (seed > 3) assert.equal(calls, 0, 'a replay runs no kernel from JS');
         same(eager.value, replayed!.value);
         same(eager.grad, replayed!.grad);
