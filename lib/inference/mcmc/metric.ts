@@ -42,6 +42,14 @@ export class Metric {
     return new Metric(kind, keep(inverse), keep(factor));
   }
 
+  /**
+   * A metric for the leapfrog and the Hamiltonian only (velocity, kinetic energy) from its kind and
+   * M⁻¹, as a captured leaf step rebuilds it from its arguments; it cannot draw momenta.
+   */
+  static forDynamics(kind: MetricKind, inverse: Tensor | null): Metric {
+    return new Metric(kind, inverse, null);
+  }
+
   /** The velocity M⁻¹p [chains, dim]: dq/dt in the leapfrog, and v in the no-U-turn criterion. */
   velocity(p: Tensor): Tensor {
     if (this.inverse === null) return p;

@@ -13,6 +13,7 @@
  * leaves waiting for its right-hand neighbour, so memory is O(max depth), and each leaf
  * closes as many subtrees as its index has trailing one bits.
  */
+import { jit } from '../../autodiff/jit';
 import { add, mul } from '../../tensor/ops/elementwise';
 import { concat, stack } from '../../tensor/ops/layout';
 import { sum } from '../../tensor/ops/reduction';
@@ -20,8 +21,9 @@ import { reshape } from '../../tensor/ops/view';
 import { tidy } from '../../tensor/scope';
 import type { Tensor } from '../../tensor/tensor';
 import { advance, chainMask, perChain, readNumbers, select } from './chains';
-import { hamiltonian, leapfrog, type PhasePoint, type Position } from './leapfrog';
-import { acceptance, emptyStats, isDivergent, logAddExp, type Transition } from './transition';
+import { type BatchedGradient, hamiltonian, leapfrog, type PhasePoint, type Position } from './leapfrog';
+import { Metric, type MetricKind } from './metric';
+import { acceptance, emptyStats, isDivergent, logAddExp, type Transition, type TransitionContext } from './transition';
 
 /** A phase point with its velocity M⁻¹p. */
 interface Leaf extends PhasePoint {
@@ -93,6 +95,55 @@ function positionOf(point: PhasePoint): Position {
 }
 
 /** A NUTS transition with trees of at most `maxTreeDepth` doublings (2^maxTreeDepth − 1 steps). */
+type LeafStep = (leaf: Leaf, stepSize: Tensor, kind: MetricKind, inverse: Tensor | null, slots: readonly (Span | null)[],
+  trajectory: Span | null, closes: number) => { leaf: Leaf; slots: (Span | null)[]; joined: Span | null; readout: Tensor };
+
+/**
+ * One leaf of the subtree being built: a leapfrog step from `leaf`, its Hamiltonian, and the joins
+ * it completes (`closes` subtrees from slot 0 up; with `trajectory`, it is the subtree's last leaf
+ * and the whole subtree joins the trajectory). `readout` [chains, 1 + 6·joins] holds the energy and
+ * each join's dot products, the one thing the transition reads back per step. A function of its
+ * arguments only, so that it can be captured (rv.jit) and replayed at every step.
+ */
+function leafStep(gradient: BatchedGradient): LeafStep {
+  return (leaf, stepSize, kind, inverse, slotsIn, trajectory, closes) => {
+    const metric = Metric.forDynamics(kind, inverse);
+    const next = leapfrog(leaf, stepSize, metric, gradient);
+    const { v, energy } = hamiltonian(next, metric);
+    const slots = slotsIn.slice();
+    const dots: Tensor[] = [];
+    let node: Span = { pFirst: next.p, vFirst: v, pLast: next.p, vLast: v, rho: next.p };
+    let height = 0;
+    for (; height < closes; height++) {
+      const joined = join(slots[height] as Span, node);
+      dots.push(joined.dots);
+      node = joined.span;
+      slots[height] = null;
+    }
+    let joined: Span | null = null;
+    if (trajectory !== null) {
+      const top = join(trajectory, node);
+      dots.push(top.dots);
+      joined = top.span;
+    } else {
+      slots[height] = node;
+    }
+    return { leaf: { ...next, v }, slots, joined, readout: concat([reshape(energy, [energy.shape[0], 1]), ...dots], 1) };
+  };
+}
+
+// One leaf step per gradient function, captured when the run asks for it (the jit option).
+const capturedSteps = new WeakMap<BatchedGradient, LeafStep>();
+function leafStepOf(context: TransitionContext): LeafStep {
+  if (!context.capture) return leafStep(context.gradient);
+  let step = capturedSteps.get(context.gradient);
+  if (step === undefined) {
+    step = jit(leafStep(context.gradient));
+    capturedSteps.set(context.gradient, step);
+  }
+  return step;
+}
+
 export function nutsTransition(maxTreeDepth: number): Transition {
   return (start, stepSize, context) => {
     const { metric, gradient, random } = context;
@@ -136,30 +187,11 @@ export function nutsTransition(maxTreeDepth: number): Transition {
       const numLeaves = 2 ** depth;
       for (let leaf = 0; leaf < numLeaves && active.includes(true); leaf++) {
         const last = leaf === numLeaves - 1;
-        const step = tidy(() => {
-          const next = leapfrog(state.leaf as Leaf, state.stepSize as Tensor, metric, gradient);
-          const { v, energy } = hamiltonian(next, metric);
-          // Close the subtrees this leaf completes, smallest first.
-          const slots = state.slots.slice();
-          const dots: Tensor[] = [];
-          let node: Span = { pFirst: next.p, vFirst: v, pLast: next.p, vLast: v, rho: next.p };
-          let height = 0;
-          for (; (leaf >> height) & 1; height++) {
-            const joined = join(slots[height] as Span, node);
-            dots.push(joined.dots);
-            node = joined.span;
-            slots[height] = null;
-          }
-          let joined: Span | null = null;
-          if (last) {
-            const top = join(state.trajectory as Span, node);
-            dots.push(top.dots);
-            joined = top.span;
-          } else {
-            slots[height] = node;
-          }
-          return { leaf: { ...next, v }, slots, joined, readout: concat([reshape(energy, [numChains, 1]), ...dots], 1) };
-        });
+        // The subtrees this leaf completes: as many as its index has trailing one bits.
+        let closes = 0;
+        while ((leaf >> closes) & 1) closes++;
+        const step = tidy(() => leafStepOf(context)(state.leaf as Leaf, state.stepSize as Tensor, context.metric.kind,
+          context.metric.inverse, state.slots, last ? state.trajectory : null, closes));
         const values = readNumbers(step.readout);
         const columns = step.readout.shape[1];
         const joins = (columns - 1) / 6;

@@ -94,6 +94,7 @@ async function runChains(run: Run, chains: readonly number[], position: Position
     dtype: target.dtype,
     random: new ChainRandom(run.keys.decisions, chains),
     nextKey: () => foldIn(momentumKey, momentumDraws++),
+    capture: settings.jit,
   };
   const setMetric = (metric: Metric) => {
     context.metric.dispose();

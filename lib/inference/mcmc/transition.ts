@@ -23,6 +23,8 @@ export interface TransitionContext {
   readonly random: ChainDecisions;
   /** A fresh key for each draw of momenta. */
   readonly nextKey: () => RandomKey;
+  /** Run the per-step tensor work as graphs captured once (the `jit` option). */
+  readonly capture: boolean;
 }
 
 /** Per-chain statistics of one transition. */
