@@ -80,17 +80,41 @@ export interface JitOptions {
 
 /** What a call's arguments look like: tensor shapes, dtypes and devices, and the other values; null when not capturable. */
 function signature(args: readonly unknown[]): string | null {
-  let capturable = true;
-  const key = JSON.stringify(args, (_, v: unknown) => {
-    if (v instanceof Tensor) {
-      if (v.batch !== null || v.isDisposed) capturable = false;
-      return `T${v.deviceCode}:${v.dtype}:[${v.shape.join(',')}]`;
+  const parts: string[] = [];
+  return describe(args, parts) ? parts.join('') : null;
+}
+
+/** Appends value's description to parts (a walk, not JSON.stringify: this runs on every call). */
+function describe(value: unknown, parts: string[]): boolean {
+  if (value instanceof Tensor) {
+    if (value.batch !== null || value.isDisposed) return false;
+    parts.push('T', String(value.deviceCode), value.dtype, '[', value.shape.join(','), ']');
+    return true;
+  }
+  if (Array.isArray(value)) {
+    parts.push('[');
+    for (const v of value) {
+      if (!describe(v, parts)) return false;
+      parts.push(',');
     }
-    if (typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') capturable = false;
-    else if (v !== null && typeof v === 'object' && !isContainer(v)) capturable = false;
-    return v === undefined ? '__undefined' : v;
-  });
-  return capturable ? key : null;
+    parts.push(']');
+    return true;
+  }
+  if (isContainer(value)) {
+    parts.push('{');
+    for (const [k, v] of Object.entries(value)) {
+      parts.push(JSON.stringify(k), ':');
+      if (!describe(v, parts)) return false;
+      parts.push(',');
+    }
+    parts.push('}');
+    return true;
+  }
+  if (value === null || value === undefined || typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') {
+    parts.push(value === undefined ? 'u' : typeof value === 'string' ? JSON.stringify(value) : `${typeof value === 'number' && Object.is(value, -0) ? '-0' : String(value)}`);
+    return true;
+  }
+  return false;
 }
 
 /**
