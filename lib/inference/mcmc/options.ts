@@ -60,10 +60,10 @@ export interface McmcOptions {
   /** 'vectorized' (default): all chains as one batched computation; 'sequential': one chain after another, for targets vmap cannot batch. */
   chainMethod?: 'vectorized' | 'sequential';
   /**
-   * Capture the batched gradient of the log density once and replay it natively at every leapfrog
-   * step (`rv.jit`; default false). Only for targets that compute the same way every call from
-   * their state and the tensors they close over; one that reads values or draws random numbers is
-   * run as it is.
+   * Capture the batched gradient of the log density (and NUTS's leaf step) once and replay them
+   * natively at every leapfrog step (`rv.jit`; default false). Only for targets that compute the
+   * same way every call from their state and the tensors they close over; one that reads values or
+   * draws random numbers is run as it is.
    */
   jit?: boolean;
   /** A progress bar on stderr when it is a terminal (default true). */
