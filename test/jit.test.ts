@@ -100,6 +100,17 @@ describe('jit', () => {
     });
   });
 
+  it('returns arguments that fn returns as they are, as fn does', () => {
+    rv.tidy(() => {
+      const f = rv.jit((a: rv.Tensor, b: rv.Tensor) => ({ a, sum: rv.add(a, b) }));
+      const x = rv.tensor([1, 2]), y = rv.tensor([3, 4]);
+      f(x, y);
+      const r = f(x, y);  // replayed
+      assert.equal(r.a, x);
+      same(r.sum, rv.tensor([4, 6]));
+    });
+  });
+
   it('keeps tensors it closed over, and frees every intermediate: memory is flat over 10,000 replays', () => {
     const w = rv.tensor([0.1, -0.2, 0.3, 0.05, 0, 0.2, -0.1]);
     let closed = rv.randomNormal([300, 7], 0, 1, 'float32', 12);

@@ -55,10 +55,21 @@ class GraphRecorder implements Recorder {
     this.failure ??= what;
   }
 
+  /** The argument position of an input tensor (by handle), or -1. */
+  inputIndex(t: Tensor): number {
+    const slot = this.slots.get(t.handle('jit'));
+    return slot === undefined ? -1 : this.inputs.indexOf(slot);
+  }
+
   spec(outputs: readonly Tensor[]): NativeGraphSpec {
     const outs = outputs.map((t) => this.slotOf(t.handle('jit'), t.deviceCode));
     return { numSlots: this.next, inputs: this.inputs, constants: this.constants, steps: this.steps, outputs: outs };
   }
+}
+
+/** A result tensor that is one of the arguments: a replay returns that argument itself, as fn did. */
+class InputLeaf {
+  constructor(readonly index: number) {}
 }
 
 /** Where an output tensor goes in the result, and what it is. */
@@ -68,7 +79,7 @@ class OutputLeaf {
 
 interface Captured {
   graph: NativeGraph;
-  /** The result's structure with OutputLeaf in place of each tensor. */
+  /** The result's structure with OutputLeaf (a graph output) or InputLeaf (an argument) for each tensor. */
   template: unknown;
 }
 
@@ -154,9 +165,15 @@ export function jit<F extends (...args: any[]) => any>(fn: F, options: JitOption
     }
     const outputs = tensorLeaves(result);
     if (rec.failure === null && outputs.every((t) => t.batch === null && !t.isDisposed)) {
-      let index = 0;
-      const template = mapLeaves(result, (t) => new OutputLeaf(index++, t.shape, t.dtype, t.deviceCode));
-      captured.set(key, { graph: binding.makeGraph(rec.spec(outputs)), template });
+      // Arguments returned as they are stay themselves; every other result is a graph output.
+      const computed: Tensor[] = [];
+      const template = mapLeaves(result, (t) => {
+        const input = rec.inputIndex(t);
+        if (input >= 0) return new InputLeaf(input);
+        computed.push(t);
+        return new OutputLeaf(computed.length - 1, t.shape, t.dtype, t.deviceCode);
+      });
+      captured.set(key, { graph: binding.makeGraph(rec.spec(computed)), template });
     } else {
       failures.set(key, (failures.get(key) ?? 0) + 1);
     }
@@ -167,5 +184,8 @@ export function jit<F extends (...args: any[]) => any>(fn: F, options: JitOption
 
 function replay(c: Captured, inputs: readonly Tensor[]): unknown {
   const handles = binding.runGraph(c.graph, ...inputs.map((t) => t.handle('jit')));
-  return mapLeaves(c.template, (t) => t, (v) => (v instanceof OutputLeaf ? new Tensor(handles[v.index], v.shape, v.dtype, null, v.device) : v));
+  return mapLeaves(c.template, (t) => t, (v) => {
+    if (v instanceof OutputLeaf) return new Tensor(handles[v.index], v.shape, v.dtype, null, v.device);
+    return v instanceof InputLeaf ? inputs[v.index] : v;
+  });
 }
