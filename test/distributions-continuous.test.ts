@@ -275,3 +275,14 @@ describe('continuous distributions: construction', () => {
     assertClose(new rv.distributions.Exponential({ rate: f64(1) }).logCdf(1e-20).dataSync(), [Math.log(1e-20)], { rtol: 1e-15, atol: 0 }, 'Exponential.logCdf');
   });
 });
+
+describe('parameter range checks', () => {
+  it('test JS numbers as stored: a scale that float32 rounds to 0 is rejected, as a tensor of it is', () => {
+    assert.throws(() => new rv.distributions.Normal({ loc: 0, scale: 1e-46 }), /Normal: scale must be positive/);
+    assert.throws(() => new rv.distributions.Normal({ loc: 0, scale: rv.tensor([1, 0]) }), /Normal: scale must be positive/);
+    assert.throws(() => new rv.distributions.Bernoulli({ probs: [0.5, 1.5] }), /probs must lie in \[0, 1\]/);
+    assert.throws(() => new rv.distributions.Binomial({ totalCount: [3, 2.5], probs: 0.5 }), /totalCount must be a non-negative integer/);
+    new rv.distributions.Normal({ loc: 0, scale: 1e-44 });  // positive in float32
+    new rv.distributions.Normal({ loc: rv.scalar(0, 'float64'), scale: 1e-46 });  // float64 beside a float64 loc
+  });
+});

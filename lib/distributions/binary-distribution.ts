@@ -6,7 +6,7 @@ import type { TensorLike } from '../tensor/convert';
 import type { DType } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
 import { Distribution } from './distribution';
-import { batchShapeOf, floatParams, isProbability, oneOf, shapesOf } from './params';
+import { batchShapeOf, floatParams, oneOf, probability, shapesOf } from './params';
 import { binaryLogits, binaryProbs, type ProbsOrLogits, type ProbsOrLogitsArgs } from './probs-logits';
 
 /**
@@ -30,7 +30,7 @@ export abstract class BinaryDistribution extends Distribution {
     super({ name, dtype: dtype ?? floatDType, batchShape: batchShapeOf(name, shapesOf(tensors)), parameters: tensors, options: args });
     this.form = form;
     this.param = tensors[form];
-    if (this.validateArgs && form === 'probs') this.requireAll(isProbability(this.param), '', 'probs must lie in [0, 1]');
+    if (form === 'probs') this.requireParam(this.param, probability, 'probs must lie in [0, 1]');
   }
 
   /** The success probability. */

@@ -6,7 +6,7 @@ import type { Tensor } from '../tensor/tensor';
 import { BinaryDistribution } from './binary-distribution';
 import { type Constraint, integerInterval } from './constraints';
 import * as ops from './ops';
-import { isCount } from './params';
+import { count } from './params';
 import { binaryLogLikelihood, indicatorVariance, type ProbsOrLogitsArgs } from './probs-logits';
 
 /** probs: the success probability of each trial; or logits: its log-odds. */
@@ -33,7 +33,7 @@ export class Binomial extends BinaryDistribution {
     super('Binomial', args, { totalCount: args.totalCount });
     this.totalCount = this.parameters.totalCount;
     this.support = integerInterval(0, this.totalCount);
-    if (this.validateArgs) this.requireAll(isCount(this.totalCount), '', 'totalCount must be a non-negative integer');
+    this.requireParam(this.totalCount, count, 'totalCount must be a non-negative integer');
   }
 
   protected sampleImpl(sampleShape: Shape, seed: Seed | undefined): Tensor {

@@ -6,7 +6,7 @@ import type { Tensor } from '../tensor/tensor';
 import { type Constraint, real } from './constraints';
 import { Distribution, type DistributionOptions } from './distribution';
 import * as ops from './ops';
-import { batchShapeOf, floatParams, shapesOf } from './params';
+import { batchShapeOf, floatParams, nonNegative, shapesOf } from './params';
 
 export interface DeterministicArgs extends DistributionOptions {
   /** The point. */
@@ -39,10 +39,8 @@ export class Deterministic extends Distribution {
     this.loc = tensors.loc;
     this.atol = tensors.atol;
     this.rtol = tensors.rtol;
-    if (this.validateArgs) {
-      this.requireAll(ops.greaterEqual(this.atol, 0), '', 'atol must be non-negative');
-      this.requireAll(ops.greaterEqual(this.rtol, 0), '', 'rtol must be non-negative');
-    }
+    this.requireParam(this.atol, nonNegative, 'atol must be non-negative');
+    this.requireParam(this.rtol, nonNegative, 'rtol must be non-negative');
   }
 
   protected sampleImpl(sampleShape: Shape, _seed: Seed | undefined): Tensor {

@@ -7,7 +7,7 @@ import { type Constraint, simplex } from './constraints';
 import { Distribution, type DistributionOptions } from './distribution';
 import { registerKL } from './kl';
 import * as ops from './ops';
-import { floatParams, isPositive, requireRank } from './params';
+import { floatParams, positiveFinite, requireRank } from './params';
 import { standardGammaSample } from './shared';
 
 export interface DirichletArgs extends DistributionOptions {
@@ -41,7 +41,7 @@ export class Dirichlet extends Distribution {
     requireRank('Dirichlet', 'concentration', alpha, 1, 'classes on the last axis');
     super({ name: 'Dirichlet', dtype, batchShape: alpha.shape.slice(0, -1), eventShape: alpha.shape.slice(-1), parameters: { concentration: alpha }, options: args });
     this.concentration = alpha;
-    if (this.validateArgs) this.requireAll(isPositive(alpha), '', 'concentration must be positive');
+    this.requireParam(alpha, positiveFinite, 'concentration must be positive');
   }
 
   protected sampleImpl(sampleShape: Shape, seed: Seed | undefined): Tensor {

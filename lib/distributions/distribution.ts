@@ -17,7 +17,7 @@ import { keep } from '../tensor/scope';
 import { Tensor } from '../tensor/tensor';
 import type { Constraint } from './constraints';
 import * as ops from './ops';
-import { allTrue, tensorOf } from './params';
+import { allTrue, holdsOnHost, type ParamCheck, tensorOf } from './params';
 
 export interface DistributionOptions {
   /** Check parameters at construction and values in logProb (default true; false for speed). */
@@ -254,6 +254,15 @@ export abstract class Distribution {
     // Inside vmap values cannot be read: checks happen at the boundary (outside), not per member.
     if (condition.batch !== null) return;
     if (!allTrue(condition)) throw new Error(`${this.name}${method ? `.${method}` : ''}: ${message}`);
+  }
+
+  /**
+   * With validateArgs: throws `${name}: ${message}` unless `check` holds for every element of a
+   * parameter, tested in JS when the parameter was made from JS numbers (no device readback).
+   */
+  protected requireParam(param: Tensor, check: ParamCheck, message: string): void {
+    if (!this.validateArgs || holdsOnHost(param, check)) return;
+    this.requireAll(check.tensor(param), '', message);
   }
 
   /** A per-event bool tensor given size-1 event axes, to mask whole events of `value`. */

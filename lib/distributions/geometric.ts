@@ -6,6 +6,7 @@ import type { Tensor } from '../tensor/tensor';
 import { BinaryDistribution } from './binary-distribution';
 import { type Constraint, nonNegativeInteger } from './constraints';
 import * as ops from './ops';
+import { positive } from './params';
 import { binaryEntropy, binaryLogLikelihood, binaryLogProbs, type ProbsOrLogitsArgs } from './probs-logits';
 import { openUniform } from './shared';
 
@@ -29,7 +30,7 @@ export class Geometric extends BinaryDistribution {
   constructor(args: GeometricArgs) {
     super('Geometric', args);
     // Beyond [0, 1]: with p = 0 there is never a success.
-    if (this.validateArgs && this.form === 'probs') this.requireAll(ops.greater(this.param, 0), '', 'probs must lie in (0, 1]');
+    if (this.form === 'probs') this.requireParam(this.param, positive, 'probs must lie in (0, 1]');
   }
 
   /** Inversion: floor(log U / log(1 − p)) for U uniform in (0, 1). */

@@ -6,7 +6,7 @@ import type { Tensor } from '../tensor/tensor';
 import { type Constraint, correlationCholesky } from './constraints';
 import { Distribution, type DistributionOptions } from './distribution';
 import * as ops from './ops';
-import { floatParams, isPositive } from './params';
+import { floatParams, positiveFinite } from './params';
 import { splitSeed } from './shared';
 
 export interface LKJCholeskyArgs extends DistributionOptions {
@@ -42,7 +42,7 @@ export class LKJCholesky extends Distribution {
     super({ name: 'LKJCholesky', dtype, batchShape: eta.shape, eventShape: [d, d], parameters: { concentration: eta }, options: args });
     this.dimension = d;
     this.concentration = eta;
-    if (this.validateArgs) this.requireAll(isPositive(eta), '', 'concentration must be positive');
+    this.requireParam(eta, positiveFinite, 'concentration must be positive');
   }
 
   protected sampleImpl(sampleShape: Shape, seed: Seed | undefined): Tensor {

@@ -6,7 +6,7 @@ import type { Tensor } from '../tensor/tensor';
 import { ClassVectorDistribution } from './class-vector-distribution';
 import { type Constraint, countVector } from './constraints';
 import * as ops from './ops';
-import { isCount } from './params';
+import { count } from './params';
 import { indicatorVariance, type ProbsOrLogitsArgs } from './probs-logits';
 
 /** probs: class probabilities on the last axis (a simplex); or logits: unnormalised log-probabilities. */
@@ -33,7 +33,7 @@ export class Multinomial extends ClassVectorDistribution {
     super('Multinomial', args, { totalCount: args.totalCount });
     this.totalCount = this.parameters.totalCount;
     this.support = countVector(this.totalCount);
-    if (this.validateArgs) this.requireAll(isCount(this.totalCount), '', 'totalCount must be a non-negative integer');
+    this.requireParam(this.totalCount, count, 'totalCount must be a non-negative integer');
   }
 
   protected sampleImpl(sampleShape: Shape, seed: Seed | undefined): Tensor {

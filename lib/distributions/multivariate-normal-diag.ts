@@ -5,7 +5,7 @@ import type { DistributionOptions } from './distribution';
 import { registerKL } from './kl';
 import { MultivariateNormalLinearOperator, multivariateNormalKL } from './multivariate-normal-base';
 import * as ops from './ops';
-import { batchShapeOf, floatParams, requireRank } from './params';
+import { batchShapeOf, floatParams, nonZeroFinite, requireRank } from './params';
 
 export interface MultivariateNormalDiagArgs extends DistributionOptions {
   /** The mean, [..., K] (default zeros). */
@@ -37,7 +37,7 @@ export class MultivariateNormalDiag extends MultivariateNormalLinearOperator {
     const full = batchShapeOf(name, { loc: loc.shape, scaleDiag: scaleDiag.shape });
     super({ name, dtype, batchShape: full.slice(0, -1), eventShape: full.slice(-1), loc, parameters: { loc, scaleDiag }, options: args });
     this.scaleDiag = scaleDiag;
-    if (this.validateArgs) this.requireAll(ops.logicalAnd(ops.notEqual(scaleDiag, 0), ops.isFinite(scaleDiag)), '', 'scaleDiag must be non-zero and finite');
+    this.requireParam(scaleDiag, nonZeroFinite, 'scaleDiag must be non-zero and finite');
   }
 
   protected scaleMatMul(m: Tensor): Tensor {

@@ -6,7 +6,7 @@ import type { Tensor } from '../tensor/tensor';
 import { BinaryDistribution } from './binary-distribution';
 import { type Constraint, nonNegativeInteger } from './constraints';
 import * as ops from './ops';
-import { isPositive } from './params';
+import { positiveFinite } from './params';
 import { binaryLogLikelihood, type ProbsOrLogitsArgs } from './probs-logits';
 import { splitSeed } from './shared';
 
@@ -34,7 +34,7 @@ export class NegativeBinomial extends BinaryDistribution {
   constructor(args: NegativeBinomialArgs) {
     super('NegativeBinomial', args, { totalCount: args.totalCount });
     this.totalCount = this.parameters.totalCount;
-    if (this.validateArgs) this.requireAll(isPositive(this.totalCount), '', 'totalCount must be positive');
+    this.requireParam(this.totalCount, positiveFinite, 'totalCount must be positive');
   }
 
   protected sampleImpl(sampleShape: Shape, seed: Seed | undefined): Tensor {

@@ -11,17 +11,35 @@ import { Tensor } from '../tensor/tensor';
 import * as ops from './ops';
 
 /**
- * The JS numbers a parameter tensor was made from (numbers, flat arrays, typed arrays), so that
- * range checks of such parameters run in JS: a check on a GPU tensor would wait for the device
- * each time a model builds its distributions (every gradient of a log joint).
+ * The values of parameter tensors made from JS numbers (numbers, flat arrays, typed arrays), as
+ * stored (float32 rounding applied), so that range checks of such parameters run in JS: a check on
+ * a GPU tensor would wait for the device each time a model builds its distributions (every
+ * gradient of a log joint).
  */
 const hostValues = new WeakMap<Tensor, ArrayLike<number>>();
 
-/** Whether `t` was made from JS numbers that all satisfy `holds`; false when unknown. */
-export function holdsOnHost(t: Tensor, holds: (x: number) => boolean): boolean {
+function rememberHostValues(t: Tensor, v: unknown): void {
+  const flat = typeof v === 'number' ? [v]
+    : ArrayBuffer.isView(v) && !(v instanceof Uint8Array) ? (v as unknown as ArrayLike<number>)
+      : Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : null;
+  if (flat === null || !isFloat(t.dtype)) return;
+  hostValues.set(t, t.dtype === 'float32' ? Float32Array.from(flat) : flat);
+}
+
+/** A range check of a parameter: the bool tensor it gives, and the same test on one JS number. */
+export interface ParamCheck {
+  tensor(t: Tensor): Tensor;
+  host(x: number): boolean;
+}
+
+/**
+ * Whether the check holds for every value `t` was made from in JS; false when `t` did not come
+ * from JS numbers (the tensor check must then decide).
+ */
+export function holdsOnHost(t: Tensor, check: ParamCheck): boolean {
   const values = hostValues.get(t);
   if (values === undefined) return false;
-  for (let i = 0; i < values.length; i++) if (!holds(values[i])) return false;
+  for (let i = 0; i < values.length; i++) if (!check.host(values[i])) return false;
   return true;
 }
 
@@ -34,10 +52,7 @@ export function tensorOf(value: TensorLike, owner: string, argument: string, dty
   }
   try {
     const t = makeTensor(v, undefined, dtype);
-    const flat = typeof v === 'number' ? [v]
-      : ArrayBuffer.isView(v) && !(v instanceof Uint8Array) ? (v as unknown as ArrayLike<number>)
-        : Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : null;
-    if (flat !== null) hostValues.set(t, flat);
+    rememberHostValues(t, v);
     return t;
   } catch (error) {
     if (error instanceof RuleError) throw new Error(`${owner}: ${argument}: ${error.message}`);
@@ -68,7 +83,6 @@ export function floatParams<K extends string>(owner: string, params: Record<K, T
     if (value === undefined) continue;
     const t = tensorOf(value, owner, k, common);
     tensors[k] = t.dtype === common ? t : ops.cast(t, common);
-    if (tensors[k] !== t && hostValues.has(t)) hostValues.set(tensors[k], hostValues.get(t)!);
   }
   return { dtype: common, tensors };
 }
@@ -112,17 +126,28 @@ export function allTrue(mask: Tensor): boolean {
   return holds;
 }
 
-/** Whether every element is a probability (in [0, 1]); a bool tensor for `requireAll`. */
-export function isProbability(p: Tensor): Tensor {
-  return ops.logicalAnd(ops.greaterEqual(p, 0), ops.lessEqual(p, 1));
-}
+/** Positive (NaN fails). */
+export const positive: ParamCheck = { tensor: (t) => ops.greater(t, 0), host: (x) => x > 0 };
 
-/** Whether every element is a non-negative integer; a bool tensor for `requireAll`. */
-export function isCount(n: Tensor): Tensor {
-  return ops.logicalAnd(ops.greaterEqual(n, 0), ops.equal(ops.floor(n), n));
-}
+/** Positive and finite. */
+export const positiveFinite: ParamCheck = {
+  tensor: (t) => ops.logicalAnd(ops.greater(t, 0), ops.isFinite(t)), host: (x) => x > 0 && Number.isFinite(x),
+};
 
-/** Whether every element is positive and finite; a bool tensor for `requireAll`. */
-export function isPositive(x: Tensor): Tensor {
-  return ops.logicalAnd(ops.greater(x, 0), ops.isFinite(x));
-}
+/** Non-negative (NaN fails). */
+export const nonNegative: ParamCheck = { tensor: (t) => ops.greaterEqual(t, 0), host: (x) => x >= 0 };
+
+/** A probability, in [0, 1]. */
+export const probability: ParamCheck = {
+  tensor: (t) => ops.logicalAnd(ops.greaterEqual(t, 0), ops.lessEqual(t, 1)), host: (x) => x >= 0 && x <= 1,
+};
+
+/** A non-negative integer. */
+export const count: ParamCheck = {
+  tensor: (t) => ops.logicalAnd(ops.greaterEqual(t, 0), ops.equal(ops.floor(t), t)), host: (x) => x >= 0 && Math.floor(x) === x,
+};
+
+/** Non-zero and finite. */
+export const nonZeroFinite: ParamCheck = {
+  tensor: (t) => ops.logicalAnd(ops.notEqual(t, 0), ops.isFinite(t)), host: (x) => x !== 0 && Number.isFinite(x),
+};

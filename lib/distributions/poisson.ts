@@ -7,7 +7,7 @@ import { type Constraint, nonNegativeInteger } from './constraints';
 import { Distribution, type DistributionOptions } from './distribution';
 import { registerKL } from './kl';
 import * as ops from './ops';
-import { floatParams, oneOf } from './params';
+import { floatParams, nonNegative, oneOf } from './params';
 import { weightedByProb } from './probs-logits';
 
 export interface PoissonArgs extends DistributionOptions {
@@ -40,7 +40,7 @@ export class Poisson extends Distribution {
     super({ name: 'Poisson', dtype, batchShape: param.shape, parameters: { [form]: param }, options: args });
     this.form = form;
     this.param = param;
-    if (this.validateArgs && form === 'rate') this.requireAll(ops.greaterEqual(param, 0), '', 'rate must be non-negative');
+    if (form === 'rate') this.requireParam(param, nonNegative, 'rate must be non-negative');
   }
 
   /** λ. */

@@ -7,7 +7,7 @@ import { BinaryDistribution } from './binary-distribution';
 import { type Constraint, Interval } from './constraints';
 import { logisticNoise } from './noise';
 import * as ops from './ops';
-import { isPositive } from './params';
+import { positiveFinite } from './params';
 import type { ProbsOrLogitsArgs } from './probs-logits';
 
 /** probs: the probability of 1 in the zero-temperature limit; or logits: its log-odds. */
@@ -33,7 +33,7 @@ export class RelaxedBernoulli extends BinaryDistribution {
   constructor(args: RelaxedBernoulliArgs) {
     super('RelaxedBernoulli', args, { temperature: args.temperature });
     this.temperature = this.parameters.temperature;
-    if (this.validateArgs) this.requireAll(isPositive(this.temperature), '', 'temperature must be positive');
+    this.requireParam(this.temperature, positiveFinite, 'temperature must be positive');
   }
 
   protected sampleImpl(sampleShape: Shape, seed: Seed | undefined): Tensor {

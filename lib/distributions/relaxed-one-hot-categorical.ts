@@ -7,7 +7,7 @@ import { ClassVectorDistribution } from './class-vector-distribution';
 import { type Constraint, simplex } from './constraints';
 import { gumbelNoise } from './noise';
 import * as ops from './ops';
-import { isPositive } from './params';
+import { positiveFinite } from './params';
 import type { ProbsOrLogitsArgs } from './probs-logits';
 
 /** probs: class probabilities on the last axis (a simplex); or logits: unnormalised log-probabilities. */
@@ -33,7 +33,7 @@ export class RelaxedOneHotCategorical extends ClassVectorDistribution {
   constructor(args: RelaxedOneHotCategoricalArgs) {
     super('RelaxedOneHotCategorical', args, { temperature: args.temperature });
     this.temperature = this.parameters.temperature;
-    if (this.validateArgs) this.requireAll(isPositive(this.temperature), '', 'temperature must be positive');
+    this.requireParam(this.temperature, positiveFinite, 'temperature must be positive');
   }
 
   protected sampleImpl(sampleShape: Shape, seed: Seed | undefined): Tensor {

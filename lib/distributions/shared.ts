@@ -13,7 +13,7 @@ import type { Seed } from '../tensor/random/key';
 import * as constraints from './constraints';
 import { Distribution, type DistributionOptions } from './distribution';
 import * as ops from './ops';
-import { batchShapeOf, floatParams, holdsOnHost, shapesOf } from './params';
+import { batchShapeOf, floatParams, positive, shapesOf } from './params';
 
 /**
  * A distribution over scalars whose parameters broadcast against each other: the batch shape
@@ -28,11 +28,7 @@ export abstract class ScalarDistribution extends Distribution {
 
   /** With validateArgs: throws, naming the parameter, unless each of them is positive everywhere. */
   protected requirePositive(...names: string[]): void {
-    if (!this.validateArgs) return;
-    for (const name of names) {
-      const t = this.parameters[name];
-      if (!holdsOnHost(t, (x) => x > 0)) this.requireAll(ops.greater(t, 0), '', `${name} must be positive`);
-    }
+    for (const name of names) this.requireParam(this.parameters[name], positive, `${name} must be positive`);
   }
 
   /** The shape of a draw: sampleShape + batchShape. */

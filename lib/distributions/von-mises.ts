@@ -8,7 +8,7 @@ import type { Tensor } from '../tensor/tensor';
 import * as constraints from './constraints';
 import type { DistributionOptions } from './distribution';
 import * as ops from './ops';
-import { allTrue } from './params';
+import { allTrue, nonNegative } from './params';
 import { ScalarDistribution, splitSeed } from './shared';
 
 export interface VonMisesInit extends DistributionOptions {
@@ -41,7 +41,7 @@ export class VonMises extends ScalarDistribution {
     super('VonMises', { loc, concentration }, options);
     this.loc = this.parameters.loc;
     this.concentration = this.parameters.concentration;
-    if (this.validateArgs) this.requireAll(ops.greaterEqual(this.concentration, 0), '', 'concentration must be non-negative');
+    this.requireParam(this.concentration, nonNegative, 'concentration must be non-negative');
   }
 
   /**
