@@ -30,7 +30,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { binding } from '../lib/backend/binding';
+import { type Binding, binding } from '../lib/backend/binding';
 import * as rv from '../lib/index';
 import { machine, medianSeconds, printTable } from './harness';
 
@@ -205,14 +205,17 @@ interface TimedRun {
   outsideNative: number;
 }
 
-/** Runs fn, timing every call into the addon that does numeric work (kernels, graphs, reads, copies). */
-async function nativeShare<T>(fn: () => Promise<T>): Promise<{ result: T; nativeSeconds: number }> {
-  const names = ['run', 'runGraph', 'toData', 'fromData', 'toDevice'] as const;
+/**
+ * Times every call of the named addon functions from now on: `nanoseconds()` is the total so far,
+ * `reset()` zeroes it, `restore()` puts the functions back.
+ */
+function timeAddonCalls(names: readonly (keyof Binding)[]) {
   const originals = names.map((n) => binding[n]);
   let inside = 0n;
+  const table = binding as unknown as Record<string, unknown>;
   names.forEach((n, i) => {
     const original = originals[i] as (...args: unknown[]) => unknown;
-    (binding as unknown as Record<string, unknown>)[n] = (...args: unknown[]) => {
+    table[n] = (...args: unknown[]) => {
       const start = process.hrtime.bigint();
       try {
         return original(...args);
@@ -221,28 +224,36 @@ async function nativeShare<T>(fn: () => Promise<T>): Promise<{ result: T; native
       }
     };
   });
-  try {
-    const result = await fn();
-    return { result, nativeSeconds: Number(inside) / 1e9 };
-  } finally {
-    names.forEach((n, i) => { (binding as unknown as Record<string, unknown>)[n] = originals[i]; });
-  }
+  return {
+    nanoseconds: () => Number(inside),
+    reset: () => { inside = 0n; },
+    restore: () => names.forEach((n, i) => { table[n] = originals[i]; }),
+  };
 }
+
+/** The calls into the addon that do numeric work: kernels, graphs, reads and copies. */
+const numericCalls = ['run', 'runGraph', 'toData', 'fromData', 'toDevice'] as const;
 
 type Target = (coeffs: rv.Tensor) => rv.Tensor;
 
 /** Samples with a fixed step size and no adaptation, timing the whole call. */
 async function timedNuts(target: Target, init: (chain: number) => rv.Tensor, numChains: number, numSamples: number, stepSize: number, seed: number, jit: boolean): Promise<TimedRun> {
+  const timer = timeAddonCalls(numericCalls);
   const start = process.hrtime.bigint();
-  const { result: fit, nativeSeconds } = await nativeShare(() => rv.mcmc.nuts({
-    target, init, numChains, numWarmup: 0, numSamples, seed, stepSize, adaptStepSize: false, metric: 'unit', progress: false, jit,
-  }));
+  let fit: rv.Fit;
+  try {
+    fit = await rv.mcmc.nuts({
+      target, init, numChains, numWarmup: 0, numSamples, seed, stepSize, adaptStepSize: false, metric: 'unit', progress: false, jit,
+    });
+  } finally {
+    timer.restore();
+  }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const perDraw = fit.stats.numSteps.arraySync() as number[][];
   const steps = perDraw.flat().reduce((a, b) => a + b, 0);
   let batchedSteps = 0;
   for (let draw = 0; draw < numSamples; draw++) batchedSteps += Math.max(...perDraw.map((chain) => chain[draw]));
-  return { fit, seconds, steps, batchedSteps, outsideNative: 1 - nativeSeconds / seconds };
+  return { fit, seconds, steps, batchedSteps, outsideNative: 1 - timer.nanoseconds() / 1e9 / seconds };
 }
 
 /** The step size dual averaging settles on, and the leapfrog steps a draw takes with it. */
@@ -280,34 +291,24 @@ function settle(t: rv.Tensor): void {
 
 /** Median ms per call of a captured function, and the share of it spent outside binding.runGraph. */
 function capturedTime(fn: () => void, repeats: number): { wallMs: number; outsideFraction: number } {
-  const runGraph = binding.runGraph;
-  let inside = 0n;
-  binding.runGraph = ((...args: Parameters<typeof runGraph>) => {
-    const start = process.hrtime.bigint();
-    try {
-      return runGraph(...args);
-    } finally {
-      inside += process.hrtime.bigint() - start;
-    }
-  }) as typeof runGraph;
+  const timer = timeAddonCalls(['runGraph']);
   try {
     fn();  // the capture
     fn();
-    inside = 0n;
     const fractions: number[] = [];
     const walls: number[] = [];
     for (let i = 0; i < repeats; i++) {
-      inside = 0n;
+      timer.reset();
       const start = process.hrtime.bigint();
       fn();
       const wall = Number(process.hrtime.bigint() - start);
       walls.push(wall / 1e6);
-      fractions.push((wall - Number(inside)) / wall);
+      fractions.push((wall - timer.nanoseconds()) / wall);
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
     return { wallMs: median(walls), outsideFraction: median(fractions) };
   } finally {
-    binding.runGraph = runGraph;
+    timer.restore();
   }
 }
 
