@@ -189,6 +189,12 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
   });
 }
 
+// Copies `bytes` of host memory into t's storage, on whichever device it is.
+void copy_from_host(const Tensor& t, const void* src, size_t bytes) {
+  if (t.on_cpu()) std::memcpy(t.data(), src, bytes);
+  else cuda::copy_bytes(t.data(), t.device(), src, kCpu, bytes, "tensor");
+}
+
 // fromData(dtype, shape, typedArray, device) -> tensor holding a copy of the data.
 Napi::Value FromData(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
@@ -197,19 +203,21 @@ Napi::Value FromData(const Napi::CallbackInfo& info) {
     int device = read_device(info[3], "tensor");
     if (!info[2].IsTypedArray()) throw Error("tensor: data must be a typed array");
     Napi::TypedArray array = info[2].As<Napi::TypedArray>();
-    Tensor t = empty_tensor(dtype, shape, "tensor");
-    size_t bytes = size_t(t.numel()) * itemsize(dtype);
+    size_t bytes = size_t(checked_numel(shape, "tensor")) * itemsize(dtype);
     if (array.ByteLength() != bytes) {
       throw Error("tensor: data has " + std::to_string(array.ByteLength()) + " bytes, shape " + shape.to_string() +
                   " of " + dtype_name(dtype) + " needs " + std::to_string(bytes));
     }
     const uint8_t* src = static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
-    if (bytes) std::memcpy(t.data(), src, bytes);
-    if (dtype == DType::Bool) {
+    // Bool bytes are normalised to 0/1 on the host first; other data go straight to the device.
+    bool normalise = dtype == DType::Bool;
+    Tensor t = empty_tensor(dtype, shape, "tensor", normalise ? kCpu : device);
+    if (bytes) copy_from_host(t, src, bytes);
+    if (normalise) {
       uint8_t* p = t.ptr<uint8_t>();
       for (size_t i = 0; i < bytes; i++) p[i] = p[i] != 0;
+      if (device != kCpu) return wrap(env, to_device(t, device, "tensor"));
     }
-    if (device != kCpu) return wrap(env, to_device(t, device, "tensor"));
     return wrap(env, std::move(t));
   });
 }
