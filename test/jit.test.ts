@@ -141,7 +141,7 @@ describe('jit', () => {
     });
   }
 
-  it('names itself when given a disposed tensor', () => {
+  it('runs fn on a disposed argument, which gives the op\'s error', () => {
     const f = rv.jit((x: rv.Tensor) => rv.exp(x));
     const x = rv.tensor([1]);
     f(x).dispose();
