@@ -63,6 +63,23 @@ describe('jit', () => {
     });
   });
 
+  it('captures separately when the same tensor is passed twice (fn may test identity; the graph reads one slot)', () => {
+    rv.tidy(() => {
+      let runs = 0;
+      const f = rv.jit((a: rv.Tensor, b: rv.Tensor) => {
+        runs++;
+        return a === b ? rv.mul(a, 2) : rv.sub(a, b);
+      });
+      const x = rv.tensor([1, 2]);
+      const y = rv.tensor([5, 7]);
+      same(f(x, x), rv.tensor([2, 4]));
+      same(f(y, y), rv.tensor([10, 14]));
+      same(f(x, y), rv.tensor([-4, -5]));
+      same(f(y, x), rv.tensor([4, 5]));
+      assert.equal(runs, 2, 'one capture for (t, t), one for (t, u)');
+    });
+  });
+
   it('runs the function itself when it reads values or draws random numbers, with the same results', () => {
     rv.tidy(() => {
       let runs = 0;

@@ -89,23 +89,37 @@ export interface JitOptions {
   maxAttempts?: number;
 }
 
-/** What a call's arguments look like: tensor shapes, dtypes and devices, and the other values; null when not capturable. */
-function signature(args: readonly unknown[]): string | null {
+/**
+ * What a call's arguments look like: tensor shapes, dtypes and devices, which arguments are the
+ * same tensor (fn may test that, and the graph reads one slot for both), and the other values;
+ * null when not capturable.
+ */
+function signature(args: readonly unknown[], tensors: Tensor[]): string | null {
   const parts: string[] = [];
-  return describe(args, parts) ? parts.join('') : null;
+  return describe(args, parts, tensors, new Map()) ? parts.join('') : null;
 }
 
-/** Appends value's description to parts (a walk, not JSON.stringify: this runs on every call). */
-function describe(value: unknown, parts: string[]): boolean {
+/**
+ * Appends value's description to parts and its tensors, in order, to `tensors` (one walk, not
+ * JSON.stringify: this runs on every call).
+ */
+function describe(value: unknown, parts: string[], tensors: Tensor[], seen: Map<Tensor, number>): boolean {
   if (value instanceof Tensor) {
     if (value.batch !== null || value.isDisposed) return false;
-    parts.push('T', String(value.deviceCode), value.dtype, '[', value.shape.join(','), ']');
+    tensors.push(value);
+    const earlier = seen.get(value);
+    if (earlier !== undefined) {
+      parts.push('@', String(earlier));
+    } else {
+      seen.set(value, seen.size);
+      parts.push(value.layoutKey);
+    }
     return true;
   }
   if (Array.isArray(value)) {
     parts.push('[');
     for (const v of value) {
-      if (!describe(v, parts)) return false;
+      if (!describe(v, parts, tensors, seen)) return false;
       parts.push(',');
     }
     parts.push(']');
@@ -113,9 +127,10 @@ function describe(value: unknown, parts: string[]): boolean {
   }
   if (isContainer(value)) {
     parts.push('{');
-    for (const [k, v] of Object.entries(value)) {
-      parts.push(JSON.stringify(k), ':');
-      if (!describe(v, parts)) return false;
+    for (const k of Object.keys(value)) {
+      // Length-prefixed, so that no key can read as another key followed by a value.
+      parts.push(String(k.length), ':', k);
+      if (!describe((value as Record<string, unknown>)[k], parts, tensors, seen)) return false;
       parts.push(',');
     }
     parts.push('}');
@@ -150,9 +165,9 @@ export function jit<F extends (...args: any[]) => any>(fn: F, options: JitOption
   const jitted = (...args: unknown[]) => {
     // Under grad or vmap, and inside another capture (whose recorder must see every kernel), run fn.
     if (transformHooks.tapeDepth > 0 || transformHooks.vmapDepth > 0 || recorder !== null) return fn(...args);
-    const key = signature(args);
+    const inputs: Tensor[] = [];
+    const key = signature(args, inputs);
     if (key === null || (failures.get(key) ?? 0) >= maxAttempts) return fn(...args);
-    const inputs = tensorLeaves(args);
     const hit = captured.get(key);
     if (hit !== undefined) return replay(hit, inputs);
     const rec = new GraphRecorder(inputs);

@@ -31,6 +31,7 @@ export class Tensor {
   /** @internal The native device code: -1 for the CPU, N for cuda:N. */
   readonly deviceCode: number;
   private native: NativeTensor | null;
+  private layout: string | undefined;
 
   /** @internal Tensors are made by ops and creation functions, not by users. */
   constructor(native: NativeTensor | null, shape: readonly number[], dtype: DType, batch: BatchedValue | null = null,
@@ -44,6 +45,12 @@ export class Tensor {
     for (const d of shape) size *= d;
     this.size = size;
     trackTensor(this);
+  }
+
+  /** @internal "T<device><dtype>[shape]", made once: graph capture keys its calls by it. */
+  get layoutKey(): string {
+    this.layout ??= `T${this.deviceCode}${this.dtype}[${this.shape.join(',')}]`;
+    return this.layout;
   }
 
   get rank(): number {

@@ -14,10 +14,11 @@
  * closes as many subtrees as its index has trailing one bits.
  */
 import { jit } from '../../autodiff/jit';
-import { add, mul } from '../../tensor/ops/elementwise';
+import { tensor } from '../../tensor/ops/creation';
+import { add, mul, neg, where } from '../../tensor/ops/elementwise';
 import { concat, stack } from '../../tensor/ops/layout';
 import { sum } from '../../tensor/ops/reduction';
-import { reshape } from '../../tensor/ops/view';
+import { reshape, unstack } from '../../tensor/ops/view';
 import { tidy } from '../../tensor/scope';
 import type { Tensor } from '../../tensor/tensor';
 import { advance, chainMask, perChain, readNumbers, select } from './chains';
@@ -42,27 +43,68 @@ interface Span {
   readonly rho: Tensor;
 }
 
-/** The tensors of one transition: the trajectory so far, and the subtree being built. */
-interface TreeState {
-  /** The trajectory's forward and backward ends. */
+/** Each chain's trajectory so far: its forward and backward ends, and the sum of its momenta. */
+interface Ends {
   readonly forward: Leaf;
   readonly backward: Leaf;
-  /** Sum of the trajectory's momenta. */
   readonly rho: Tensor;
-  /** The draw so far. */
-  readonly sample: Position;
-  /** The subtree's newest leaf (each chain's own, masked once it stops). */
-  readonly leaf: Leaf | null;
+}
+
+/**
+ * What one leaf step's per-chain decisions do to the tensors, not yet done: the chains that take
+ * the fresh leaf as their candidate draw, and those for which it becomes the leaf to step from
+ * (the chains still active; a stopped chain keeps its last leaf). The next tensor step (leaf or
+ * merge) applies them first, so that with capture they run inside its graph, not op by op.
+ */
+interface Pending {
+  /** The newest leaf, and the one it was stepped from. */
+  readonly fresh: Leaf;
+  readonly held: Leaf;
+  /** The candidate before the fresh leaf (null at a subtree's first leaf, which every valid chain takes). */
+  readonly candidate: Position | null;
+  /** bool [2, chains]: row 0, the chain takes the fresh leaf as candidate; row 1, it steps on from it. */
+  readonly flags: Tensor;
+}
+
+/** The subtree being built at one doubling. */
+interface Subtree {
+  /** bool [chains]: the chains that grow their trajectory forward in time. */
+  readonly direction: Tensor;
+  /** The end each chain grows from. */
+  readonly start: Leaf;
   /** The trajectory before this subtree, first = the end away from it, last = the end it grows from. */
-  readonly trajectory: Span | null;
+  readonly trajectory: Span;
   /** Signed step sizes [chains, 1]. */
-  readonly stepSize: Tensor | null;
+  readonly stepSize: Tensor;
+  readonly pending: Pending | null;
   /** slots[k]: a completed subtree of 2^k leaves awaiting its neighbour. */
   readonly slots: readonly (Span | null)[];
-  /** The subtree's candidate draw. */
-  readonly candidate: Position | null;
   /** The trajectory joined with the whole subtree (set at its last leaf). */
   readonly joined: Span | null;
+}
+
+/** The tensors of one transition. */
+interface TreeState {
+  readonly ends: Ends;
+  /** The draw so far. */
+  readonly sample: Position;
+  /** Each chain's step size [chains, 1]. */
+  readonly stepSize: Tensor;
+  readonly subtree: Subtree | null;
+}
+
+function positionOf(point: PhasePoint): Position {
+  return { q: point.q, grad: point.grad, logp: point.logp };
+}
+
+/** The leaf to step from and the candidate, once `pending`'s selections are applied. */
+function applyPending(pending: Pending): { leaf: Leaf; candidate: Position } {
+  const [take, active] = unstack(pending.flags);
+  const fresh = positionOf(pending.fresh);
+  return {
+    leaf: select(active, pending.fresh, pending.held),
+    candidate: pending.candidate === null ? fresh : select(take, fresh, pending.candidate),
+  };
 }
 
 /**
@@ -90,73 +132,112 @@ function turned(values: Float64Array, offset: number): boolean {
   return false;
 }
 
-function positionOf(point: PhasePoint): Position {
-  return { q: point.q, grad: point.grad, logp: point.logp };
+/**
+ * The tensor work of a transition, in four functions of their arguments only (the metric's kind
+ * and M⁻¹ included, since warm-up changes them), so that each can be captured (rv.jit) and
+ * replayed: per leapfrog step one native call, and one per doubling at each end of it.
+ */
+interface TreeSteps {
+  /** The start's velocity and energy, given its momentum (drawn outside: random ops are not captured). */
+  begin(start: Position, p: Tensor, kind: MetricKind, inverse: Tensor | null): { leaf: Leaf; energy: Tensor };
+  /** The start of a doubling: the end each chain grows from, the trajectory it joins, the signed step sizes. */
+  grow(ends: Ends, direction: Tensor, stepSize: Tensor): Pick<Subtree, 'start' | 'trajectory' | 'stepSize'>;
+  /**
+   * One leaf of the subtree: the previous leaf's pending selections (or, at the first leaf, the
+   * leaf itself), a leapfrog step, its Hamiltonian, and the joins it completes (`closes` subtrees
+   * from slot 0 up; with `trajectory`, it is the subtree's last leaf and the whole subtree joins
+   * the trajectory). `readout` [chains, 1 + 6·joins] holds the energy and each join's dot
+   * products, the one thing the transition reads back per step.
+   */
+  leaf(from: Leaf | Pending, stepSize: Tensor, kind: MetricKind, inverse: Tensor | null, slots: readonly (Span | null)[],
+    trajectory: Span | null, closes: number): { fresh: Leaf; held: Leaf; candidate: Position | null; slots: (Span | null)[]; joined: Span | null; readout: Tensor };
+  /**
+   * The end of a doubling: the subtree's last pending selections, its far end as the trajectory's
+   * new end in each chain's direction, ρ of the joined trajectory, and the subtree's candidate as
+   * the draw for the chains in `accept` (bool [chains]).
+   */
+  merge(ends: Ends, pending: Pending, joinedRho: Tensor, direction: Tensor, accept: Tensor, sample: Position): { ends: Ends; sample: Position };
 }
 
-/** A NUTS transition with trees of at most `maxTreeDepth` doublings (2^maxTreeDepth − 1 steps). */
-type LeafStep = (leaf: Leaf, stepSize: Tensor, kind: MetricKind, inverse: Tensor | null, slots: readonly (Span | null)[],
-  trajectory: Span | null, closes: number) => { leaf: Leaf; slots: (Span | null)[]; joined: Span | null; readout: Tensor };
-
-/**
- * One leaf of the subtree being built: a leapfrog step from `leaf`, its Hamiltonian, and the joins
- * it completes (`closes` subtrees from slot 0 up; with `trajectory`, it is the subtree's last leaf
- * and the whole subtree joins the trajectory). `readout` [chains, 1 + 6·joins] holds the energy and
- * each join's dot products, the one thing the transition reads back per step. A function of its
- * arguments only, so that it can be captured (rv.jit) and replayed at every step.
- */
-function leafStep(gradient: BatchedGradient): LeafStep {
-  return (leaf, stepSize, kind, inverse, slotsIn, trajectory, closes) => {
-    const metric = Metric.forDynamics(kind, inverse);
-    const next = leapfrog(leaf, stepSize, metric, gradient);
-    const { v, energy } = hamiltonian(next, metric);
-    const slots = slotsIn.slice();
-    const dots: Tensor[] = [];
-    let node: Span = { pFirst: next.p, vFirst: v, pLast: next.p, vLast: v, rho: next.p };
-    let height = 0;
-    for (; height < closes; height++) {
-      const joined = join(slots[height] as Span, node);
-      dots.push(joined.dots);
-      node = joined.span;
-      slots[height] = null;
-    }
-    let joined: Span | null = null;
-    if (trajectory !== null) {
-      const top = join(trajectory, node);
-      dots.push(top.dots);
-      joined = top.span;
-    } else {
-      slots[height] = node;
-    }
-    return { leaf: { ...next, v }, slots, joined, readout: concat([reshape(energy, [energy.shape[0], 1]), ...dots], 1) };
+function treeSteps(gradient: BatchedGradient): TreeSteps {
+  return {
+    begin: (start, p, kind, inverse) => {
+      const { v, energy } = hamiltonian({ ...start, p }, Metric.forDynamics(kind, inverse));
+      return { leaf: { ...start, p, v }, energy };
+    },
+    grow: (ends, direction, stepSize) => {
+      const start = select(direction, ends.forward, ends.backward);
+      const far = select(direction, { p: ends.backward.p, v: ends.backward.v }, { p: ends.forward.p, v: ends.forward.v });
+      return {
+        start,
+        trajectory: { pFirst: far.p, vFirst: far.v, pLast: start.p, vLast: start.v, rho: ends.rho },
+        stepSize: where(reshape(direction, stepSize.shape), stepSize, neg(stepSize)),
+      };
+    },
+    leaf: (from, stepSize, kind, inverse, slotsIn, trajectory, closes) => {
+      const { leaf, candidate } = 'flags' in from ? applyPending(from) : { leaf: from, candidate: null };
+      const metric = Metric.forDynamics(kind, inverse);
+      const next = leapfrog(leaf, stepSize, metric, gradient);
+      const { v, energy } = hamiltonian(next, metric);
+      const slots = slotsIn.slice();
+      const dots: Tensor[] = [];
+      let node: Span = { pFirst: next.p, vFirst: v, pLast: next.p, vLast: v, rho: next.p };
+      let height = 0;
+      for (; height < closes; height++) {
+        const joined = join(slots[height] as Span, node);
+        dots.push(joined.dots);
+        node = joined.span;
+        slots[height] = null;
+      }
+      let joined: Span | null = null;
+      if (trajectory !== null) {
+        const top = join(trajectory, node);
+        dots.push(top.dots);
+        joined = top.span;
+      } else {
+        slots[height] = node;
+      }
+      const readout = concat([reshape(energy, [energy.shape[0], 1]), ...dots], 1);
+      return { fresh: { ...next, v }, held: leaf, candidate, slots, joined, readout };
+    },
+    merge: (ends, pending, joinedRho, direction, accept, sample) => {
+      const { leaf: end, candidate } = applyPending(pending);
+      return {
+        ends: { forward: select(direction, end, ends.forward), backward: select(direction, ends.backward, end), rho: joinedRho },
+        sample: select(accept, candidate, sample),
+      };
+    },
   };
 }
 
-// One leaf step per gradient function, captured when the run asks for it (the jit option).
-const capturedSteps = new WeakMap<BatchedGradient, LeafStep>();
-function leafStepOf(context: TransitionContext): LeafStep {
-  if (!context.capture) return leafStep(context.gradient);
-  let step = capturedSteps.get(context.gradient);
-  if (step === undefined) {
-    step = jit(leafStep(context.gradient));
-    capturedSteps.set(context.gradient, step);
+// The tree steps of each gradient function, captured when the run asks for it (the jit option).
+const capturedSteps = new WeakMap<BatchedGradient, TreeSteps>();
+function treeStepsOf(context: TransitionContext): TreeSteps {
+  if (!context.capture) return treeSteps(context.gradient);
+  let steps = capturedSteps.get(context.gradient);
+  if (steps === undefined) {
+    const plain = treeSteps(context.gradient);
+    steps = { begin: jit(plain.begin), grow: jit(plain.grow), leaf: jit(plain.leaf), merge: jit(plain.merge) };
+    capturedSteps.set(context.gradient, steps);
   }
-  return step;
+  return steps;
 }
 
+/** A NUTS transition with trees of at most `maxTreeDepth` doublings (2^maxTreeDepth − 1 steps). */
 export function nutsTransition(maxTreeDepth: number): Transition {
   return (start, stepSize, context) => {
-    const { metric, gradient, random } = context;
+    const { metric, random } = context;
+    const { kind, inverse } = metric;
+    const steps = treeStepsOf(context);
     const [numChains, dim] = start.q.shape;
     const begin = tidy(() => {
       const p = metric.sampleMomentum(numChains, dim, context.dtype, context.nextKey());
-      const { v, energy } = hamiltonian({ ...start, p }, metric);
-      return { leaf: { ...start, p, v }, energy };
+      return steps.begin(start, p, kind, inverse);
     });
     const startEnergy = readNumbers(begin.energy);
     let state: TreeState = advance([start, begin], {
-      forward: begin.leaf, backward: begin.leaf, rho: begin.leaf.p, sample: start,
-      leaf: null, trajectory: null, stepSize: null, slots: [], candidate: null, joined: null,
+      ends: { forward: begin.leaf, backward: begin.leaf, rho: begin.leaf.p }, sample: start,
+      stepSize: perChain(stepSize, context.dtype), subtree: null,
     });
 
     const stats = emptyStats(numChains);
@@ -171,33 +252,27 @@ export function nutsTransition(maxTreeDepth: number): Transition {
 
     for (let depth = 0; depth < maxTreeDepth && active.includes(true); depth++) {
       // Each chain flips its own coin for the direction of this doubling.
-      const forward = active.map((a, c) => !a || random.coin(c));
-      state = advance(state, tidy(() => {
-        const mask = chainMask(forward);
-        const near = select(mask, state.forward, state.backward);
-        const far = select(mask, { p: state.backward.p, v: state.backward.v }, { p: state.forward.p, v: state.forward.v });
-        const signed = Array.from(stepSize, (e, c) => (forward[c] ? e : -e));
-        return {
-          ...state, leaf: near, stepSize: perChain(signed, context.dtype), slots: [], candidate: null, joined: null,
-          trajectory: { pFirst: far.p, vFirst: far.v, pLast: near.p, vLast: near.v, rho: state.rho },
-        };
-      }));
+      const direction = chainMask(active.map((a, c) => !a || random.coin(c)));
+      const grown = tidy(() => steps.grow(state.ends, direction, state.stepSize));
+      state = advance(state, { ...state, subtree: { ...grown, direction, pending: null, slots: [], joined: null } });
       subtreeLogWeight.fill(-Infinity);
 
       const numLeaves = 2 ** depth;
       for (let leaf = 0; leaf < numLeaves && active.includes(true); leaf++) {
+        const subtree = state.subtree as Subtree;
         const last = leaf === numLeaves - 1;
         // The subtrees this leaf completes: as many as its index has trailing one bits.
         let closes = 0;
         while ((leaf >> closes) & 1) closes++;
-        const step = tidy(() => leafStepOf(context)(state.leaf as Leaf, state.stepSize as Tensor, context.metric.kind,
-          context.metric.inverse, state.slots, last ? state.trajectory : null, closes));
+        const step = tidy(() => steps.leaf(subtree.pending ?? subtree.start, subtree.stepSize, kind, inverse, subtree.slots,
+          last ? subtree.trajectory : null, closes));
         const values = readNumbers(step.readout);
         const columns = step.readout.shape[1];
         const joins = (columns - 1) / 6;
         const within = last ? joins - 1 : joins;
 
-        const take: boolean[] = new Array(numChains).fill(false);
+        // flags[c] and flags[numChains + c]: chain c takes this leaf as candidate, and steps on from it.
+        const flags = new Uint8Array(2 * numChains);
         for (let c = 0; c < numChains; c++) {
           if (!active[c]) continue;
           const energy = values[c * columns];
@@ -213,7 +288,7 @@ export function nutsTransition(maxTreeDepth: number): Transition {
           const logW = startEnergy[c] - energy;
           const total = logAddExp(subtreeLogWeight[c], logW);
           if (random.uniform(c) < Math.exp(logW - total)) {
-            take[c] = true;
+            flags[c] = 1;
             candidateEnergy[c] = energy;
           }
           subtreeLogWeight[c] = total;
@@ -221,15 +296,10 @@ export function nutsTransition(maxTreeDepth: number): Transition {
             if (turned(values, c * columns + 1 + 6 * j)) active[c] = false;
           }
           if (last) turnsAtJoin[c] = turned(values, c * columns + 1 + 6 * within);
+          if (active[c]) flags[numChains + c] = 1;
         }
-
-        state = advance([state, step], tidy(() => {
-          const newLeaf = positionOf(step.leaf);
-          const candidate = leaf === 0 || state.candidate === null ? newLeaf
-            : take.includes(true) ? select(chainMask(take), newLeaf, state.candidate) : state.candidate;
-          const leafState = active.every(Boolean) ? step.leaf : select(chainMask(active), step.leaf, state.leaf as Leaf);
-          return { ...state, leaf: leafState, slots: step.slots, joined: step.joined ?? state.joined, candidate };
-        }));
+        const pending: Pending = { fresh: step.fresh, held: step.held, candidate: step.candidate, flags: tensor(flags, [2, numChains], 'bool') };
+        state = advance([state, step], { ...state, subtree: { ...subtree, pending, slots: step.slots, joined: step.joined ?? subtree.joined } });
       }
       if (!active.includes(true)) break;
 
@@ -247,16 +317,10 @@ export function nutsTransition(maxTreeDepth: number): Transition {
         logWeight[c] = logAddExp(logWeight[c], subtreeLogWeight[c]);
         if (turnsAtJoin[c]) active[c] = false;
       }
-      state = advance(state, tidy(() => {
-        const mask = chainMask(forward);
-        const end = state.leaf as Leaf;
-        const sample = accept.includes(true) ? select(chainMask(accept), state.candidate as Position, state.sample) : state.sample;
-        return {
-          forward: select(mask, end, state.forward), backward: select(mask, state.backward, end),
-          rho: (state.joined as Span).rho, sample,
-          leaf: null, trajectory: null, stepSize: null, slots: [], candidate: null, joined: null,
-        };
-      }));
+      const subtree = state.subtree as Subtree;
+      const merged = tidy(() => steps.merge(state.ends, subtree.pending as Pending, (subtree.joined as Span).rho, subtree.direction,
+        chainMask(accept), state.sample));
+      state = advance(state, { ...state, ...merged, subtree: null });
     }
 
     const position = advance(state, state.sample);
