@@ -80,6 +80,30 @@ describe('jit', () => {
     });
   });
 
+  it('tells apart object keys, -0 and 0, and nesting when keying its captures', () => {
+    rv.tidy(() => {
+      let runs = 0;
+      const f = rv.jit((arg: Record<string, unknown>) => {
+        runs++;
+        const [name, value] = Object.entries(arg)[0];
+        const x = value as rv.Tensor;
+        return name === 'a' ? rv.add(x, 1) : name === 'b' ? rv.mul(x, 10) : rv.neg(x);
+      });
+      const x = rv.tensor([1, 2]);
+      same(f({ a: x }), rv.tensor([2, 3]));
+      same(f({ b: x }), rv.tensor([10, 20]));
+      same(f({ a: rv.tensor([5, 6]) }), rv.tensor([6, 7]));
+      assert.equal(runs, 2);
+      const g = rv.jit((t: rv.Tensor, s: number) => rv.mul(t, Object.is(s, -0) ? -1 : 1));
+      same(g(x, 0), rv.tensor([1, 2]));
+      same(g(x, -0), rv.tensor([-1, -2]));
+      // [[x], x] and [[x, x]]: the same tensors in the same order, nested differently.
+      const h = rv.jit((parts: unknown[]) => (parts.length === 2 ? rv.sub(parts[1] as rv.Tensor, 1) : rv.add((parts[0] as rv.Tensor[])[1], 1)));
+      same(h([[x], x]), rv.tensor([0, 1]));
+      same(h([[x, x]]), rv.tensor([2, 3]));
+    });
+  });
+
   it('runs the function itself when it reads values or draws random numbers, with the same results', () => {
     rv.tidy(() => {
       let runs = 0;

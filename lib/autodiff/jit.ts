@@ -8,7 +8,8 @@ import { type Recorder, recorder, setRecorder } from '../tensor/capture';
 import type { DType } from '../tensor/dtype';
 import { Tensor } from '../tensor/tensor';
 import { transformHooks } from './hooks';
-import { isContainer, mapLeaves, tensorLeaves } from './tree';
+import { SignatureTable } from './signature';
+import { mapLeaves, tensorLeaves } from './tree';
 
 /** Records one run of a function as graph steps over numbered slots. */
 class GraphRecorder implements Recorder {
@@ -74,7 +75,8 @@ class InputLeaf {
 
 /** Where an output tensor goes in the result, and what it is. */
 class OutputLeaf {
-  constructor(readonly index: number, readonly shape: readonly number[], readonly dtype: DType, readonly device: number) {}
+  constructor(readonly index: number, readonly shape: readonly number[], readonly dtype: DType, readonly device: number,
+    readonly layoutId: number) {}
 }
 
 interface Captured {
@@ -89,58 +91,10 @@ export interface JitOptions {
   maxAttempts?: number;
 }
 
-/**
- * What a call's arguments look like: tensor shapes, dtypes and devices, which arguments are the
- * same tensor (fn may test that, and the graph reads one slot for both), and the other values;
- * null when not capturable.
- */
-function signature(args: readonly unknown[], tensors: Tensor[]): string | null {
-  const parts: string[] = [];
-  return describe(args, parts, tensors, new Map()) ? parts.join('') : null;
-}
-
-/**
- * Appends value's description to parts and its tensors, in order, to `tensors` (one walk, not
- * JSON.stringify: this runs on every call).
- */
-function describe(value: unknown, parts: string[], tensors: Tensor[], seen: Map<Tensor, number>): boolean {
-  if (value instanceof Tensor) {
-    if (value.batch !== null || value.isDisposed) return false;
-    tensors.push(value);
-    const earlier = seen.get(value);
-    if (earlier !== undefined) {
-      parts.push('@', String(earlier));
-    } else {
-      seen.set(value, seen.size);
-      parts.push(value.layoutKey);
-    }
-    return true;
-  }
-  if (Array.isArray(value)) {
-    parts.push('[');
-    for (const v of value) {
-      if (!describe(v, parts, tensors, seen)) return false;
-      parts.push(',');
-    }
-    parts.push(']');
-    return true;
-  }
-  if (isContainer(value)) {
-    parts.push('{');
-    for (const k of Object.keys(value)) {
-      // Length-prefixed, so that no key can read as another key followed by a value.
-      parts.push(String(k.length), ':', k);
-      if (!describe((value as Record<string, unknown>)[k], parts, tensors, seen)) return false;
-      parts.push(',');
-    }
-    parts.push('}');
-    return true;
-  }
-  if (value === null || value === undefined || typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') {
-    parts.push(value === undefined ? 'u' : typeof value === 'string' ? JSON.stringify(value) : `${typeof value === 'number' && Object.is(value, -0) ? '-0' : String(value)}`);
-    return true;
-  }
-  return false;
+/** What jit keeps per signature: its graph once captured, and the captures that failed. */
+interface SignatureRecord {
+  captured: Captured | undefined;
+  failures: number;
 }
 
 /**
@@ -160,16 +114,14 @@ function describe(value: unknown, parts: string[], tensors: Tensor[], seen: Map<
  */
 export function jit<F extends (...args: any[]) => any>(fn: F, options: JitOptions = {}): F {  // eslint-disable-line @typescript-eslint/no-explicit-any
   const maxAttempts = options.maxAttempts ?? 3;
-  const captured = new Map<string, Captured>();
-  const failures = new Map<string, number>();
+  const signatures = new SignatureTable<SignatureRecord>(() => ({ captured: undefined, failures: 0 }));
   const jitted = (...args: unknown[]) => {
     // Under grad or vmap, and inside another capture (whose recorder must see every kernel), run fn.
     if (transformHooks.tapeDepth > 0 || transformHooks.vmapDepth > 0 || recorder !== null) return fn(...args);
     const inputs: Tensor[] = [];
-    const key = signature(args, inputs);
-    if (key === null || (failures.get(key) ?? 0) >= maxAttempts) return fn(...args);
-    const hit = captured.get(key);
-    if (hit !== undefined) return replay(hit, inputs);
+    const signature = signatures.find(args, inputs);
+    if (signature === null || signature.failures >= maxAttempts) return fn(...args);
+    if (signature.captured !== undefined) return replay(signature.captured, inputs);
     const rec = new GraphRecorder(inputs);
     const previous = setRecorder(rec);
     let result: unknown;
@@ -186,11 +138,11 @@ export function jit<F extends (...args: any[]) => any>(fn: F, options: JitOption
         const input = rec.inputIndex(t);
         if (input >= 0) return new InputLeaf(input);
         computed.push(t);
-        return new OutputLeaf(computed.length - 1, t.shape, t.dtype, t.deviceCode);
+        return new OutputLeaf(computed.length - 1, t.shape, t.dtype, t.deviceCode, t.layoutId);
       });
-      captured.set(key, { graph: binding.makeGraph(rec.spec(computed)), template });
+      signature.captured = { graph: binding.makeGraph(rec.spec(computed)), template };
     } else {
-      failures.set(key, (failures.get(key) ?? 0) + 1);
+      signature.failures++;
     }
     return result;
   };
@@ -200,7 +152,7 @@ export function jit<F extends (...args: any[]) => any>(fn: F, options: JitOption
 function replay(c: Captured, inputs: readonly Tensor[]): unknown {
   const handles = binding.runGraph(c.graph, ...inputs.map((t) => t.handle('jit')));
   return mapLeaves(c.template, (t) => t, (v) => {
-    if (v instanceof OutputLeaf) return new Tensor(handles[v.index], v.shape, v.dtype, null, v.device);
+    if (v instanceof OutputLeaf) return new Tensor(handles[v.index], v.shape, v.dtype, null, v.device, v.layoutId);
     return v instanceof InputLeaf ? inputs[v.index] : v;
   });
 }

@@ -4,15 +4,22 @@
  */
 import { Tensor } from '../tensor/tensor';
 
+/** Whether `value` is a plain object (made by a literal), whose entries are walked. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype;
+}
+
 /** Whether `value` is an array or a plain object, whose entries are walked. */
 export function isContainer(value: unknown): value is unknown[] | Record<string, unknown> {
-  return Array.isArray(value) || (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype);
+  return Array.isArray(value) || isPlainObject(value);
 }
 
 /** The tensor leaves of `value`, in order. */
 export function tensorLeaves(value: unknown, out: Tensor[] = []): Tensor[] {
+  // for...in, not Object.values: no array per container (this runs per sampler step).
   if (value instanceof Tensor) out.push(value);
-  else if (isContainer(value)) for (const v of Object.values(value)) tensorLeaves(v, out);
+  else if (Array.isArray(value)) for (const v of value) tensorLeaves(v, out);
+  else if (isPlainObject(value)) for (const k in value) tensorLeaves(value[k], out);
   return out;
 }
 
@@ -20,9 +27,9 @@ export function tensorLeaves(value: unknown, out: Tensor[] = []): Tensor[] {
 export function mapLeaves(value: unknown, fn: (t: Tensor) => unknown, other: (v: unknown) => unknown = (v) => v): unknown {
   if (value instanceof Tensor) return fn(value);
   if (Array.isArray(value)) return value.map((v) => mapLeaves(v, fn, other));
-  if (isContainer(value)) {
+  if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = mapLeaves(v, fn, other);
+    for (const k in value) out[k] = mapLeaves(value[k], fn, other);
     return out;
   }
   return other(value);

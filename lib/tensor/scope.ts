@@ -44,7 +44,7 @@ function collectTensors(value: unknown, out: Set<Tensor>, seen: Set<unknown>): v
     return;
   }
   if (Object.getPrototypeOf(value) === Object.prototype) {
-    for (const item of Object.values(value)) collectTensors(item, out, seen);
+    for (const k in value) collectTensors((value as Record<string, unknown>)[k], out, seen);
   }
 }
 

@@ -11,6 +11,17 @@ import { edgeItems, formatTensor, summaryReader, threshold as summaryThreshold }
 import { RuleError } from './shape';
 import { registerTensorClass, trackTensor } from './scope';
 
+const layoutIds = new Map<string, number>();
+function layoutIdOf(device: number, dtype: DType, shape: readonly number[]): number {
+  const key = `${device} ${dtype} ${shape.join(',')}`;
+  let id = layoutIds.get(key);
+  if (id === undefined) {
+    id = layoutIds.size;
+    layoutIds.set(key, id);
+  }
+  return id;
+}
+
 export class Tensor {
   /** Dimensions, outermost first. */
   readonly shape: readonly number[];
@@ -31,12 +42,13 @@ export class Tensor {
   /** @internal The native device code: -1 for the CPU, N for cuda:N. */
   readonly deviceCode: number;
   private native: NativeTensor | null;
-  private layout: string | undefined;
+  private layout: number;
 
   /** @internal Tensors are made by ops and creation functions, not by users. */
   constructor(native: NativeTensor | null, shape: readonly number[], dtype: DType, batch: BatchedValue | null = null,
-    device = -1) {
+    device = -1, layoutId = -1) {
     this.native = native;
+    this.layout = layoutId;
     this.deviceCode = batch !== null ? batch.value.deviceCode : device;
     this.batch = batch;
     this.shape = shape;
@@ -47,9 +59,12 @@ export class Tensor {
     trackTensor(this);
   }
 
-  /** @internal "T<device><dtype>[shape]", made once: graph capture keys its calls by it. */
-  get layoutKey(): string {
-    this.layout ??= `T${this.deviceCode}${this.dtype}[${this.shape.join(',')}]`;
+  /**
+   * @internal A small integer for (device, dtype, shape), the same for all tensors alike: graph
+   * capture keys its calls by it.
+   */
+  get layoutId(): number {
+    if (this.layout < 0) this.layout = layoutIdOf(this.deviceCode, this.dtype, this.shape);
     return this.layout;
   }
 

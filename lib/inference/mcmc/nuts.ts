@@ -8,7 +8,8 @@
  * building is at the same leaf of a subtree of the same depth, and the subtree's binary
  * structure (which halves close at which leaf) is the same for all of them. Each leaf is one
  * batched leapfrog step; a chain that has stopped (by a U-turn, a divergence, or because its
- * trajectory is done) is masked so that its state no longer changes. The subtrees still open
+ * trajectory is done) is stepped on with the others, but nothing it computes is read or kept:
+ * its draw, trajectory ends and statistics stay as they were. The subtrees still open
  * are kept like the digits of a binary counter: slot k holds the completed subtree of 2^k
  * leaves waiting for its right-hand neighbour, so memory is O(max depth), and each leaf
  * closes as many subtrees as its index has trailing one bits.
@@ -18,7 +19,7 @@ import { tensor } from '../../tensor/ops/creation';
 import { add, mul, neg, where } from '../../tensor/ops/elementwise';
 import { concat, stack } from '../../tensor/ops/layout';
 import { sum } from '../../tensor/ops/reduction';
-import { reshape, unstack } from '../../tensor/ops/view';
+import { reshape } from '../../tensor/ops/view';
 import { tidy } from '../../tensor/scope';
 import type { Tensor } from '../../tensor/tensor';
 import { advance, chainMask, perChain, readNumbers, select } from './chains';
@@ -51,19 +52,17 @@ interface Ends {
 }
 
 /**
- * What one leaf step's per-chain decisions do to the tensors, not yet done: the chains that take
- * the fresh leaf as their candidate draw, and those for which it becomes the leaf to step from
- * (the chains still active; a stopped chain keeps its last leaf). The next tensor step (leaf or
- * merge) applies them first, so that with capture they run inside its graph, not op by op.
+ * A leaf step's candidate choice, not yet applied: the chains that take the fresh leaf as their
+ * candidate draw. The next tensor step (leaf or merge) applies it first, so that with capture it
+ * runs inside that step's graph, not op by op.
  */
 interface Pending {
-  /** The newest leaf, and the one it was stepped from. */
+  /** The newest leaf. */
   readonly fresh: Leaf;
-  readonly held: Leaf;
   /** The candidate before the fresh leaf (null at a subtree's first leaf, which every valid chain takes). */
   readonly candidate: Position | null;
-  /** bool [2, chains]: row 0, the chain takes the fresh leaf as candidate; row 1, it steps on from it. */
-  readonly flags: Tensor;
+  /** bool [chains]: the chains that take the fresh leaf as their candidate. */
+  readonly take: Tensor;
 }
 
 /** The subtree being built at one doubling. */
@@ -97,14 +96,10 @@ function positionOf(point: PhasePoint): Position {
   return { q: point.q, grad: point.grad, logp: point.logp };
 }
 
-/** The leaf to step from and the candidate, once `pending`'s selections are applied. */
-function applyPending(pending: Pending): { leaf: Leaf; candidate: Position } {
-  const [take, active] = unstack(pending.flags);
+/** The candidate draw once `pending`'s choice is applied. */
+function candidateOf(pending: Pending): Position {
   const fresh = positionOf(pending.fresh);
-  return {
-    leaf: select(active, pending.fresh, pending.held),
-    candidate: pending.candidate === null ? fresh : select(take, fresh, pending.candidate),
-  };
+  return pending.candidate === null ? fresh : select(pending.take, fresh, pending.candidate);
 }
 
 /**
@@ -143,14 +138,15 @@ interface TreeSteps {
   /** The start of a doubling: the end each chain grows from, the trajectory it joins, the signed step sizes. */
   grow(ends: Ends, direction: Tensor, stepSize: Tensor): Pick<Subtree, 'start' | 'trajectory' | 'stepSize'>;
   /**
-   * One leaf of the subtree: the previous leaf's pending selections (or, at the first leaf, the
-   * leaf itself), a leapfrog step, its Hamiltonian, and the joins it completes (`closes` subtrees
-   * from slot 0 up; with `trajectory`, it is the subtree's last leaf and the whole subtree joins
-   * the trajectory). `readout` [chains, 1 + 6·joins] holds the energy and each join's dot
-   * products, the one thing the transition reads back per step.
+   * One leaf of the subtree: the previous leaf's pending candidate choice (at the first leaf,
+   * there is none), a leapfrog step from its fresh leaf, its Hamiltonian, and the joins it completes: with the waiting
+   * subtrees in `closing` (slots 0 up), and then, given `trajectory` (at the subtree's last leaf),
+   * the whole subtree with the trajectory. Gives the new slot entry (`node`, when it does not
+   * join the trajectory) or the `joined` trajectory, and `readout` [chains, 1 + 6·joins]: the
+   * energy and each join's dot products, the one thing the transition reads back per step.
    */
-  leaf(from: Leaf | Pending, stepSize: Tensor, kind: MetricKind, inverse: Tensor | null, slots: readonly (Span | null)[],
-    trajectory: Span | null, closes: number): { fresh: Leaf; held: Leaf; candidate: Position | null; slots: (Span | null)[]; joined: Span | null; readout: Tensor };
+  leaf(from: Leaf | Pending, stepSize: Tensor, kind: MetricKind, inverse: Tensor | null, closing: readonly Span[],
+    trajectory: Span | null): { fresh: Leaf; candidate: Position | null; node: Span | null; joined: Span | null; readout: Tensor };
   /**
    * The end of a doubling: the subtree's last pending selections, its far end as the trajectory's
    * new end in each chain's direction, ρ of the joined trajectory, and the subtree's candidate as
@@ -174,34 +170,30 @@ function treeSteps(gradient: BatchedGradient): TreeSteps {
         stepSize: where(reshape(direction, stepSize.shape), stepSize, neg(stepSize)),
       };
     },
-    leaf: (from, stepSize, kind, inverse, slotsIn, trajectory, closes) => {
-      const { leaf, candidate } = 'flags' in from ? applyPending(from) : { leaf: from, candidate: null };
+    leaf: (from, stepSize, kind, inverse, closing, trajectory) => {
+      const [leaf, candidate] = 'take' in from ? [from.fresh, candidateOf(from)] : [from, null];
       const metric = Metric.forDynamics(kind, inverse);
       const next = leapfrog(leaf, stepSize, metric, gradient);
       const { v, energy } = hamiltonian(next, metric);
-      const slots = slotsIn.slice();
       const dots: Tensor[] = [];
       let node: Span = { pFirst: next.p, vFirst: v, pLast: next.p, vLast: v, rho: next.p };
-      let height = 0;
-      for (; height < closes; height++) {
-        const joined = join(slots[height] as Span, node);
+      for (const waiting of closing) {
+        const joined = join(waiting, node);
         dots.push(joined.dots);
         node = joined.span;
-        slots[height] = null;
       }
       let joined: Span | null = null;
       if (trajectory !== null) {
         const top = join(trajectory, node);
         dots.push(top.dots);
         joined = top.span;
-      } else {
-        slots[height] = node;
       }
       const readout = concat([reshape(energy, [energy.shape[0], 1]), ...dots], 1);
-      return { fresh: { ...next, v }, held: leaf, candidate, slots, joined, readout };
+      return { fresh: { ...next, v }, candidate, node: joined === null ? node : null, joined, readout };
     },
     merge: (ends, pending, joinedRho, direction, accept, sample) => {
-      const { leaf: end, candidate } = applyPending(pending);
+      const end = pending.fresh;
+      const candidate = candidateOf(pending);
       return {
         ends: { forward: select(direction, end, ends.forward), backward: select(direction, ends.backward, end), rho: joinedRho },
         sample: select(accept, candidate, sample),
@@ -264,15 +256,17 @@ export function nutsTransition(maxTreeDepth: number): Transition {
         // The subtrees this leaf completes: as many as its index has trailing one bits.
         let closes = 0;
         while ((leaf >> closes) & 1) closes++;
-        const step = tidy(() => steps.leaf(subtree.pending ?? subtree.start, subtree.stepSize, kind, inverse, subtree.slots,
-          last ? subtree.trajectory : null, closes));
+        const closing = subtree.slots.slice(0, closes) as Span[];
+        const step = tidy(() => steps.leaf(subtree.pending ?? subtree.start, subtree.stepSize, kind, inverse, closing,
+          last ? subtree.trajectory : null));
         const values = readNumbers(step.readout);
         const columns = step.readout.shape[1];
         const joins = (columns - 1) / 6;
         const within = last ? joins - 1 : joins;
 
-        // flags[c] and flags[numChains + c]: chain c takes this leaf as candidate, and steps on from it.
-        const flags = new Uint8Array(2 * numChains);
+        // A chain that stops keeps being stepped with the others (one batched step for all); its
+        // values are never read again.
+        const take = new Uint8Array(numChains);
         for (let c = 0; c < numChains; c++) {
           if (!active[c]) continue;
           const energy = values[c * columns];
@@ -288,7 +282,7 @@ export function nutsTransition(maxTreeDepth: number): Transition {
           const logW = startEnergy[c] - energy;
           const total = logAddExp(subtreeLogWeight[c], logW);
           if (random.uniform(c) < Math.exp(logW - total)) {
-            flags[c] = 1;
+            take[c] = 1;
             candidateEnergy[c] = energy;
           }
           subtreeLogWeight[c] = total;
@@ -296,10 +290,13 @@ export function nutsTransition(maxTreeDepth: number): Transition {
             if (turned(values, c * columns + 1 + 6 * j)) active[c] = false;
           }
           if (last) turnsAtJoin[c] = turned(values, c * columns + 1 + 6 * within);
-          if (active[c]) flags[numChains + c] = 1;
         }
-        const pending: Pending = { fresh: step.fresh, held: step.held, candidate: step.candidate, flags: tensor(flags, [2, numChains], 'bool') };
-        state = advance([state, step], { ...state, subtree: { ...subtree, pending, slots: step.slots, joined: step.joined ?? subtree.joined } });
+        const pending: Pending = { fresh: step.fresh, candidate: step.candidate, take: tensor(take, [numChains], 'bool') };
+        // The joined subtrees leave their slots; the new one waits in the slot above them.
+        const slots = subtree.slots.slice();
+        slots.fill(null, 0, closes);
+        if (step.node !== null) slots[closes] = step.node;
+        state = advance([state, step], { ...state, subtree: { ...subtree, pending, slots, joined: step.joined ?? subtree.joined } });
       }
       if (!active.includes(true)) break;
 
