@@ -3,14 +3,20 @@
 // TypeScript shape rule computed, numeric attributes and the input tensors.
 #include <napi.h>
 
+#include <atomic>
+#include <chrono>
+
 #include <cmath>
 #include <memory>
 #include <cstring>
 #include <vector>
 
+#include <atomic>
+#include <chrono>
 #include "allocator.h"
 #include "blas.h"
 #include "graph.h"
+#include "nuts.h"
 #include "cuda/cublas.h"
 #include "kernel.h"
 #include "tensor.h"
@@ -493,21 +499,75 @@ Napi::Value MakeGraph(const Napi::CallbackInfo& info) {
   });
 }
 
+// The graph a makeGraph external holds; throws, naming `what`, for any other value.
+const Graph& graph_arg(Napi::Env env, Napi::Value v, const char* what) {
+  bool ok = v.IsExternal();
+  if (ok) napi_check_object_type_tag(env, v, &kGraphTag, &ok);
+  if (!ok) throw Error(std::string(what) + ": not a graph");
+  return *v.As<Napi::External<Graph>>().Data();
+}
+
 Napi::Value RunGraph(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    bool ok = info[0].IsExternal();
-    if (ok) napi_check_object_type_tag(env, info[0], &kGraphTag, &ok);
-    if (!ok) throw Error("runGraph: not a graph");
-    const Graph& g = *info[0].As<Napi::External<Graph>>().Data();
-    if (info.Length() - 1 != g.input_slots.size()) {
-      throw Error("runGraph: the graph takes " + std::to_string(g.input_slots.size()) + " inputs, got " +
-                  std::to_string(info.Length() - 1));
-    }
+    const Graph& g = graph_arg(env, info[0], "runGraph");
     std::vector<const Tensor*> inputs;
     for (size_t i = 1; i < info.Length(); i++) inputs.push_back(unwrap(env, info[i], "runGraph", i - 1));
     std::vector<Tensor> outputs = run_graph(g, inputs, execute);
     Napi::Array out = Napi::Array::New(env, outputs.size());
     for (size_t i = 0; i < outputs.size(); i++) out.Set(uint32_t(i), wrap(env, std::move(outputs[i])));
+    return out;
+  });
+}
+
+std::vector<Tensor> tensor_list(Napi::Env env, Napi::Value v, size_t count, const char* what) {
+  if (!v.IsArray() || v.As<Napi::Array>().Length() != count) {
+    throw Error(std::string(what) + ": expected an array of " + std::to_string(count) + " tensors");
+  }
+  Napi::Array a = v.As<Napi::Array>();
+  std::vector<Tensor> out;
+  for (uint32_t i = 0; i < count; i++) out.push_back(*unwrap(env, a.Get(i), what, i));
+  return out;
+}
+
+// A typed array of `count` elements of T (checked by its byte size and element kind).
+template <typename T, napi_typedarray_type Kind>
+T* typed(Napi::Value v, size_t count, const char* what, const char* name) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != Kind ||
+      v.As<Napi::TypedArray>().ElementLength() != count) {
+    throw Error(std::string(what) + ": " + name + " must be a typed array of " + std::to_string(count) + " elements");
+  }
+  Napi::TypedArray a = v.As<Napi::TypedArray>();
+  return reinterpret_cast<T*>(static_cast<uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset());
+}
+
+// nutsTree(grow, leaf, join, merge, leaf[5], sample[3], stepSize, inverse | null, maxDepth,
+// startEnergy, rng, treeDepth, numSteps, diverging, energy, acceptSum) -> sample[3]: the tree
+// building of one NUTS transition (native/nuts.h); the per-chain typed arrays are updated in place.
+Napi::Value NutsTree(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    const char* what = "nutsTree";
+    if (info.Length() != 16) throw Error("nutsTree: expected 16 arguments");
+    NutsGraphs graphs{&graph_arg(env, info[0], what), &graph_arg(env, info[1], what), &graph_arg(env, info[2], what),
+                      &graph_arg(env, info[3], what)};
+    std::vector<Tensor> leaf = tensor_list(env, info[4], 5, what);
+    std::vector<Tensor> sample = tensor_list(env, info[5], 3, what);
+    const Tensor* step_size = unwrap(env, info[6], what, 6);
+    const Tensor* inverse = info[7].IsNull() ? nullptr : unwrap(env, info[7], what, 7);
+    double depth = number(info[8], what, "maxDepth");
+    if (!(depth >= 0 && depth <= 30) || std::floor(depth) != depth) throw Error("nutsTree: maxDepth must be an integer in [0, 30]");
+    if (leaf[0].shape.size() < 1) throw Error("nutsTree: positions must be [chains, dim]");
+    size_t n = size_t(leaf[0].shape[0]);
+    NutsChains chains{int64_t(n),
+                      typed<double, napi_float64_array>(info[9], n, what, "startEnergy"),
+                      typed<uint32_t, napi_uint32_array>(info[10], 4 * n, what, "rng"),
+                      typed<int32_t, napi_int32_array>(info[11], n, what, "treeDepth"),
+                      typed<int32_t, napi_int32_array>(info[12], n, what, "numSteps"),
+                      typed<uint8_t, napi_uint8_array>(info[13], n, what, "diverging"),
+                      typed<double, napi_float64_array>(info[14], n, what, "energy"),
+                      typed<double, napi_float64_array>(info[15], n, what, "acceptSum")};
+    std::vector<Tensor> draw = nuts_tree(graphs, execute, leaf, sample, *step_size, inverse, int(depth), chains);
+    Napi::Array out = Napi::Array::New(env, draw.size());
+    for (size_t i = 0; i < draw.size(); i++) out.Set(uint32_t(i), wrap(env, std::move(draw[i])));
     return out;
   });
 }
@@ -524,30 +584,61 @@ Napi::Value CudaGemm(const Napi::CallbackInfo& info) {
   });
 }
 
+// Time spent inside the addon's functions while timing is on: bench:logreg reports the share of
+// a sampler step spent outside them (JS and dispatch). Measured here, not by wrapping the
+// functions in JS, whose own clock reads and closures would count as time outside.
+std::atomic<bool> timing{false};
+std::atomic<int64_t> inside_ns{0};
+
+template <Napi::Value (*F)(const Napi::CallbackInfo&)>
+Napi::Value Timed(const Napi::CallbackInfo& info) {
+  if (!timing.load(std::memory_order_relaxed)) return F(info);
+  struct Clock {
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    ~Clock() { inside_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count(); }
+  } clock;
+  return F(info);
+}
+
+// timeCalls(on): switches the timing of the addon's functions on (from zero) or off; returns the
+// nanoseconds spent inside them since it was last switched on.
+Napi::Value TimeCalls(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    if (info.Length() < 1 || !info[0].IsBoolean()) throw Error("timeCalls: argument 'on' must be a boolean");
+    bool on = info[0].As<Napi::Boolean>().Value();
+    double total = double(inside_ns.load());
+    if (on) inside_ns = 0;
+    timing = on;
+    return Napi::Number::New(env, total);
+  });
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("kernels", Napi::Function::New(env, Kernels));
-  exports.Set("run", Napi::Function::New(env, Run));
-  exports.Set("fromData", Napi::Function::New(env, FromData));
-  exports.Set("toData", Napi::Function::New(env, ToData));
-  exports.Set("dispose", Napi::Function::New(env, Dispose));
-  exports.Set("layout", Napi::Function::New(env, Layout));
-  exports.Set("memory", Napi::Function::New(env, Memory));
-  exports.Set("toDevice", Napi::Function::New(env, ToDevice));
-  exports.Set("devices", Napi::Function::New(env, Devices));
-  exports.Set("cudaInfo", Napi::Function::New(env, CudaInfo));
-  exports.Set("synchronize", Napi::Function::New(env, Synchronize));
-  exports.Set("emptyCache", Napi::Function::New(env, EmptyCache));
-  exports.Set("numThreads", Napi::Function::New(env, NumThreads));
-  exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
-  exports.Set("memcpy", Napi::Function::New(env, Memcpy));
-  exports.Set("blasInfo", Napi::Function::New(env, BlasInfo));
-  exports.Set("setBlas", Napi::Function::New(env, SetBlas));
-  exports.Set("blasGemm", Napi::Function::New(env, BlasGemm));
-  exports.Set("cudaGemm", Napi::Function::New(env, CudaGemm));
-  exports.Set("makeGraph", Napi::Function::New(env, MakeGraph));
-  exports.Set("runGraph", Napi::Function::New(env, RunGraph));
+  exports.Set("kernels", Napi::Function::New(env, Timed<Kernels>));
+  exports.Set("run", Napi::Function::New(env, Timed<Run>));
+  exports.Set("fromData", Napi::Function::New(env, Timed<FromData>));
+  exports.Set("toData", Napi::Function::New(env, Timed<ToData>));
+  exports.Set("dispose", Napi::Function::New(env, Timed<Dispose>));
+  exports.Set("layout", Napi::Function::New(env, Timed<Layout>));
+  exports.Set("memory", Napi::Function::New(env, Timed<Memory>));
+  exports.Set("toDevice", Napi::Function::New(env, Timed<ToDevice>));
+  exports.Set("devices", Napi::Function::New(env, Timed<Devices>));
+  exports.Set("cudaInfo", Napi::Function::New(env, Timed<CudaInfo>));
+  exports.Set("synchronize", Napi::Function::New(env, Timed<Synchronize>));
+  exports.Set("emptyCache", Napi::Function::New(env, Timed<EmptyCache>));
+  exports.Set("numThreads", Napi::Function::New(env, Timed<NumThreads>));
+  exports.Set("setNumThreads", Napi::Function::New(env, Timed<SetNumThreads>));
+  exports.Set("memcpy", Napi::Function::New(env, Timed<Memcpy>));
+  exports.Set("blasInfo", Napi::Function::New(env, Timed<BlasInfo>));
+  exports.Set("setBlas", Napi::Function::New(env, Timed<SetBlas>));
+  exports.Set("blasGemm", Napi::Function::New(env, Timed<BlasGemm>));
+  exports.Set("cudaGemm", Napi::Function::New(env, Timed<CudaGemm>));
+  exports.Set("makeGraph", Napi::Function::New(env, Timed<MakeGraph>));
+  exports.Set("runGraph", Napi::Function::New(env, Timed<RunGraph>));
+  exports.Set("nutsTree", Napi::Function::New(env, Timed<NutsTree>));
+  exports.Set("timeCalls", Napi::Function::New(env, TimeCalls));
   return exports;
 }
 

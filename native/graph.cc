@@ -35,6 +35,10 @@ void Graph::finish(const char* what) {
 }
 
 std::vector<Tensor> run_graph(const Graph& g, const std::vector<const Tensor*>& inputs, Executor execute) {
+  if (inputs.size() != g.input_slots.size()) {
+    throw Error("runGraph: the graph takes " + std::to_string(g.input_slots.size()) + " inputs, got " +
+                std::to_string(inputs.size()));
+  }
   std::vector<Tensor> slots(size_t(g.num_slots));
   for (size_t i = 0; i < g.input_slots.size(); i++) slots[size_t(g.input_slots[i])] = *inputs[i];
   for (const auto& c : g.constants) slots[size_t(c.first)] = c.second;

@@ -6,6 +6,7 @@
 import { binding, type NativeGraph, type NativeGraphSpec, type NativeTensor } from '../backend/binding';
 import { type Recorder, recorder, setRecorder } from '../tensor/capture';
 import type { DType } from '../tensor/dtype';
+import { tidy } from '../tensor/scope';
 import { Tensor } from '../tensor/tensor';
 import { transformHooks } from './hooks';
 import { SignatureTable } from './signature';
@@ -154,5 +155,28 @@ function replay(c: Captured, inputs: readonly Tensor[]): unknown {
   return mapLeaves(c.template, (t) => t, (v) => {
     if (v instanceof OutputLeaf) return new Tensor(handles[v.index], v.shape, v.dtype, null, v.device, v.layoutId);
     return v instanceof InputLeaf ? inputs[v.index] : v;
+  });
+}
+
+/**
+ * @internal Records one run of fn on `inputs` as a native graph whose inputs are `inputs` and whose
+ * outputs are fn's results, in order (for native code that replays it, as the NUTS tree building
+ * does). The inputs must be distinct tensors, so that the graph reads each from a slot of its own.
+ * Null when fn cannot be captured: it reads values, draws random numbers, copies between devices,
+ * or returns one of its inputs. The tensors fn makes are freed.
+ */
+export function captureGraph(fn: (inputs: readonly Tensor[]) => Tensor[], inputs: readonly Tensor[]): NativeGraph | null {
+  if (new Set(inputs).size !== inputs.length) throw new Error('captureGraph: the inputs must be distinct tensors');
+  const rec = new GraphRecorder(inputs);
+  return tidy(() => {
+    const previous = setRecorder(rec);
+    let outputs: Tensor[];
+    try {
+      outputs = fn(inputs);
+    } finally {
+      setRecorder(previous);
+    }
+    const capturable = rec.failure === null && outputs.every((t) => t.batch === null && !t.isDisposed && rec.inputIndex(t) < 0);
+    return capturable ? binding.makeGraph(rec.spec(outputs)) : null;
   });
 }

@@ -110,6 +110,19 @@ export interface Binding {
   runGraph(graph: NativeGraph, ...inputs: NativeTensor[]): NativeTensor[];
   /** C = A·B with cuBLAS directly, for contiguous float matrices on one GPU (queued): the GPU matMul benchmark's reference. */
   cudaGemm(c: NativeTensor, a: NativeTensor, b: NativeTensor): void;
+  /**
+   * The tree building of one NUTS transition over four captured graphs (native/nuts.h): from the
+   * start leaf [q, p, grad, logp, v] and draw [q, grad, logp], gives the new draw; the per-chain
+   * arrays (start energies, sfc32 states, statistics) are read and updated in place.
+   */
+  nutsTree(grow: NativeGraph, leaf: NativeGraph, join: NativeGraph, merge: NativeGraph, start: NativeTensor[], sample: NativeTensor[],
+    stepSize: NativeTensor, inverse: NativeTensor | null, maxDepth: number, startEnergy: Float64Array, rng: Uint32Array,
+    treeDepth: Int32Array, numSteps: Int32Array, diverging: Uint8Array, energy: Float64Array, acceptSum: Float64Array): NativeTensor[];
+  /**
+   * Switches the timing of every addon call on (from zero) or off; returns the nanoseconds spent
+   * inside them since it was last switched on (benchmarks: the share of time outside native code).
+   */
+  timeCalls(on: boolean): number;
 }
 
 // lib/backend and dist/backend both sit two levels below the package root.

@@ -21,6 +21,11 @@ export class ChainRandom implements ChainDecisions {
     });
   }
 
+  /** @internal The generators' state, four words per chain (native code draws from it too: native/nuts.cc). */
+  get state(): Uint32Array {
+    return this.words;
+  }
+
   /** A fair coin for the i-th chain of this group (NUTS's direction of each doubling). */
   coin(i: number): boolean {
     return this.uniform(i) < 0.5;

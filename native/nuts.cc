@@ -1,0 +1,217 @@
+#include "nuts.h"
+
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "error.h"
+
+namespace rv {
+namespace {
+
+using Tensors = std::vector<Tensor>;
+
+constexpr double kMaxEnergyError = 1000;  // Stan's divergence threshold, as lib/inference/mcmc/transition.ts
+
+// One chain's sfc32 step, as lib/inference/mcmc/rng.ts: a uniform draw in [0, 1).
+double uniform(uint32_t* w) {
+  uint32_t a = w[0], b = w[1], c = w[2], d = w[3];
+  uint32_t t = a + b + d;
+  w[0] = b ^ (b >> 9);
+  w[1] = c + (c << 3);
+  w[2] = ((c << 21) | (c >> 11)) + t;
+  w[3] = d + 1;
+  return double(t) / 4294967296.0;
+}
+
+double log_add_exp(double a, double b) {
+  double hi = a > b ? a : b;
+  if (hi == -INFINITY) return -INFINITY;
+  return hi + std::log(std::exp(a - hi) + std::exp(b - hi));
+}
+
+double acceptance(double start, double energy) {
+  double log_ratio = start - energy;
+  if (std::isnan(log_ratio)) return 0;
+  return log_ratio > 0 ? 1 : std::exp(log_ratio);
+}
+
+bool divergent(double start, double energy) { return !std::isfinite(energy) || energy - start > kMaxEnergyError; }
+
+// Whether a join's six dot products (at values[6c..]) show a U-turn.
+bool turned(const std::vector<double>& dots, int64_t c) {
+  for (int i = 0; i < 6; i++) {
+    if (!(dots[size_t(6 * c + i)] > 0)) return true;
+  }
+  return false;
+}
+
+struct Runner {
+  Executor execute;
+
+  Tensors operator()(const Graph& g, const char* what, std::initializer_list<const Tensors*> lists,
+                     std::initializer_list<const Tensor*> singles) const {
+    std::vector<const Tensor*> inputs;
+    for (const Tensors* l : lists) {
+      for (const Tensor& t : *l) inputs.push_back(&t);
+    }
+    for (const Tensor* t : singles) {
+      if (t) inputs.push_back(t);
+    }
+    if (inputs.size() != g.input_slots.size()) {
+      throw Error(std::string("nuts: the ") + what + " graph takes " + std::to_string(g.input_slots.size()) +
+                  " inputs, got " + std::to_string(inputs.size()));
+    }
+    return run_graph(g, inputs, execute);
+  }
+};
+
+Tensors slice(const Tensors& t, size_t begin, size_t count, const char* what) {
+  if (begin + count > t.size()) throw Error(std::string("nuts: the ") + what + " graph gave too few outputs");
+  return Tensors(t.begin() + long(begin), t.begin() + long(begin + count));
+}
+
+// A bool [chains] tensor on `device` from one flag per chain.
+Tensor mask(const std::vector<uint8_t>& flags, int device) {
+  Dims shape = Dims::of_rank(1, "nuts");
+  shape[0] = int64_t(flags.size());
+  Tensor host = empty_tensor(DType::Bool, shape, "nuts", kCpu);
+  if (!flags.empty()) std::memcpy(host.data(), flags.data(), flags.size());
+  return device == kCpu ? host : to_device(host, device, "nuts");
+}
+
+// The values of a small float tensor, as doubles (a copy to the host first on a GPU).
+std::vector<double> read(const Tensor& t) {
+  Tensor h = to_device(t, kCpu, "nuts");
+  std::vector<double> out(size_t(h.numel()));
+  if (h.dtype == DType::Float32) {
+    for (size_t i = 0; i < out.size(); i++) out[i] = double(h.ptr<float>()[i]);
+  } else if (h.dtype == DType::Float64) {
+    std::memcpy(out.data(), h.data(), out.size() * sizeof(double));
+  } else {
+    throw Error("nuts: energies and dot products must be float32 or float64");
+  }
+  return out;
+}
+
+// Span (pFirst, vFirst, pLast, vLast, rho) of a single leaf.
+Tensors leaf_span(const Tensors& leaf) { return {leaf[1], leaf[4], leaf[1], leaf[4], leaf[1]}; }
+
+}  // namespace
+
+std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const std::vector<Tensor>& leaf,
+                              const std::vector<Tensor>& sample_in, const Tensor& step_size, const Tensor* inverse,
+                              int max_depth, NutsChains& chains) {
+  if (leaf.size() != 5 || sample_in.size() != 3) throw Error("nuts: a leaf has 5 tensors and a position 3");
+  const Runner run{execute};
+  const int64_t n = chains.count;
+  const size_t count = size_t(n);
+  const int device = leaf[0].device();
+  Tensors forward = leaf, backward = leaf, sample = sample_in;
+  Tensor rho = leaf[1];
+  std::vector<uint8_t> active(count, 1), turns_at_join(count, 0);
+  std::vector<double> log_weight(count, 0.0), subtree_log_weight(count, -INFINITY), candidate_energy(count, 0.0);
+  auto any_active = [&] {
+    for (uint8_t a : active) {
+      if (a) return true;
+    }
+    return false;
+  };
+
+  for (int depth = 0; depth < max_depth && any_active(); depth++) {
+    // Each chain flips its own coin for the direction of this doubling (a stopped chain draws none).
+    std::vector<uint8_t> forward_flags(count);
+    for (int64_t c = 0; c < n; c++) forward_flags[size_t(c)] = !active[size_t(c)] || uniform(chains.rng + 4 * c) < 0.5;
+    Tensor direction = mask(forward_flags, device);
+    Tensors grown = run(*graphs.grow, "grow", {&forward, &backward}, {&rho, &direction, &step_size});
+    Tensors start = slice(grown, 0, 5, "grow");
+    // The trajectory before this subtree: first = the end away from it, last = the end it grows from.
+    Tensors trajectory = {grown.at(5), grown.at(6), start[1], start[4], rho};
+    Tensor signed_step = grown.at(7);
+    std::fill(subtree_log_weight.begin(), subtree_log_weight.end(), -INFINITY);
+
+    // The first leaf takes no candidate from before it (take = false for all).
+    Tensors fresh = start, candidate = {start[0], start[2], start[3]};
+    Tensor take = mask(std::vector<uint8_t>(count, 0), device);
+    std::vector<Tensors> slots(size_t(depth) + 1);
+    Tensors joined;
+    const int64_t num_leaves = int64_t(1) << depth;
+    for (int64_t index = 0; index < num_leaves && any_active(); index++) {
+      const bool last = index == num_leaves - 1;
+      int closes = 0;
+      while ((index >> closes) & 1) closes++;
+      Tensors out = run(*graphs.leaf, "leaf", {&fresh, &candidate}, {&take, &signed_step, inverse});
+      fresh = slice(out, 0, 5, "leaf");
+      candidate = slice(out, 5, 3, "leaf");
+      std::vector<double> energies = read(out.at(8));
+      // The subtrees this leaf completes (slots 0 up), then, at the last leaf, the trajectory.
+      std::vector<std::vector<double>> dots;
+      Tensors node = leaf_span(fresh);
+      auto join = [&](const Tensors& first, const Tensors& second) {
+        Tensors r = run(*graphs.join, "join", {&first, &second}, {});
+        dots.push_back(read(r.at(1)));
+        return Tensors{first[0], first[1], second[2], second[3], r.at(0)};
+      };
+      for (int h = 0; h < closes; h++) {
+        node = join(slots[size_t(h)], node);
+        slots[size_t(h)].clear();
+      }
+      if (last) joined = join(trajectory, node);
+      else slots[size_t(closes)] = node;
+
+      std::vector<uint8_t> take_flags(count, 0);
+      for (int64_t c = 0; c < n; c++) {
+        size_t i = size_t(c);
+        if (!active[i]) continue;
+        double energy = energies[i], start_energy = chains.start_energy[i];
+        chains.num_steps[i] += 1;
+        chains.accept_sum[i] += acceptance(start_energy, energy);
+        if (divergent(start_energy, energy)) {
+          chains.diverging[i] = 1;
+          active[i] = 0;
+          continue;
+        }
+        // Multinomial sampling within the subtree, one leaf at a time.
+        double log_w = start_energy - energy;
+        double total = log_add_exp(subtree_log_weight[i], log_w);
+        if (uniform(chains.rng + 4 * c) < std::exp(log_w - total)) {
+          take_flags[i] = 1;
+          candidate_energy[i] = energy;
+        }
+        subtree_log_weight[i] = total;
+        for (int j = 0; j < closes; j++) {
+          if (turned(dots[size_t(j)], c)) active[i] = 0;
+        }
+        if (last) turns_at_join[i] = turned(dots[size_t(closes)], c);
+      }
+      take = mask(take_flags, device);
+    }
+    if (!any_active()) break;
+
+    // Biased progressive sampling: the subtree's candidate becomes the draw with probability
+    // min(1, W_subtree / W_old).
+    std::vector<uint8_t> accept(count, 0);
+    for (int64_t c = 0; c < n; c++) {
+      size_t i = size_t(c);
+      if (!active[i]) continue;
+      chains.tree_depth[i] = depth + 1;
+      if (subtree_log_weight[i] > log_weight[i] ||
+          uniform(chains.rng + 4 * c) < std::exp(subtree_log_weight[i] - log_weight[i])) {
+        accept[i] = 1;
+        chains.energy[i] = candidate_energy[i];
+      }
+      log_weight[i] = log_add_exp(log_weight[i], subtree_log_weight[i]);
+      if (turns_at_join[i]) active[i] = 0;
+    }
+    Tensor accepted = mask(accept, device);
+    Tensors merged = run(*graphs.merge, "merge", {&forward, &backward, &fresh, &candidate, &sample},
+                         {&take, &direction, &accepted});
+    forward = slice(merged, 0, 5, "merge");
+    backward = slice(merged, 5, 5, "merge");
+    sample = slice(merged, 10, 3, "merge");
+    rho = joined.at(4);
+  }
+  return sample;
+}
+
+}  // namespace rv

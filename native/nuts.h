@@ -1,0 +1,48 @@
+// The No-U-Turn Sampler's tree building for all chains at once, driven natively: the tensor work
+// of each step is a captured graph (lib/inference/mcmc/nuts.ts makes and documents them), and the
+// per-chain decisions between the steps (divergence, multinomial choice of the candidate, U-turns,
+// directions, biased progressive sampling) run here, in double precision, with each chain's sfc32
+// generator, exactly as the TypeScript transition makes them. A whole transition then needs no
+// JavaScript between its leapfrog steps.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "graph.h"
+#include "tensor.h"
+
+namespace rv {
+
+// The four graphs, over flat lists of tensors. Leaf = (q, p, grad, logp, v), Position = (q, grad,
+// logp), Span = (pFirst, vFirst, pLast, vLast, rho); masks are bool [chains].
+//   grow:  forward Leaf, backward Leaf, rho, direction, stepSize -> start Leaf, far p, far v, signed step size
+//   leaf:  fresh Leaf, candidate Position, take, signed step size [, M⁻¹] -> fresh Leaf, candidate Position, energy
+//   join:  first Span, second Span -> rho, dots [chains, 6]
+//   merge: forward Leaf, backward Leaf, fresh Leaf, candidate Position, sample Position, take, direction, accept
+//          -> forward Leaf, backward Leaf, sample Position
+struct NutsGraphs {
+  const Graph* grow;
+  const Graph* leaf;
+  const Graph* join;
+  const Graph* merge;
+};
+
+// Per-chain values the transition reads and writes (arrays of length chains, owned by JS).
+struct NutsChains {
+  int64_t count;
+  const double* start_energy;
+  uint32_t* rng;  // 4 words of sfc32 state per chain
+  int32_t* tree_depth;
+  int32_t* num_steps;
+  uint8_t* diverging;
+  double* energy;  // set to the draw's energy (start energy unless a subtree's candidate is accepted)
+  double* accept_sum;  // Σ min(1, exp(H₀ − H)) over the new states
+};
+
+// Builds the trees from the start `leaf` (Leaf: forward and backward end) and returns the draw
+// (Position). `step_size` is [chains, 1]; `inverse` M⁻¹ (null for the unit metric).
+std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const std::vector<Tensor>& leaf,
+                              const std::vector<Tensor>& sample, const Tensor& step_size, const Tensor* inverse,
+                              int max_depth, NutsChains& chains);
+
+}  // namespace rv
