@@ -500,7 +500,7 @@ Napi::Value MakeGraph(const Napi::CallbackInfo& info) {
 }
 
 // The graph a makeGraph external holds; throws, naming `what`, for any other value.
-const Graph& graph_arg(Napi::Env env, Napi::Value v, const char* what) {
+Graph& graph_arg(Napi::Env env, Napi::Value v, const char* what) {
   bool ok = v.IsExternal();
   if (ok) napi_check_object_type_tag(env, v, &kGraphTag, &ok);
   if (!ok) throw Error(std::string(what) + ": not a graph");
@@ -572,6 +572,15 @@ Napi::Value NutsTree(const Napi::CallbackInfo& info) {
   });
 }
 
+// disposeGraph(graph): releases the tensors a graph holds (its constants) now; it cannot run after.
+Napi::Value DisposeGraph(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    graph_arg(env, info[0], "disposeGraph").dispose();
+    report_memory(env);
+    return env.Undefined();
+  });
+}
+
 // cudaGemm(c, a, b): C = A·B with cuBLAS directly, for contiguous float matrices on one GPU
 // (queued on the device's stream): the GPU matMul benchmark's reference.
 Napi::Value CudaGemm(const Napi::CallbackInfo& info) {
@@ -637,6 +646,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaGemm", Napi::Function::New(env, Timed<CudaGemm>));
   exports.Set("makeGraph", Napi::Function::New(env, Timed<MakeGraph>));
   exports.Set("runGraph", Napi::Function::New(env, Timed<RunGraph>));
+  exports.Set("disposeGraph", Napi::Function::New(env, Timed<DisposeGraph>));
   exports.Set("nutsTree", Napi::Function::New(env, Timed<NutsTree>));
   exports.Set("timeCalls", Napi::Function::New(env, TimeCalls));
   return exports;

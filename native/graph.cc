@@ -35,6 +35,7 @@ void Graph::finish(const char* what) {
 }
 
 std::vector<Tensor> run_graph(const Graph& g, const std::vector<const Tensor*>& inputs, Executor execute) {
+  if (g.disposed) throw Error("runGraph: the graph is disposed");
   if (inputs.size() != g.input_slots.size()) {
     throw Error("runGraph: the graph takes " + std::to_string(g.input_slots.size()) + " inputs, got " +
                 std::to_string(inputs.size()));

@@ -29,6 +29,14 @@ struct Graph {
   std::vector<GraphStep> steps;
   std::vector<int> output_slots;
   std::vector<int> last_use;  // per slot: the last step reading it (-1: none); outputs never released
+  bool disposed = false;  // dispose() released its constants; it cannot run any more
+
+  // Releases the constants (tensors the function closed over) now rather than at garbage collection.
+  void dispose() {
+    constants.clear();
+    steps.clear();
+    disposed = true;
+  }
 
   // Checks the slot numbering (every read slot is written before, once) and computes last_use;
   // throws an Error naming `what` on an inconsistent graph.

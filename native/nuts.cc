@@ -80,8 +80,12 @@ Tensor mask(const std::vector<uint8_t>& flags, int device) {
   return device == kCpu ? host : to_device(host, device, "nuts");
 }
 
-// The values of a small float tensor, as doubles (a copy to the host first on a GPU).
-std::vector<double> read(const Tensor& t) {
+// The `count` values of a small float tensor, as doubles (a copy to the host first on a GPU).
+std::vector<double> read(const Tensor& t, int64_t count, const char* what) {
+  if (t.numel() != count) {
+    throw Error(std::string("nuts: the ") + what + " graph gave " + std::to_string(t.numel()) + " values, expected " +
+                std::to_string(count) + " (graphs captured for another number of chains?)");
+  }
   Tensor h = to_device(t, kCpu, "nuts");
   std::vector<double> out(size_t(h.numel()));
   if (h.dtype == DType::Float32) {
@@ -143,13 +147,13 @@ std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const 
       Tensors out = run(*graphs.leaf, "leaf", {&fresh, &candidate}, {&take, &signed_step, inverse});
       fresh = slice(out, 0, 5, "leaf");
       candidate = slice(out, 5, 3, "leaf");
-      std::vector<double> energies = read(out.at(8));
+      std::vector<double> energies = read(out.at(8), n, "leaf");
       // The subtrees this leaf completes (slots 0 up), then, at the last leaf, the trajectory.
       std::vector<std::vector<double>> dots;
       Tensors node = leaf_span(fresh);
       auto join = [&](const Tensors& first, const Tensors& second) {
         Tensors r = run(*graphs.join, "join", {&first, &second}, {});
-        dots.push_back(read(r.at(1)));
+        dots.push_back(read(r.at(1), 6 * n, "join"));
         return Tensors{first[0], first[1], second[2], second[3], r.at(0)};
       };
       for (int h = 0; h < closes; h++) {

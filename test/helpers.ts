@@ -4,7 +4,7 @@
  */
 import { strict as assert } from 'assert';
 import * as rv from '../lib/index';
-import { binding } from '../lib/backend/binding';
+import { type Binding, binding } from '../lib/backend/binding';
 
 /** mulberry32: a small deterministic PRNG; tests always seed it. */
 export function makeRng(seed: number): () => number {
@@ -277,18 +277,31 @@ export function build(shape: number[], f: (idx: number[]) => number): Ref {
   return { values, shape };
 }
 
+/** Counts the calls of the addon function `name` from now on; stop() puts it back and gives the count. */
+export function countCalls(name: keyof Binding): { stop(): number } {
+  const table = binding as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const original = table[name];
+  let count = 0;
+  table[name] = (...args: unknown[]) => {
+    count++;
+    return original(...args);
+  };
+  return {
+    stop: () => {
+      table[name] = original;
+      return count;
+    },
+  };
+}
+
 /** Number of native kernel calls `fn` makes. */
 export function nativeCalls(fn: () => void): number {
-  const run = binding.run;
+  const counter = countCalls('run');
   let count = 0;
-  binding.run = ((...args: Parameters<typeof run>) => {
-    count++;
-    return run(...args);
-  }) as typeof run;
   try {
     fn();
   } finally {
-    binding.run = run;
+    count = counter.stop();
   }
   return count;
 }

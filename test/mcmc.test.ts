@@ -6,6 +6,7 @@
  */
 import { strict as assert } from 'assert';
 import * as rv from '../lib/index';
+import { binding } from '../lib/backend/binding';
 import { Metric } from '../lib/inference/mcmc/metric';
 import { nutsTransition } from '../lib/inference/mcmc/nuts';
 import { adaptationWindows } from '../lib/inference/mcmc/windows';
@@ -404,19 +405,46 @@ describe('rv.mcmc.nuts', () => {
     assert.equal(events[9].numSteps.length, 2);
   });
 
-  it('holds no more native memory as a run goes on, and frees everything but the fit', async () => {
-    // Garbage from earlier tests may be finalised meanwhile, so only growth is an error.
-    const before = rv.memory().liveBytes;
-    const live: number[] = [];
-    const init = f64([0, 0, 0]);
-    const fit = await rv.mcmc.nuts({
-      target: (x: rv.Tensor) => rv.mul(rv.sum(rv.square(x)), -0.5), init, metric: 'dense',
-      numChains: 4, numWarmup: 100, numSamples: 300, seed: 12, progress: false,
-      callback: (event) => { if (!event.warmup) live.push(rv.memory().liveBytes); },
+  for (const jit of [false, true]) {
+    it(`holds no more native memory as a run goes on, and frees everything but the fit (jit: ${jit})`, async () => {
+      // Garbage from earlier tests may be finalised meanwhile, so only growth is an error.
+      const before = rv.memory().liveBytes;
+      const live: number[] = [];
+      const init = f64([0, 0, 0]);
+      const fit = await rv.mcmc.nuts({
+        target: (x: rv.Tensor) => rv.mul(rv.sum(rv.square(x)), -0.5), init, metric: 'dense',
+        numChains: 4, numWarmup: 100, numSamples: 300, seed: 12, progress: false, jit,
+        callback: (event) => { if (!event.warmup) live.push(rv.memory().liveBytes); },
+      });
+      assert.ok(Math.max(...live) <= live[0], `live bytes over the sampling iterations went from ${live[0]} to ${Math.max(...live)}`);
+      rv.dispose([fit.draws, fit.stats, fit.stepSize, fit.inverseMetric, init]);
+      assert.ok(rv.memory().liveBytes <= before, `${rv.memory().liveBytes - before} bytes more are live after the run`);
     });
-    assert.ok(Math.max(...live) <= live[0], `live bytes over the sampling iterations went from ${live[0]} to ${Math.max(...live)}`);
-    rv.dispose([fit.draws, fit.stats, fit.stepSize, fit.inverseMetric, init]);
-    assert.ok(rv.memory().liveBytes <= before, `${rv.memory().liveBytes - before} bytes more are live after the run`);
+  }
+
+  it('rejects malformed arguments to the native tree building with Errors, not crashes', () => {
+    const args = (): unknown[] => [null, null, null, null, [], [], null, null, 10, new Float64Array(2), new Uint32Array(8),
+      new Int32Array(2), new Int32Array(2), new Uint8Array(2), new Float64Array(2), new Float64Array(2)];
+    const call = (a: unknown[]) => (binding.nutsTree as (...xs: unknown[]) => unknown)(...a);
+    assert.throws(() => call([]), /nutsTree: expected 16 arguments/);
+    assert.throws(() => call(args()), /nutsTree: not a graph/);
+    const graph = binding.makeGraph({ numSlots: 1, inputs: [0], constants: [], steps: [], outputs: [0] });
+    const withGraphs = args();
+    withGraphs.splice(0, 4, graph, graph, graph, graph);
+    assert.throws(() => call(withGraphs), /nutsTree: expected an array of 5 tensors/);
+    const leaf = [0, 1, 2, 3, 4].map(() => rv.zeros([2, 3]).handle());
+    const position = [0, 1, 2].map(() => rv.zeros([2, 3]).handle());
+    withGraphs.splice(4, 3, leaf, position, rv.zeros([2, 1]).handle());
+    withGraphs[9] = new Float64Array(3);
+    assert.throws(() => call(withGraphs), /nutsTree: startEnergy must be a typed array of 2 elements/);
+    withGraphs[9] = new Float64Array(2);
+    withGraphs[10] = new Uint32Array(2);
+    assert.throws(() => call(withGraphs), /nutsTree: rng must be a typed array of 8 elements/);
+    withGraphs[10] = new Uint32Array(8);
+    // Graphs of the wrong arity are refused by their input count, and a disposed graph runs no more.
+    assert.throws(() => call(withGraphs), /graph takes 1 inputs, got 13/);
+    binding.disposeGraph(graph);
+    assert.throws(() => binding.runGraph(graph, leaf[0]), /runGraph: the graph is disposed/);
   });
 
   it('throws clear errors for bad input before sampling', async () => {

@@ -63,9 +63,13 @@ class GraphRecorder implements Recorder {
     return slot === undefined ? -1 : this.inputs.indexOf(slot);
   }
 
-  spec(outputs: readonly Tensor[]): NativeGraphSpec {
+  /** The native graph of what was recorded, with `outputs` as its outputs. */
+  graph(outputs: readonly Tensor[]): NativeGraph {
     const outs = outputs.map((t) => this.slotOf(t.handle('jit'), t.deviceCode));
-    return { numSlots: this.next, inputs: this.inputs, constants: this.constants, steps: this.steps, outputs: outs };
+    const graph = binding.makeGraph({ numSlots: this.next, inputs: this.inputs, constants: this.constants, steps: this.steps, outputs: outs });
+    // The graph holds the constants now: their handles here would keep them alive until collected.
+    for (const [, handle] of this.constants) binding.dispose(handle);
+    return graph;
   }
 }
 
@@ -141,13 +145,35 @@ export function jit<F extends (...args: any[]) => any>(fn: F, options: JitOption
         computed.push(t);
         return new OutputLeaf(computed.length - 1, t.shape, t.dtype, t.deviceCode, t.layoutId);
       });
-      signature.captured = { graph: binding.makeGraph(rec.spec(computed)), template };
+      signature.captured = { graph: rec.graph(computed), template };
     } else {
       signature.failures++;
     }
     return result;
   };
+  tables.set(jitted, signatures);
   return jitted as unknown as F;
+}
+
+const tables = new WeakMap<object, SignatureTable<SignatureRecord>>();
+
+/**
+ * @internal Releases the graphs `f` (made by jit) has captured, and the tensors they hold, now
+ * rather than when f is garbage collected; a later call captures again. Graphs from captureGraph
+ * are released with releaseGraph.
+ */
+export function releaseJit(f: object): void {
+  const signatures = tables.get(f);
+  if (signatures === undefined) return;
+  for (const record of signatures.records()) {
+    if (record.captured !== undefined) binding.disposeGraph(record.captured.graph);
+    record.captured = undefined;
+  }
+}
+
+/** @internal Releases a graph made by captureGraph (the tensors it holds) now; it cannot run after. */
+export function releaseGraph(graph: NativeGraph): void {
+  binding.disposeGraph(graph);
 }
 
 function replay(c: Captured, inputs: readonly Tensor[]): unknown {
@@ -177,6 +203,6 @@ export function captureGraph(fn: (inputs: readonly Tensor[]) => Tensor[], inputs
       setRecorder(previous);
     }
     const capturable = rec.failure === null && outputs.every((t) => t.batch === null && !t.isDisposed && rec.inputIndex(t) < 0);
-    return capturable ? binding.makeGraph(rec.spec(outputs)) : null;
+    return capturable ? rec.graph(outputs) : null;
   });
 }

@@ -55,6 +55,11 @@ export class SignatureTable<T> {
     return entry.value;
   }
 
+  /** The records of every signature seen. */
+  *records(): IterableIterator<T> {
+    for (const bucket of this.buckets.values()) for (const entry of bucket) yield entry.value;
+  }
+
   private describe(value: unknown, tensors: Tensor[]): boolean {
     const tokens = this.tokens;
     if (value instanceof Tensor) {

@@ -106,6 +106,8 @@ export interface Binding {
   blasGemm(c: NativeTensor, a: NativeTensor, b: NativeTensor): void;
   /** A captured computation (lib/autodiff/jit.ts) as a native graph. */
   makeGraph(spec: NativeGraphSpec): NativeGraph;
+  /** Releases the tensors a graph holds (its constants) now; running it afterwards throws. */
+  disposeGraph(graph: NativeGraph): void;
   /** Runs a graph on its inputs; returns its outputs. */
   runGraph(graph: NativeGraph, ...inputs: NativeTensor[]): NativeTensor[];
   /** C = A·B with cuBLAS directly, for contiguous float matrices on one GPU (queued): the GPU matMul benchmark's reference. */

@@ -6,7 +6,7 @@
  * between the leapfrog steps (after a memory-bound gradient has flushed the caches, each return
  * to JavaScript costs more than the little it does).
  */
-import { captureGraph } from '../../autodiff/jit';
+import { captureGraph, releaseGraph } from '../../autodiff/jit';
 import { binding, type NativeGraph } from '../../backend/binding';
 import { tensor } from '../../tensor/ops/creation';
 import { clone, reshape } from '../../tensor/ops/view';
@@ -63,9 +63,6 @@ function captureTree(gradient: BatchedGradient, kind: MetricKind, leaf: Leaf, st
   });
 }
 
-// Per gradient function and metric kind: its graphs, or null once capture failed.
-const captured = new WeakMap<BatchedGradient, Map<MetricKind, TreeGraphs | null>>();
-
 /**
  * The tree building of one transition from `leaf` (the start with its momentum and velocity),
  * natively; updates `stats` (all but acceptProb and hitMaxDepth) and `acceptSum`, and gives the
@@ -76,14 +73,12 @@ export function nativeTree(context: TransitionContext, leaf: Leaf, start: Positi
   startEnergy: Float64Array, stats: TransitionStats, acceptSum: Float64Array): Position | null {
   if (!context.capture || !(context.random instanceof ChainRandom)) return null;
   const { kind, inverse } = context.metric;
-  let kinds = captured.get(context.gradient);
-  if (kinds === undefined) {
-    kinds = new Map();
-    captured.set(context.gradient, kinds);
-  }
-  if (!kinds.has(kind)) kinds.set(kind, captureTree(context.gradient, kind, leaf, stepSize, inverse));
-  const graphs = kinds.get(kind);
-  if (graphs === null || graphs === undefined) return null;
+  // Captured once per run and metric kind; null when the gradient cannot be captured.
+  const graphs = context.cache.get(`nuts native tree ${kind}`, () => {
+    const value = captureTree(context.gradient, kind, leaf, stepSize, inverse);
+    return { value, release: () => { if (value !== null) Object.values(value).forEach(releaseGraph); } };
+  });
+  if (graphs === null) return null;
   const handles = binding.nutsTree(graphs.grow, graphs.leaf, graphs.join, graphs.merge,
     leafList(leaf).map((t) => t.handle('nuts')), positionList(start).map((t) => t.handle('nuts')), stepSize.handle('nuts'),
     inverse === null ? null : inverse.handle('nuts'), maxTreeDepth, startEnergy, context.random.state,

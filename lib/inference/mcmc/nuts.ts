@@ -14,12 +14,12 @@
  * leaves waiting for its right-hand neighbour, so memory is O(max depth), and each leaf
  * closes as many subtrees as its index has trailing one bits.
  */
-import { jit } from '../../autodiff/jit';
+import { jit, releaseJit } from '../../autodiff/jit';
 import { tensor } from '../../tensor/ops/creation';
 import { tidy } from '../../tensor/scope';
 import { advance, chainMask, perChain, readNumbers } from './chains';
 import type { Tensor } from '../../tensor/tensor';
-import type { BatchedGradient, Position } from './leapfrog';
+import type { Position } from './leapfrog';
 import { nativeTree } from './nuts-native';
 import { type Ends, type Leaf, type Pending, type Span, type Subtree, type TreeSteps, treeSteps } from './nuts-steps';
 import { acceptance, emptyStats, isDivergent, logAddExp, type Transition, type TransitionContext, type TransitionStats } from './transition';
@@ -40,17 +40,14 @@ function turned(values: Float64Array, offset: number): boolean {
   return false;
 }
 
-// The tree steps of each gradient function, captured when the run asks for it (the jit option).
-const capturedSteps = new WeakMap<BatchedGradient, TreeSteps>();
+/** The tree steps, captured once per run when it asks for it (the jit option). */
 function treeStepsOf(context: TransitionContext): TreeSteps {
   if (!context.capture) return treeSteps(context.gradient);
-  let steps = capturedSteps.get(context.gradient);
-  if (steps === undefined) {
+  return context.cache.get('nuts tree steps', () => {
     const plain = treeSteps(context.gradient);
-    steps = { begin: jit(plain.begin), grow: jit(plain.grow), leaf: jit(plain.leaf), merge: jit(plain.merge) };
-    capturedSteps.set(context.gradient, steps);
-  }
-  return steps;
+    const steps = { begin: jit(plain.begin), grow: jit(plain.grow), leaf: jit(plain.leaf), merge: jit(plain.merge) };
+    return { value: steps, release: () => Object.values(steps).forEach(releaseJit) };
+  });
 }
 
 /**

@@ -17,11 +17,11 @@ import type { DrawEvent, McmcOptions, Settings } from './options';
 import { ProgressBar } from './progress';
 import { Recorder } from './recorder';
 import { ChainRandom } from './rng';
-import { batchedGradient, startingPositions } from './start';
+import { batchedGradient, releaseGradient, startingPositions } from './start';
 import { type State } from './state';
 import { DualAveraging, initialStepSize } from './step-size';
 import { type FlatTarget, functionTarget } from './target';
-import type { Transition, TransitionContext, TransitionStats } from './transition';
+import { RunCache, type Transition, type TransitionContext, type TransitionStats } from './transition';
 import { adaptationWindows } from './windows';
 
 /** Milliseconds of sampling between yields to the event loop. */
@@ -72,6 +72,7 @@ export async function runSampler(owner: string, sampler: string, options: McmcOp
     }
   } finally {
     advance(start, null);
+    releaseGradient(gradient);
     run.progress.finish();
   }
   const metricShape = settings.metric === 'dense' ? [target.dim, target.dim] : [target.dim];
@@ -95,6 +96,7 @@ async function runChains(run: Run, chains: readonly number[], position: Position
     random: new ChainRandom(run.keys.decisions, chains),
     nextKey: () => foldIn(momentumKey, momentumDraws++),
     capture: settings.jit,
+    cache: new RunCache(),
   };
   const setMetric = (metric: Metric) => {
     context.metric.dispose();
@@ -150,6 +152,7 @@ async function runChains(run: Run, chains: readonly number[], position: Position
   } finally {
     advance(position, null);
     context.metric.dispose();
+    context.cache.release();
     estimate?.reset();
   }
   return aborted;

@@ -4,7 +4,7 @@
  * scalar, a start outside the support, a log density or gradient that is not finite there).
  */
 import { valueAndGrad } from '../../autodiff/grad';
-import { jit } from '../../autodiff/jit';
+import { jit, releaseJit } from '../../autodiff/jit';
 import { vmap } from '../../autodiff/vmap';
 import { isFloat } from '../../tensor/dtype';
 import { cast, isFinite as finite } from '../../tensor/ops/elementwise';
@@ -25,11 +25,21 @@ import type { FlatTarget } from './target';
  */
 export function batchedGradient(target: FlatTarget, chainMethod: 'vectorized' | 'sequential', captured = false): BatchedGradient {
   const single = captured ? jit(valueAndGrad(target.logDensity)) : valueAndGrad(target.logDensity);
-  if (chainMethod === 'vectorized') return (captured ? jit(vmap(single)) : vmap(single)) as BatchedGradient;
-  return (q) => tidy(() => {
-    const each = unstack(q, 0).map((x) => single(x) as { value: Tensor; grad: Tensor });
-    return { value: stack(each.map((e) => e.value), 0), grad: stack(each.map((e) => e.grad), 0) };
-  });
+  const batched: BatchedGradient = chainMethod === 'vectorized'
+    ? (captured ? jit(vmap(single)) : vmap(single)) as BatchedGradient
+    : (q) => tidy(() => {
+      const each = unstack(q, 0).map((x) => single(x) as { value: Tensor; grad: Tensor });
+      return { value: stack(each.map((e) => e.value), 0), grad: stack(each.map((e) => e.grad), 0) };
+    });
+  if (captured) capturedParts.set(batched, [single, batched]);
+  return batched;
+}
+
+const capturedParts = new WeakMap<BatchedGradient, object[]>();
+
+/** Releases the graphs a captured batchedGradient holds (and the tensors they hold) now. */
+export function releaseGradient(gradient: BatchedGradient): void {
+  capturedParts.get(gradient)?.forEach(releaseJit);
 }
 
 /** Throws unless the target gives a float scalar at `x` [dim] (one chain, not batched). */

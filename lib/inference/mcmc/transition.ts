@@ -15,6 +15,29 @@ export interface ChainDecisions {
   coin(i: number): boolean;
 }
 
+/**
+ * What a run's transitions make once and keep for the run (captured graphs), each with the
+ * function that releases it; the run releases them all when it ends.
+ */
+export class RunCache {
+  private readonly entries = new Map<string, { value: unknown; release: () => void }>();
+
+  /** The value under `key`, made by `make` (with its release) on first use. */
+  get<T>(key: string, make: () => { value: T; release: () => void }): T {
+    let entry = this.entries.get(key);
+    if (entry === undefined) {
+      entry = make();
+      this.entries.set(key, entry);
+    }
+    return entry.value as T;
+  }
+
+  release(): void {
+    for (const entry of this.entries.values()) entry.release();
+    this.entries.clear();
+  }
+}
+
 export interface TransitionContext {
   readonly gradient: BatchedGradient;
   readonly metric: Metric;
@@ -25,6 +48,8 @@ export interface TransitionContext {
   readonly nextKey: () => RandomKey;
   /** Run the per-step tensor work as graphs captured once (the `jit` option). */
   readonly capture: boolean;
+  /** What the transitions keep for the run (released by the run at its end). */
+  readonly cache: RunCache;
 }
 
 /** Per-chain statistics of one transition. */
