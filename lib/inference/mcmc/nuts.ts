@@ -13,12 +13,16 @@
  * are kept like the digits of a binary counter: slot k holds the completed subtree of 2^k
  * leaves waiting for its right-hand neighbour, so memory is O(max depth), and each leaf
  * closes as many subtrees as its index has trailing one bits.
+ *
+ * The tensor work is in nuts-steps.ts. With capture (the jit option), the tree is built natively
+ * (nuts-native.ts, native/nuts.cc) with the same decisions and generators; buildTree here builds
+ * it in TypeScript, op by op or when the decisions are scripted, and is the reference for both.
  */
 import { jit, releaseJit } from '../../autodiff/jit';
 import { tensor } from '../../tensor/ops/creation';
 import { tidy } from '../../tensor/scope';
-import { advance, chainMask, perChain, readNumbers } from './chains';
 import type { Tensor } from '../../tensor/tensor';
+import { advance, chainMask, perChain, readNumbers } from './chains';
 import type { Position } from './leapfrog';
 import { nativeTree } from './nuts-native';
 import { type Ends, type Leaf, type Pending, type Span, type Subtree, type TreeSteps, treeSteps } from './nuts-steps';
