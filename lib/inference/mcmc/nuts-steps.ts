@@ -99,9 +99,10 @@ export function join(first: Span, second: Span): { span: Span; dots: Tensor } {
 }
 
 /**
- * The tensor work of a transition, in four functions of their arguments only (the metric's kind
- * and M⁻¹ included, since warm-up changes them), so that each can be captured (rv.jit) and
- * replayed: per leapfrog step one native call, and one per doubling at each end of it.
+ * The tensor work of a transition, in functions of their arguments only (the metric's kind and
+ * M⁻¹ included, since warm-up changes them), so that each can be captured and replayed: by rv.jit
+ * for the TypeScript tree (nuts.ts), or over flat lists of tensors for the native one
+ * (nuts-native.ts).
  */
 export interface TreeSteps {
   /** The start's velocity and energy, given its momentum (drawn outside: random ops are not captured). */
@@ -109,17 +110,17 @@ export interface TreeSteps {
   /** The start of a doubling: the end each chain grows from, the trajectory it joins, the signed step sizes. */
   grow(ends: Ends, direction: Tensor, stepSize: Tensor): Pick<Subtree, 'start' | 'trajectory' | 'stepSize'>;
   /**
-   * One leaf of the subtree: the previous leaf's pending candidate choice (at the first leaf,
-   * there is none), a leapfrog step from its fresh leaf, its Hamiltonian, and the joins it completes: with the waiting
-   * subtrees in `closing` (slots 0 up), and then, given `trajectory` (at the subtree's last leaf),
-   * the whole subtree with the trajectory. Gives the new slot entry (`node`, when it does not
-   * join the trajectory) or the `joined` trajectory, and `readout` [chains, 1 + 6·joins]: the
-   * energy and each join's dot products, the one thing the transition reads back per step.
+   * One leaf of the subtree: the previous leaf's pending candidate choice (none at the first
+   * leaf), a leapfrog step from its fresh leaf, its Hamiltonian, and the joins it completes: with
+   * the waiting subtrees in `closing` (slots 0 up), and then, given `trajectory` (at the subtree's
+   * last leaf), the whole subtree with the trajectory. Gives the new slot entry (`node`, when it
+   * does not join the trajectory) or the `joined` trajectory, and `readout` [chains, 1 + 6·joins]:
+   * the energy and each join's dot products, the one thing the transition reads back per step.
    */
   leaf(from: Leaf | Pending, stepSize: Tensor, kind: MetricKind, inverse: Tensor | null, closing: readonly Span[],
     trajectory: Span | null): { fresh: Leaf; candidate: Position | null; node: Span | null; joined: Span | null; readout: Tensor };
   /**
-   * The end of a doubling: the subtree's last pending selections, its far end as the trajectory's
+   * The end of a doubling: the last leaf's pending candidate choice, its far end as the trajectory's
    * new end in each chain's direction, ρ of the joined trajectory, and the subtree's candidate as
    * the draw for the chains in `accept` (bool [chains]).
    */
