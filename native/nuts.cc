@@ -147,13 +147,13 @@ std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const 
       Tensors out = run(*graphs.leaf, "leaf", {&fresh, &candidate}, {&take, &signed_step, inverse});
       fresh = slice(out, 0, 5, "leaf");
       candidate = slice(out, 5, 3, "leaf");
-      std::vector<double> energies = read(out.at(8), n, "leaf");
       // The subtrees this leaf completes (slots 0 up), then, at the last leaf, the trajectory.
-      std::vector<std::vector<double>> dots;
+      // All of it is queued before anything is read back, so a GPU waits for the host once.
+      Tensors dot_tensors;
       Tensors node = leaf_span(fresh);
       auto join = [&](const Tensors& first, const Tensors& second) {
         Tensors r = run(*graphs.join, "join", {&first, &second}, {});
-        dots.push_back(read(r.at(1), 6 * n, "join"));
+        dot_tensors.push_back(r.at(1));
         return Tensors{first[0], first[1], second[2], second[3], r.at(0)};
       };
       for (int h = 0; h < closes; h++) {
@@ -162,6 +162,9 @@ std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const 
       }
       if (last) joined = join(trajectory, node);
       else slots[size_t(closes)] = node;
+      std::vector<double> energies = read(out.at(8), n, "leaf");
+      std::vector<std::vector<double>> dots;
+      for (const Tensor& d : dot_tensors) dots.push_back(read(d, 6 * n, "join"));
 
       std::vector<uint8_t> take_flags(count, 0);
       for (int64_t c = 0; c < n; c++) {
