@@ -1,6 +1,7 @@
 /** rv.jit: capture once, replay natively; the same results as running the function, or it runs the function. */
 import { strict as assert } from 'assert';
 import * as rv from '../lib/index';
+import { binding } from '../lib/backend/binding';
 import { countCalls, nativeCalls } from './helpers';
 
 function model(features: rv.Tensor) {
@@ -101,6 +102,35 @@ describe('jit', () => {
       const h = rv.jit((parts: unknown[]) => (parts.length === 2 ? rv.sub(parts[1] as rv.Tensor, 1) : rv.add((parts[0] as rv.Tensor[])[1], 1)));
       same(h([[x], x]), rv.tensor([0, 1]));
       same(h([[x, x]]), rv.tensor([2, 3]));
+    });
+  });
+
+  it('folds small results of constants alone into constants, and keeps recomputing large ones', () => {
+    rv.tidy(() => {
+      const stepsOf = (fn: (x: rv.Tensor) => rv.Tensor, x: rv.Tensor) => {
+        const make = binding.makeGraph;
+        const counts: number[] = [];
+        binding.makeGraph = (spec) => {
+          counts.push(spec.steps.length);
+          return make(spec);
+        };
+        try {
+          const f = rv.jit(fn);
+          f(x);
+          same(f(x), fn(x));
+        } finally {
+          binding.makeGraph = make;
+        }
+        return counts[0];
+      };
+      const scale = rv.tensor([2, 3], undefined, 'float64');
+      const x = rv.tensor([1, 5], undefined, 'float64');
+      // log(scale) and 0.5·log(2π) depend on no input: only the sub, div and add are left.
+      assert.equal(stepsOf((v) => rv.add(rv.div(rv.sub(v, 1), scale), rv.add(rv.log(scale), 0.5 * Math.log(2 * Math.PI))), x), 3);
+      const big = rv.randomNormal([100, 100], 0, 1, 'float64', 3);
+      const v = rv.randomNormal([100, 1], 0, 1, 'float64', 4);
+      // exp(big) has 10,000 elements: recomputed each call rather than held by the graph.
+      assert.equal(stepsOf((w) => rv.matMul(rv.exp(big), w), v), 2);
     });
   });
 

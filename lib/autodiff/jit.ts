@@ -12,6 +12,9 @@ import { transformHooks } from './hooks';
 import { SignatureTable } from './signature';
 import { mapLeaves, tensorLeaves } from './tree';
 
+/** Results of constants alone up to this many elements are folded into constants (larger ones, such as a copy of a closed-over matrix, would hold memory for the graph's life). */
+const maxFoldedElements = 4096;
+
 /** Records one run of a function as graph steps over numbered slots. */
 class GraphRecorder implements Recorder {
   private readonly slots = new Map<NativeTensor, number>();
@@ -20,6 +23,8 @@ class GraphRecorder implements Recorder {
   readonly constants: [number, NativeTensor][] = [];
   readonly steps: NativeGraphSpec['steps'] = [];
   failure: string | null = null;
+  // Slots whose values do not depend on the inputs: constants, and results of constants alone.
+  private readonly fixed = new Set<number>();
 
   constructor(inputs: readonly Tensor[]) {
     for (const t of inputs) {
@@ -40,6 +45,12 @@ class GraphRecorder implements Recorder {
   kernel(kernelId: number, shape: readonly number[], dtype: number, attrs: readonly number[] | null, device: number,
     inputs: readonly NativeTensor[], output: NativeTensor): void {
     const ins = inputs.map((h) => this.slotOf(h, device));
+    // A small result of constants alone (the log of a fixed scale, a filled tensor) is itself a
+    // constant: the graph keeps the value this run computed instead of computing it every call.
+    if (ins.every((slot) => this.fixed.has(slot)) && shape.reduce((a, b) => a * b, 1) <= maxFoldedElements) {
+      this.constant(output, device);
+      return;
+    }
     const out = this.next++;
     this.slots.set(output, out);
     this.steps.push([kernelId, shape, dtype, attrs, device, ins, out]);
@@ -48,6 +59,7 @@ class GraphRecorder implements Recorder {
   constant(handle: NativeTensor, device: number): number {
     const slot = this.next++;
     this.slots.set(handle, slot);
+    this.fixed.add(slot);
     // A handle of its own (the same storage): the function may dispose its tensor before the end.
     this.constants.push([slot, binding.toDevice(handle, device)]);
     return slot;
