@@ -41,6 +41,16 @@ inline DType dtype_from_code(int64_t code) {
 
 template <typename T> struct Tag { using type = T; };
 
+// Calls fn(Tag<T>{}) with T an unsigned type of the dtype's size: for kernels that move bytes.
+template <typename Fn>
+void dispatch_bytes(DType d, Fn&& fn) {
+  switch (itemsize(d)) {
+    case 1: fn(Tag<uint8_t>{}); break;
+    case 4: fn(Tag<uint32_t>{}); break;
+    default: fn(Tag<uint64_t>{}); break;
+  }
+}
+
 // Calls fn(Tag<T>{}) with T the C++ type of d. Bool is stored as uint8_t.
 template <typename Fn>
 decltype(auto) dispatch_all(DType d, Fn&& fn) {

@@ -83,7 +83,8 @@ export function cudaUnavailableReason(): string {
   return binding.cudaInfo().reason;
 }
 
-function checked(fn: string, device: Device): number {
+/** @internal deviceCode, with an unknown or unavailable device reported as an Error naming `fn`. */
+export function checkedDeviceCode(fn: string, device: Device): number {
   try {
     return deviceCode(device);
   } catch (error) {
@@ -104,7 +105,7 @@ export function getDevice(): Device {
  * rv.setDevice('cuda:0'); rv.zeros([3]).device;  // 'cuda:0'
  */
 export function setDevice(device: Device): void {
-  defaultCode = checked('setDevice', device);
+  defaultCode = checkedDeviceCode('setDevice', device);
 }
 
 /**
@@ -115,7 +116,7 @@ export function setDevice(device: Device): void {
  * const x = rv.withDevice('cuda', () => rv.randomNormal([1000]));
  */
 export function withDevice<T>(device: Device, fn: () => T): T {
-  const code = checked('withDevice', device);
+  const code = checkedDeviceCode('withDevice', device);
   const previous = defaultCode;
   defaultCode = code;
   try {
@@ -127,5 +128,5 @@ export function withDevice<T>(device: Device, fn: () => T): T {
 
 /** Waits for the queued work of a device (GPUs run ops asynchronously; reads wait by themselves). @example rv.synchronize('cuda:0') */
 export function synchronize(device: Device = getDevice()): void {
-  binding.synchronize(checked('synchronize', device));
+  binding.synchronize(checkedDeviceCode('synchronize', device));
 }

@@ -1,7 +1,6 @@
 /** Runtime controls: threads and native memory. */
 import { binding, type NativeMemory } from '../backend/binding';
-import { type Device, deviceCode, getDevice } from './device';
-import { RuleError } from './shape';
+import { checkedDeviceCode, type Device, getDevice } from './device';
 
 /** Threads the native pool uses (RANDVAR_NUM_THREADS sets it at start). @example rv.getNumThreads() */
 export function getNumThreads(): number {
@@ -21,14 +20,7 @@ export function setNumThreads(n: number): void {
  * rv.memory().liveBytes; rv.memory('cuda:0').cacheHits
  */
 export function memory(device: Device = getDevice()): NativeMemory {
-  let code: number;
-  try {
-    code = deviceCode(device);
-  } catch (error) {
-    if (error instanceof RuleError) throw new Error(`memory: ${error.message}`);
-    throw error;
-  }
-  return binding.memory(code);
+  return binding.memory(checkedDeviceCode('memory', device));
 }
 
 /** Returns the allocator's cached blocks to the system. @example rv.emptyCache() */

@@ -6,9 +6,8 @@ import { inspect } from 'util';
 import { binding, type NativeTensor } from '../backend/binding';
 import type { DType, TypedArray } from './dtype';
 import { recorder } from './capture';
-import { deviceCode, deviceName } from './device';
+import { checkedDeviceCode, deviceName } from './device';
 import { edgeItems, formatTensor, summaryReader, threshold as summaryThreshold } from './format';
-import { RuleError } from './shape';
 import { registerTensorClass, trackTensor } from './scope';
 
 const layoutIds = new Map<string, number>();
@@ -85,13 +84,7 @@ export class Tensor {
    * const g = rv.tensor([1, 2, 3]).to('cuda:0');
    */
   to(device: string): Tensor {
-    let code: number;
-    try {
-      code = deviceCode(device);
-    } catch (error) {
-      if (error instanceof RuleError) throw new Error(`to: ${error.message}`);
-      throw error;
-    }
+    const code = checkedDeviceCode('to', device);
     if (code === this.deviceCode) return this;
     if (recorder !== null) recorder.unsupported('a copy between devices (to)');
     return new Tensor(binding.toDevice(this.handle('to'), code), this.shape, this.dtype, null, code);

@@ -95,16 +95,6 @@ Unravel<Index> unravel_axes(const Tensor& x, int from, int to) {
   return u;
 }
 
-// Calls fn(Tag<T>{}) with T an unsigned type of the dtype's size: the gathers move bytes.
-template <typename Fn>
-void dispatch_bytes(DType d, Fn&& fn) {
-  switch (itemsize(d)) {
-    case 1: fn(Tag<uint8_t>{}); break;
-    case 4: fn(Tag<uint32_t>{}); break;
-    default: fn(Tag<uint64_t>{}); break;
-  }
-}
-
 // Calls launch(Index{}) with uint32_t when n fits it, else int64_t.
 template <typename Fn>
 void with_index_type(int64_t n, Fn&& launch) {

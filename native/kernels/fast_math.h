@@ -1,7 +1,8 @@
-// Branch-free float32 exp that compilers vectorise (std::exp calls are never vectorised
-// without -ffast-math). Computed in double, so results are correctly rounded to float in
-// all but rare halfway cases, with overflow to inf and gradual underflow handled by the
-// final double-to-float rounding.
+// Scalar math the CPU and GPU kernels share, where the bits must agree: a multiply-add with
+// two roundings, and a branch-free float32 exp that compilers vectorise (std::exp calls are
+// never vectorised without -ffast-math). The exp is computed in double, so results are
+// correctly rounded to float in all but rare halfway cases, with overflow to inf and gradual
+// underflow handled by the final double-to-float rounding.
 #pragma once
 #include <cstdint>
 #include <cstring>
@@ -10,6 +11,17 @@
 #include "../device.h"
 
 namespace rv {
+
+// a + b c rounded twice, as the CPU's baseline-ISA code computes it: device code would contract
+// it into one fused multiply-add, and the last bit would differ from the CPU's, so the GPU says
+// which roundings it wants.
+RV_HD inline double add_mul(double a, double b, double c) {
+#ifdef __CUDA_ARCH__
+  return __dadd_rn(a, __dmul_rn(b, c));
+#else
+  return a + b * c;
+#endif
+}
 
 // e^x in double for x already clamped to [-104, 89] (the float32 range), branch-free.
 RV_HD inline double exp_clamped_f64(double x) {

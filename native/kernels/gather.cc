@@ -60,16 +60,6 @@ inline void copy_row(T* dst, const T* src, int64_t n, int64_t stride) {
   }
 }
 
-// Calls fn(Tag<T>{}) with T an unsigned type of the dtype's size: these kernels move bytes.
-template <typename Fn>
-void dispatch_bytes(DType d, Fn&& fn) {
-  switch (itemsize(d)) {
-    case 1: fn(Tag<uint8_t>{}); break;
-    case 4: fn(Tag<uint32_t>{}); break;
-    default: fn(Tag<uint64_t>{}); break;
-  }
-}
-
 // Rows per parallel chunk for rows of `row` elements.
 inline int64_t row_grain(int64_t row) { return kElementwiseGrain / (row > 0 ? row : 1) + 1; }
 

@@ -8,6 +8,7 @@
 
 #include "../device.h"
 #include "../kernel.h"
+#include "fast_math.h"
 
 namespace rv {
 
@@ -65,20 +66,10 @@ OneHotLayout check_one_hot(const KernelCall& c);
 // Each value functor gives element i as a double, which the kernel converts to the output dtype
 // (convert_value's rules). Index is int64_t on the CPU; a GPU kernel may pass uint32_t.
 
-// a + b * c with two roundings: nvcc would otherwise fuse it into one fma, and the last bit of
-// the result would differ from the CPU's.
-RV_HD inline double add_product(double a, double b, double c) {
-#ifdef __CUDA_ARCH__
-  return __dadd_rn(a, __dmul_rn(b, c));
-#else
-  return a + b * c;
-#endif
-}
-
 // arange's attrs [start, step]: element i is start + i * step.
 struct ArangeValue {
   double start, step;
-  template <typename Index> RV_HD double operator()(Index i) const { return add_product(start, double(i), step); }
+  template <typename Index> RV_HD double operator()(Index i) const { return add_mul(start, double(i), step); }
 };
 inline ArangeValue arange_value(const KernelCall& c) { return {c.attr(0), c.attr(1)}; }
 
@@ -87,7 +78,7 @@ struct LinspaceValue {
   double start, stop, step;
   int64_t n;
   template <typename Index> RV_HD double operator()(Index i) const {
-    return int64_t(i) == n - 1 && n > 1 ? stop : add_product(start, double(i), step);
+    return int64_t(i) == n - 1 && n > 1 ? stop : add_mul(start, double(i), step);
   }
 };
 inline LinspaceValue linspace_value(const KernelCall& c, int64_t n) {

@@ -129,16 +129,6 @@ RV_HD inline double exponential53(uint32_t hi, uint32_t lo) { return -log_positi
 // 64 random bits (G = 2), for integer uniforms.
 RV_HD inline uint64_t bits64(uint32_t hi, uint32_t lo) { return (uint64_t(hi) << 32) | lo; }
 
-// a + b c rounded twice, as the CPU's baseline-ISA code computes it: device code would contract
-// it into one fused multiply-add, so the GPU says which roundings it wants.
-RV_HD inline double add_mul(double a, double b, double c) {
-#ifdef __CUDA_ARCH__
-  return __dadd_rn(a, __dmul_rn(b, c));
-#else
-  return a + b * c;
-#endif
-}
-
 // The largest T below x (finite x), by stepping its bit pattern: branch-free, so the
 // uniform's row loop still vectorises (std::nextafter is a call per element).
 template <typename T> RV_HD inline T next_below(T x) {
