@@ -16,6 +16,7 @@
 #include "allocator.h"
 #include "blas.h"
 #include "graph.h"
+#include "graph_fusion.h"
 #include "nuts.h"
 #include "cuda/cublas.h"
 #include "kernel.h"
@@ -436,7 +437,8 @@ Napi::Value BlasGemm(const Napi::CallbackInfo& info) {
 
 // Graphs (lib/autodiff/jit.ts): makeGraph(spec) -> handle; runGraph(graph, ...inputs) -> [outputs].
 // spec = { numSlots, inputs: [slot], constants: [[slot, tensor]], outputs: [slot],
-//          steps: [[kernelId, outShape, dtypeCode, attrs, device, [inputSlots], outputSlot]] }.
+//          steps: [[kernelId, outShape, dtypeCode, attrs, device, [inputSlots], outputSlot]],
+//          fuse?: boolean (fuse elementwise chains, graph_fusion.h) }.
 const napi_type_tag kGraphTag = {0x72616e6476617231ULL, 0x6772617068303031ULL};
 
 int slot_number(Napi::Value v) {
@@ -493,6 +495,8 @@ Napi::Value MakeGraph(const Napi::CallbackInfo& info) {
       g->steps.push_back(std::move(step));
     }
     g->finish("makeGraph");
+    Napi::Value fuse = spec.Get("fuse");
+    if (fuse.IsBoolean() && fuse.As<Napi::Boolean>().Value() && fuse_elementwise(*g) > 0) g->finish("makeGraph");
     auto ext = Napi::External<Graph>::New(env, g.release(), [](Napi::BasicEnv, Graph* graph) { delete graph; });
     napi_type_tag_object(env, ext, &kGraphTag);
     return ext;
@@ -572,6 +576,16 @@ Napi::Value NutsTree(const Napi::CallbackInfo& info) {
   });
 }
 
+// graphSteps(graph): the kernel name of each step, in order (what fusion left, for tests and profiles).
+Napi::Value GraphSteps(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    const Graph& g = graph_arg(env, info[0], "graphSteps");
+    Napi::Array names = Napi::Array::New(env, g.steps.size());
+    for (size_t i = 0; i < g.steps.size(); i++) names.Set(uint32_t(i), Napi::String::New(env, kernels()[g.steps[i].kernel].name));
+    return names;
+  });
+}
+
 // disposeGraph(graph): releases the tensors a graph holds (its constants) now; it cannot run after.
 Napi::Value DisposeGraph(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
@@ -646,6 +660,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaGemm", Napi::Function::New(env, Timed<CudaGemm>));
   exports.Set("makeGraph", Napi::Function::New(env, Timed<MakeGraph>));
   exports.Set("runGraph", Napi::Function::New(env, Timed<RunGraph>));
+  exports.Set("graphSteps", Napi::Function::New(env, Timed<GraphSteps>));
   exports.Set("disposeGraph", Napi::Function::New(env, Timed<DisposeGraph>));
   exports.Set("nutsTree", Napi::Function::New(env, Timed<NutsTree>));
   exports.Set("timeCalls", Napi::Function::New(env, TimeCalls));

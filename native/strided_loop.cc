@@ -14,13 +14,14 @@ void check_broadcast(const Dims& from, const Dims& to, const char* what, const c
   }
 }
 
-StridedLoop::StridedLoop(const Dims& shape, std::initializer_list<const Tensor*> operands, const char* what) {
-  nops_ = int(operands.size());
-  if (nops_ > kMaxOperands) throw Error(std::string(what) + ": too many operands");
+StridedLoop::StridedLoop(const Dims& shape, const Tensor* const* operands, int count, const char* what) {
+  nops_ = count;
+  if (nops_ < 1 || nops_ > kMaxOperands) throw Error(std::string(what) + ": " + std::to_string(count) + " operands (1 to " + std::to_string(kMaxOperands) + " allowed)");
   numel_ = checked_numel(shape, what);
   int k = 0;
   int64_t full[kMaxOperands][kMaxRank];
-  for (const Tensor* t : operands) {
+  for (int op = 0; op < count; op++) {
+    const Tensor* t = operands[op];
     if (!t->storage) throw Error(std::string(what) + ": tensor is disposed");
     if (k == 0) {
       bool same = t->shape.n == shape.n;

@@ -11,15 +11,18 @@
 
 namespace rv {
 
-// An output and up to four inputs (sigmoidCrossEntropyGrad takes dy, labels, logits, trials).
-constexpr int kMaxOperands = 5;
+// An output and up to eight inputs (a fused elementwise program's, kernels/fused_ops.h).
+constexpr int kMaxOperands = 9;
 // Elements per parallel chunk below which a kernel is not worth splitting.
 constexpr int64_t kElementwiseGrain = 32768;
 
 class StridedLoop {
  public:
   // operands[0] is written; its shape must equal `shape`; the others broadcast to it.
-  StridedLoop(const Dims& shape, std::initializer_list<const Tensor*> operands, const char* what = "elementwise");
+  StridedLoop(const Dims& shape, std::initializer_list<const Tensor*> operands, const char* what = "elementwise")
+      : StridedLoop(shape, operands.begin(), int(operands.size()), what) {}
+  // operands[0..count-1], as above.
+  StridedLoop(const Dims& shape, const Tensor* const* operands, int count, const char* what);
 
   int64_t numel() const { return numel_; }
   // The merged layout (the GPU kernels index with it): dimensions, byte strides, base pointers.

@@ -28,6 +28,8 @@ export interface NativeGraphSpec {
   /** [kernelId, outShape, dtypeCode, attrs, device, inputSlots, outputSlot] */
   steps: [number, readonly number[], number, readonly number[] | null, number, number[], number][];
   outputs: number[];
+  /** Fuse chains of elementwise steps into one step each (native/graph_fusion.h). */
+  fuse?: boolean;
 }
 
 /** A device as the addon lists it: code -1 is the CPU, N is cuda:N. */
@@ -106,6 +108,8 @@ export interface Binding {
   blasGemm(c: NativeTensor, a: NativeTensor, b: NativeTensor): void;
   /** A captured computation (lib/autodiff/jit.ts) as a native graph. */
   makeGraph(spec: NativeGraphSpec): NativeGraph;
+  /** The kernel name of each of a graph's steps, in order (after fusion). */
+  graphSteps(graph: NativeGraph): string[];
   /** Releases the tensors a graph holds (its constants) now; running it afterwards throws. */
   disposeGraph(graph: NativeGraph): void;
   /** Runs a graph on its inputs; returns its outputs. */

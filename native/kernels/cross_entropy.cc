@@ -64,8 +64,8 @@ void run(const KernelCall& c, const Tensor& out, const Tensor* const* inputs, in
       : (trials ? StridedLoop(shape, {&out, inputs[0], inputs[1], inputs[2], trials}, c.name)
                 : StridedLoop(shape, {&out, inputs[0], inputs[1], inputs[2]}, c.name));
   loop.run([&](char** p, const int64_t* st, int64_t n) {
-    T buffers[kMaxOperands][kChunk];
-    const T* in[kMaxOperands];
+    T buffers[4][kChunk];  // at most dy, labels, logits, trials
+    const T* in[4];
     for (int64_t done = 0; done < n; done += kChunk) {
       const int64_t len = n - done < kChunk ? n - done : kChunk;
       for (int j = 0; j < k; j++) {
@@ -74,20 +74,7 @@ void run(const KernelCall& c, const Tensor& out, const Tensor* const* inputs, in
           in[j] = buffers[j];
           continue;
         }
-        const char* base = p[j + 1] + done * st[j + 1];
-        if (st[j + 1] == int64_t(sizeof(T))) {
-          in[j] = reinterpret_cast<const T*>(base);
-        } else if (st[j + 1] == 0) {
-          // The same value for the whole row: filled once.
-          if (done == 0) {
-            const T v = *reinterpret_cast<const T*>(base);
-            for (int64_t i = 0; i < len; i++) buffers[j][i] = v;
-          }
-          in[j] = buffers[j];
-        } else {
-          for (int64_t i = 0; i < len; i++) buffers[j][i] = *reinterpret_cast<const T*>(base + i * st[j + 1]);
-          in[j] = buffers[j];
-        }
+        in[j] = stage_operand<T>(p[j + 1] + done * st[j + 1], st[j + 1], len, buffers[j], done == 0);
       }
       char* o = p[0] + done * st[0];
       if (st[0] == int64_t(sizeof(T))) {

@@ -100,4 +100,22 @@ void map3(const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& c, 
   }, grain);
 }
 
+// One operand's elements [0, len) of a row that starts at `base` with byte stride `stride`, as a
+// contiguous array: the row itself when unit-stride, else `buffer` filled with them (a broadcast
+// value, stride 0, only when `refill`: the chunked kernels that stage a row in pieces fill it
+// once, at the row's first piece).
+template <typename T>
+const T* stage_operand(const char* base, int64_t stride, int64_t len, T* buffer, bool refill) {
+  if (stride == int64_t(sizeof(T))) return reinterpret_cast<const T*>(base);
+  if (stride == 0) {
+    if (refill) {
+      const T v = *reinterpret_cast<const T*>(base);
+      for (int64_t i = 0; i < len; i++) buffer[i] = v;
+    }
+    return buffer;
+  }
+  for (int64_t i = 0; i < len; i++) buffer[i] = *reinterpret_cast<const T*>(base + i * stride);
+  return buffer;
+}
+
 }  // namespace rv

@@ -6,9 +6,9 @@
 #include "../kernel.h"
 #include "elementwise.h"
 #include "unary_ops.h"
+#include "unary_rows.h"
 
 namespace rv {
-namespace {
 
 using namespace ops;  // the scalar functors (unary_ops.h)
 
@@ -25,16 +25,7 @@ RV_F32_ROWS(log_sigmoid_f32_rows, LogSigmoid)
 RV_F32_ROWS(sigmoid_f32_rows, Sigmoid)
 #undef RV_F32_ROWS
 
-// A vectorised contiguous routine for (Op, T), where one exists.
-template <typename Op, typename T> constexpr void (*contiguous_rows())(T*, const T*, int64_t) {
-  if constexpr (!std::is_same_v<T, float>) return nullptr;
-  else if constexpr (std::is_same_v<Op, Exp>) return exp_f32_rows;
-  else if constexpr (std::is_same_v<Op, Log1p>) return log1p_f32_rows;
-  else if constexpr (std::is_same_v<Op, Softplus>) return softplus_f32_rows;
-  else if constexpr (std::is_same_v<Op, LogSigmoid>) return log_sigmoid_f32_rows;
-  else if constexpr (std::is_same_v<Op, Sigmoid>) return sigmoid_f32_rows;
-  else return nullptr;
-}
+namespace {
 
 template <typename Op>
 Tensor float_unary(const KernelCall& c) {

@@ -1,0 +1,191 @@
+#include "graph_fusion.h"
+
+#include <algorithm>
+#include <unordered_map>
+#include <vector>
+
+#include "kernels/fused_ops.h"
+
+namespace rv {
+namespace {
+
+constexpr int kNotFusable = -1;
+constexpr int kAlias = -2;  // a reshape to the shape it already has: its input's register
+
+bool same_dims(const Dims& a, const Dims& b) {
+  if (a.n != b.n) return false;
+  for (int d = 0; d < a.n; d++) {
+    if (a[d] != b[d]) return false;
+  }
+  return true;
+}
+
+size_t kernel_id(const char* name) {
+  const auto& list = kernels();
+  for (size_t i = 0; i < list.size(); i++) {
+    if (list[i].name == name) return i;
+  }
+  return list.size();
+}
+
+// One group being grown from its root (the last step it replaces) towards its inputs.
+struct Group {
+  std::vector<int> members;  // step indices
+  std::vector<int> externals;  // slots it reads from outside, in register order
+  int instructions = 0;
+};
+
+class Fusion {
+ public:
+  explicit Fusion(Graph& g) : g_(g), n_(int(g.steps.size())) {
+    producer_.assign(size_t(g.num_slots), -1);
+    readers_.assign(size_t(g.num_slots), {});
+    is_output_.assign(size_t(g.num_slots), 0);
+    for (int i = 0; i < n_; i++) {
+      producer_[size_t(g.steps[size_t(i)].output)] = i;
+      for (int s : g.steps[size_t(i)].inputs) readers_[size_t(s)].push_back(i);
+    }
+    for (int s : g.output_slots) is_output_[size_t(s)] = 1;
+    const size_t reshape = kernel_id("reshape");
+    kind_.assign(size_t(n_), kNotFusable);
+    for (int i = 0; i < n_; i++) {
+      const GraphStep& st = g.steps[size_t(i)];
+      if (st.out_dtype != DType::Float32 && st.out_dtype != DType::Float64) continue;
+      const int op = fused::opcode_of(kernels()[st.kernel].name);
+      if (op >= 0 && st.inputs.size() == (fused::is_binary(op) ? 2u : 1u)) {
+        kind_[size_t(i)] = op;
+      } else if (st.kernel == reshape && st.inputs.size() == 1) {
+        const int from = producer_[size_t(st.inputs[0])];
+        if (from >= 0 && g.steps[size_t(from)].out_dtype == st.out_dtype && same_dims(g.steps[size_t(from)].out_shape, st.out_shape)) {
+          kind_[size_t(i)] = kAlias;
+        }
+      }
+    }
+    group_.assign(size_t(n_), -1);
+  }
+
+  int run() {
+    const size_t fused_kernel = kernel_id("fused");
+    if (fused_kernel == kernels().size()) return 0;
+    std::vector<char> removed(size_t(n_), 0);
+    std::unordered_map<int, GraphStep> replacement;  // by root
+    for (int root = n_ - 1; root >= 0; root--) {
+      if (kind_[size_t(root)] == kNotFusable || group_[size_t(root)] != -1) continue;
+      Group grown = grow(root);
+      if (grown.instructions < 2) {
+        for (int m : grown.members) group_[size_t(m)] = -1;
+        group_[size_t(root)] = -2;  // tried: no later root absorbs it (its output is read after it)
+        continue;
+      }
+      replacement[root] = fused_step(grown, root, fused_kernel);
+      for (int m : grown.members) {
+        if (m != root) removed[size_t(m)] = 1;
+      }
+    }
+    std::vector<GraphStep> steps;
+    int dropped = 0;
+    for (int i = 0; i < n_; i++) {
+      if (removed[size_t(i)]) {
+        dropped++;
+        continue;
+      }
+      auto it = replacement.find(i);
+      steps.push_back(it == replacement.end() ? std::move(g_.steps[size_t(i)]) : std::move(it->second));
+    }
+    g_.steps = std::move(steps);
+    return dropped;
+  }
+
+ private:
+  // The group of `root` and every step it can absorb: a fusable producer of a member's input, of
+  // the root's shape and dtype, whose result only members read, while the program fits.
+  Group grow(int root) {
+    Group grp;
+    grp.members.push_back(root);
+    group_[size_t(root)] = root;
+    const GraphStep& top = g_.steps[size_t(root)];
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (size_t m = 0; m < grp.members.size(); m++) {
+        for (int s : g_.steps[size_t(grp.members[m])].inputs) {
+          const int from = producer_[size_t(s)];
+          if (from < 0 || group_[size_t(from)] != -1 || kind_[size_t(from)] == kNotFusable || is_output_[size_t(s)]) continue;
+          const GraphStep& st = g_.steps[size_t(from)];
+          if (st.out_dtype != top.out_dtype || !same_dims(st.out_shape, top.out_shape)) continue;
+          const auto& readers = readers_[size_t(s)];
+          if (!std::all_of(readers.begin(), readers.end(), [&](int r) { return group_[size_t(r)] == root; })) continue;
+          group_[size_t(from)] = root;
+          grp.members.push_back(from);
+          if (!fits(grp, root)) {
+            group_[size_t(from)] = -1;
+            grp.members.erase(std::find(grp.members.begin(), grp.members.end(), from));  // fits() sorted them
+            continue;
+          }
+          changed = true;
+        }
+      }
+    }
+    fits(grp, root);  // leaves externals and instructions as counted for the final members
+    return grp;
+  }
+
+  // Counts grp's external inputs and instructions; whether the fused kernel can take them.
+  bool fits(Group& grp, int root) {
+    grp.externals.clear();
+    grp.instructions = 0;
+    std::sort(grp.members.begin(), grp.members.end());
+    for (int m : grp.members) {
+      if (kind_[size_t(m)] >= 0) grp.instructions++;
+      for (int s : g_.steps[size_t(m)].inputs) {
+        const int from = producer_[size_t(s)];
+        const bool inside = from >= 0 && group_[size_t(from)] == root;
+        if (!inside && std::find(grp.externals.begin(), grp.externals.end(), s) == grp.externals.end()) grp.externals.push_back(s);
+      }
+    }
+    return int(grp.externals.size()) <= fused::kMaxInputs && grp.instructions <= fused::kMaxInstructions;
+  }
+
+  // The fused step computing grp at the root's place: registers are the externals, then one per
+  // instruction; an alias takes its input's register.
+  GraphStep fused_step(const Group& grp, int root, size_t fused_kernel) {
+    std::unordered_map<int, int> reg;  // slot -> register
+    for (size_t k = 0; k < grp.externals.size(); k++) reg[grp.externals[k]] = int(k);
+    GraphStep out;
+    out.kernel = fused_kernel;
+    out.out_shape = g_.steps[size_t(root)].out_shape;
+    out.out_dtype = g_.steps[size_t(root)].out_dtype;
+    out.device = g_.steps[size_t(root)].device;
+    out.inputs = grp.externals;
+    out.output = g_.steps[size_t(root)].output;
+    out.attrs = {double(grp.externals.size()), double(grp.instructions)};
+    int next = int(grp.externals.size());
+    for (int m : grp.members) {  // sorted: each after the steps it reads
+      const GraphStep& st = g_.steps[size_t(m)];
+      if (kind_[size_t(m)] == kAlias) {
+        reg[st.output] = reg.at(st.inputs[0]);
+        continue;
+      }
+      const int a = reg.at(st.inputs[0]);
+      const int b = st.inputs.size() > 1 ? reg.at(st.inputs[1]) : a;
+      out.attrs.insert(out.attrs.end(), {double(kind_[size_t(m)]), double(a), double(b)});
+      reg[st.output] = next++;
+    }
+    // The root's value is the last instruction's (everything else feeds it).
+    if (reg.at(out.output) != next - 1) throw Error("makeGraph: elementwise fusion ordered a group wrongly");
+    return out;
+  }
+
+  Graph& g_;
+  const int n_;
+  std::vector<int> producer_;  // slot -> the step writing it, or -1
+  std::vector<std::vector<int>> readers_;  // slot -> the steps reading it (once per read)
+  std::vector<char> is_output_;
+  std::vector<int> kind_;  // step -> opcode, kAlias or kNotFusable
+  std::vector<int> group_;  // step -> its group's root, -1 (free) or -2 (tried as a root)
+};
+
+}  // namespace
+
+int fuse_elementwise(Graph& g) { return Fusion(g).run(); }
+
+}  // namespace rv

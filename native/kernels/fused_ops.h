@@ -1,0 +1,81 @@
+// A fused elementwise program: a chain of float unary and binary ops over one output shape,
+// computed element by element in registers instead of one kernel and one intermediate tensor per
+// op (native/graph_fusion.cc builds them from captured graphs). Shared by the CPU kernel
+// (fused.cc) and the GPU kernel (cuda/fused.cu): both apply each instruction with the functor
+// of the op's own kernel, so a fused result has the bits the unfused kernels would give.
+//
+// Encoding (the kernel's attributes, so a program travels as any kernel call does):
+//   [inputs, instructions, then per instruction: opcode, a, b]
+// Registers 0..inputs-1 hold the inputs (broadcast to the output shape); instruction j writes
+// register inputs + j from registers a (and b for binary ops) written before it; the output is
+// the last register.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "../device.h"
+#include "../kernel.h"
+#include "../strided_loop.h"
+#include "binary_ops.h"
+#include "unary_ops.h"
+
+namespace rv {
+namespace fused {
+
+// The fusable ops: kernel name and functor, unary then binary (float32 and float64 only).
+#define RV_FUSED_UNARY_OPS(X)                                                                          \
+  X(neg, Neg) X(abs, Abs) X(sign, Sign) X(square, Square) X(exp, Exp) X(expm1, Expm1) X(log, Log)     \
+  X(log1p, Log1p) X(sqrt, Sqrt) X(rsqrt, Rsqrt) X(reciprocal, Reciprocal) X(sigmoid, Sigmoid)          \
+  X(logSigmoid, LogSigmoid) X(softplus, Softplus) X(tanh, Tanh) X(sin, Sin) X(cos, Cos) X(floor, Floor) \
+  X(ceil, Ceil) X(round, Round)
+#define RV_FUSED_BINARY_OPS(X)                                                                        \
+  X(add, Add) X(sub, Sub) X(mul, Mul) X(div, Div) X(pow, Pow) X(maximum, Maximum) X(minimum, Minimum) \
+  X(squaredDifference, SquaredDifference) X(atan2, Atan2)
+
+enum Opcode : uint8_t {
+#define RV_FUSED_ENUM(NAME, OP) op_##NAME,
+  RV_FUSED_UNARY_OPS(RV_FUSED_ENUM) kFirstBinary, kBeforeBinary = kFirstBinary - 1,
+  RV_FUSED_BINARY_OPS(RV_FUSED_ENUM) kNumOpcodes
+#undef RV_FUSED_ENUM
+};
+
+constexpr int kMaxInputs = kMaxOperands - 1;  // the CPU kernel runs on one StridedLoop
+constexpr int kMaxInstructions = 24;
+constexpr int kMaxRegisters = kMaxInputs + kMaxInstructions;
+
+inline bool is_binary(int opcode) { return opcode > kBeforeBinary; }
+
+// Passed to the GPU kernel by value.
+struct Program {
+  int inputs = 0;
+  int instructions = 0;
+  uint8_t op[kMaxInstructions];
+  uint8_t a[kMaxInstructions];
+  uint8_t b[kMaxInstructions];
+};
+
+// The opcode of a kernel name, or -1 when it is not fusable.
+int opcode_of(const std::string& kernel_name);
+
+// The program in c's attributes, checked against c's inputs and output: throws an Error naming
+// the kernel and what is wrong (any caller may pass any attributes).
+Program parse(const KernelCall& c);
+
+// Applies one instruction with the unfused kernels' functors.
+template <typename T> RV_HD inline T apply(int opcode, T x, T y) {
+  using namespace ops;
+  switch (opcode) {
+#define RV_FUSED_UNARY_CASE(NAME, OP) \
+  case op_##NAME: return OP{}(x);
+    RV_FUSED_UNARY_OPS(RV_FUSED_UNARY_CASE)
+#undef RV_FUSED_UNARY_CASE
+#define RV_FUSED_BINARY_CASE(NAME, OP) \
+  case op_##NAME: return OP{}(x, y);
+    RV_FUSED_BINARY_OPS(RV_FUSED_BINARY_CASE)
+#undef RV_FUSED_BINARY_CASE
+    default: return x;  // parse() admits no other opcode
+  }
+}
+
+}  // namespace fused
+}  // namespace rv

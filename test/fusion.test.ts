@@ -1,0 +1,147 @@
+/**
+ * Elementwise fusion of captured graphs (native/graph_fusion.h, kernels/fused_ops.h): chains of
+ * float unary and binary steps become one fused step, which gives the bits of running the ops
+ * one by one, for every fusable op, on broadcast, strided, scalar, empty and multi-threaded
+ * sizes; and the fused kernel rejects malformed programs with the kernel's name in the Error.
+ */
+import { strict as assert } from 'assert';
+import * as rv from '../lib/index';
+import { binding, type NativeGraph } from '../lib/backend/binding';
+import { captureGraph, releaseGraph } from '../lib/autodiff/jit';
+import { dtypeCode } from '../lib/tensor/dtype';
+import { assertThrowsNamed, makeRng, nonContiguous, randomData } from './helpers';
+
+type Fn = (inputs: readonly rv.Tensor[]) => rv.Tensor[];
+
+/** Runs fn eagerly and as a captured graph on the same inputs; asserts the same bits; gives the graph's steps. */
+function fusedMatchesEager(fn: Fn, inputs: readonly rv.Tensor[], what: string): string[] {
+  return rv.tidy(() => {
+    const eager = fn(inputs);
+    const graph = captureGraph(fn, inputs) as NativeGraph;
+    assert.ok(graph !== null, `${what}: captured`);
+    try {
+      const replayed = binding.runGraph(graph, ...inputs.map((t) => t.handle()));
+      assert.equal(replayed.length, eager.length);
+      eager.forEach((e, i) => {
+        const expected = e.dataSync();
+        const actual = binding.toData(replayed[i]) as Float32Array | Float64Array;
+        binding.dispose(replayed[i]);
+        assert.equal(actual.length, expected.length, `${what} [${i}]: length`);
+        for (let j = 0; j < expected.length; j++) {
+          if (!Object.is(actual[j], expected[j]) && !(Number.isNaN(actual[j]) && Number.isNaN(expected[j]))) {
+            assert.fail(`${what} [${i}]: element ${j} is ${actual[j]} fused, ${expected[j]} op by op`);
+          }
+        }
+      });
+      return binding.graphSteps(graph);
+    } finally {
+      releaseGraph(graph);
+    }
+  });
+}
+
+const unaryOps = ['neg', 'abs', 'sign', 'square', 'exp', 'expm1', 'log', 'log1p', 'sqrt', 'rsqrt', 'reciprocal', 'sigmoid',
+  'logSigmoid', 'softplus', 'tanh', 'sin', 'cos', 'floor', 'ceil', 'round'] as const;
+const binaryOps = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'squaredDifference', 'atan2'] as const;
+const ops = rv as unknown as Record<string, (...args: unknown[]) => rv.Tensor>;
+
+describe('elementwise fusion of captured graphs', () => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`fuses every fusable ${dtype} op with the bits of the op alone`, () => {
+      const rng = makeRng(11);
+      rv.tidy(() => {
+        const x = rv.tensor(randomData(rng, 40, dtype, -40, 40), [8, 5], dtype);
+        const y = rv.tensor(randomData(rng, 40, dtype, -3, 3), [8, 5], dtype);
+        for (const op of unaryOps) {
+          // op(x) + y and op(|x|)·y: every value of x (the domain's edges and outside it: NaN) and of |x|.
+          const steps = fusedMatchesEager(([a, b]) => [rv.add(ops[op](a), b), rv.mul(ops[op](rv.abs(a)), b)], [x, y], `${op} ${dtype}`);
+          assert.deepEqual(steps, ['fused', 'fused'], `${op} ${dtype}`);
+        }
+        for (const op of binaryOps) {
+          const steps = fusedMatchesEager(([a, b]) => [rv.sub(ops[op](a, b), a), rv.exp(ops[op](b, rv.abs(a)))], [x, y], `${op} ${dtype}`);
+          assert.deepEqual(steps, ['fused', 'fused'], `${op} ${dtype}`);
+        }
+      });
+    });
+
+    it(`fuses ${dtype} chains over broadcast, strided, constant, scalar, empty and large inputs`, () => {
+      const rng = makeRng(12);
+      rv.tidy(() => {
+        const chain: Fn = ([a, b, c]) => [rv.softplus(rv.sub(rv.mul(rv.sigmoid(rv.add(a, b)), 2.5), rv.div(c, rv.add(rv.square(b), 1))))];
+        const shape = [3, 4, 5];
+        const x = rv.tensor(randomData(rng, 60, dtype), shape, dtype);
+        // A column broadcast along the last axis, and a strided view.
+        const column = rv.tensor(randomData(rng, 4, dtype), [4, 1], dtype);
+        const strided = nonContiguous(randomData(rng, 60, dtype), shape, dtype, rng);
+        // square(b) + 1 has b's shape, not the output's: a program of its own, on the small shape.
+        assert.deepEqual(fusedMatchesEager(chain, [x, column, strided], 'broadcast and strided'), ['fused', 'fused']);
+        const scalar = (v: number) => rv.tensor(v, [], dtype);
+        assert.deepEqual(fusedMatchesEager(chain, [scalar(0.3), scalar(-1.2), scalar(4)], 'rank 0'), ['fused']);
+        const empty = rv.zeros([0, 3], dtype);
+        // Here c / (square(b) + 1) has shape [1, 3]: a step of its own between the two programs.
+        assert.deepEqual(fusedMatchesEager(chain, [empty, rv.ones([3], dtype), rv.ones([1, 3], dtype)], 'empty'), ['fused', 'div', 'fused']);
+        // Many parallel chunks and a length that is no multiple of the chunk.
+        const n = 200_003;
+        const big = () => rv.tensor(randomData(rng, n, dtype, -6, 6), [n], dtype);
+        assert.deepEqual(fusedMatchesEager(chain, [big(), big(), big()], 'large'), ['fused']);
+      });
+    });
+  }
+
+  it('splits programs at the fused kernel\'s limits (24 instructions, 8 inputs) with the same bits', () => {
+    const rng = makeRng(13);
+    rv.tidy(() => {
+      const x = rv.tensor(randomData(rng, 30, 'float32'), [30], 'float32');
+      // Two closed-over scalars (one input each, where a JS number would be a constant per use).
+      const scale = rv.tensor(1.01, [], 'float32'), shift = rv.tensor(0.25, [], 'float32');
+      const long: Fn = ([a]) => {
+        let t = a;
+        for (let i = 0; i < 30; i++) t = i % 2 === 0 ? rv.mul(t, scale) : rv.add(t, shift);
+        return [t];
+      };
+      assert.deepEqual(fusedMatchesEager(long, [x], '30 instructions'), ['fused', 'fused']);
+      const inputs = Array.from({ length: 10 }, () => rv.tensor(randomData(rng, 30, 'float32'), [30], 'float32'));
+      const wide: Fn = (xs) => [xs.slice(1).reduce((acc, t) => rv.add(acc, t), xs[0])];
+      const steps = fusedMatchesEager(wide, inputs, '10 inputs');
+      assert.ok(steps.length === 2 && steps.includes('fused'), `10 inputs: ${steps}`);
+    });
+  });
+
+  it('leaves a result that is read elsewhere or returned, and int32 steps, unfused', () => {
+    rv.tidy(() => {
+      const x = rv.tensor([0.5, -1, 2], [3], 'float32');
+      const i = rv.tensor([1, 2, 3], [3], 'int32');
+      assert.deepEqual(fusedMatchesEager(([a]) => { const e = rv.exp(a); return [rv.add(e, 1), rv.mul(e, 2)]; }, [x], 'shared'), ['exp', 'add', 'mul']);
+      assert.deepEqual(fusedMatchesEager(([a]) => { const t = rv.mul(a, 2); return [t, rv.add(t, 1)]; }, [x], 'returned'), ['mul', 'add']);
+      assert.deepEqual(fusedMatchesEager(([a]) => [rv.mul(rv.add(a, a), a)], [i], 'int32'), ['add', 'mul']);
+      // A reshape to the shape it has is no step of the fused program; one that changes the shape ends it.
+      assert.deepEqual(fusedMatchesEager(([a]) => [rv.exp(rv.reshape(rv.add(a, 1), [3]))], [x], 'reshape to the same shape'), ['fused']);
+      assert.deepEqual(fusedMatchesEager(([a]) => [rv.exp(rv.reshape(rv.add(a, 1), [3, 1]))], [x], 'reshape'), ['add', 'reshape', 'exp']);
+    });
+  });
+
+  it('runs a program given directly, and rejects malformed ones naming the kernel', () => {
+    const fused = binding.kernels().fused;
+    const f32 = dtypeCode.float32;
+    rv.tidy(() => {
+      const a = rv.tensor([1, 2, 3], [3], 'float32').handle();
+      const b = rv.tensor([10, 20, 30], [3], 'float32').handle();
+      // neg is opcode 0 and add the first binary opcode (20): -(a + b).
+      const out = binding.run(fused, [3], f32, [2, 2, 20, 0, 1, 0, 2, 2], -1, a, b);
+      assert.deepEqual(Array.from(binding.toData(out) as Float32Array), [-11, -22, -33]);
+      binding.dispose(out);
+      const run = (attrs: number[], outDtype = f32, ...inputs: typeof a[]) => () => binding.run(fused, [3], outDtype, attrs, -1, ...inputs);
+      assertThrowsNamed(run([], f32, a), 'fused', 'attributes');
+      assertThrowsNamed(run([1, 1, 0, 0], f32, a), 'fused', '5 attributes, got 4');
+      assertThrowsNamed(run([9, 1, 0, 0, 0], f32, a), 'fused', 'attribute 0');
+      assertThrowsNamed(run([1, 25, 0, 0, 0], f32, a), 'fused', 'attribute 1');
+      assertThrowsNamed(run([1, 1, 99, 0, 0], f32, a), 'fused', 'attribute 2');
+      assertThrowsNamed(run([1, 1, 20, 0, 1], f32, a), 'fused', 'attribute 4', '[0, 0]');  // reads a register not yet written
+      assertThrowsNamed(run([1, 2, 0, 0, 0, 0, 2, 0], f32, a), 'fused', 'attribute 6');
+      assertThrowsNamed(run([2, 1, 20, 0, 1], f32, a), 'fused', 'reads 2 inputs, got 1');
+      assertThrowsNamed(run([1, 1, 0, 0, 0], dtypeCode.int32, rv.tensor([1, 2, 3], [3], 'int32').handle()), 'fused', 'int32', 'not supported');
+      assertThrowsNamed(run([1, 1, 0, 0, 0], f32, rv.tensor([1, 2, 3], [3], 'float64').handle()), 'fused', 'input 0', 'float64');
+      assertThrowsNamed(run([1, 1, 0, 0, 0], f32, rv.tensor([1, 2], [2], 'float32').handle()), 'fused', 'does not broadcast');
+    });
+  });
+});
