@@ -40,10 +40,14 @@ class Fusion {
   explicit Fusion(Graph& g) : g_(g), n_(int(g.steps.size())) {
     producer_.assign(size_t(g.num_slots), -1);
     readers_.assign(size_t(g.num_slots), {});
+    live_reads_.assign(size_t(g.num_slots), 0);
     is_output_.assign(size_t(g.num_slots), 0);
     for (int i = 0; i < n_; i++) {
       producer_[size_t(g.steps[size_t(i)].output)] = i;
-      for (int s : g.steps[size_t(i)].inputs) readers_[size_t(s)].push_back(i);
+      for (int s : g.steps[size_t(i)].inputs) {
+        readers_[size_t(s)].push_back(i);
+        live_reads_[size_t(s)]++;
+      }
     }
     for (int s : g.output_slots) is_output_[size_t(s)] = 1;
     const size_t reshape = kernel_id("reshape");
@@ -61,26 +65,32 @@ class Fusion {
         }
       }
     }
-    group_.assign(size_t(n_), -1);
   }
 
+  // Steps are visited from the last: when a step is reached, every step reading its result has
+  // been settled (fused or kept), so a step whose result no kept step reads any more (every
+  // reader computes it in its own program) is dropped; any other fusable step roots a group.
   int run() {
     const size_t fused_kernel = kernel_id("fused");
     if (fused_kernel == kernels().size()) return 0;
     std::vector<char> removed(size_t(n_), 0);
     std::unordered_map<int, GraphStep> replacement;  // by root
     for (int root = n_ - 1; root >= 0; root--) {
-      if (kind_[size_t(root)] == kNotFusable || group_[size_t(root)] != -1) continue;
-      Group grown = grow(root);
-      if (grown.instructions < 2) {
-        for (int m : grown.members) group_[size_t(m)] = -1;
-        group_[size_t(root)] = -2;  // tried: no later root absorbs it (its output is read after it)
+      if (kind_[size_t(root)] == kNotFusable) continue;
+      const GraphStep& top = g_.steps[size_t(root)];
+      if (live_reads_[size_t(top.output)] == 0 && !is_output_[size_t(top.output)]) {
+        removed[size_t(root)] = 1;
+        for (int s : top.inputs) live_reads_[size_t(s)]--;
         continue;
       }
-      replacement[root] = fused_step(grown, root, fused_kernel);
-      for (int m : grown.members) {
-        if (m != root) removed[size_t(m)] = 1;
-      }
+      Group grown = grow(root);
+      if (grown.instructions < 2) continue;
+      // The fused step replaces the root; the other members stay until visited (dropped there
+      // when no kept step reads them any more).
+      GraphStep step = fused_step(grown, root, fused_kernel);
+      for (int s : top.inputs) live_reads_[size_t(s)]--;
+      for (int s : step.inputs) live_reads_[size_t(s)]++;
+      replacement[root] = std::move(step);
     }
     std::vector<GraphStep> steps;
     int dropped = 0;
@@ -97,27 +107,38 @@ class Fusion {
   }
 
  private:
-  // The group of `root` and every step it can absorb: a fusable producer of a member's input, of
-  // the root's shape and dtype, whose result only members read, while the program fits.
+  // Whether the program of a group may compute `from` (the producer of a member's input): a
+  // fusable step of the root's shape and dtype whose result is no graph output and is read only
+  // by fusable steps of that shape, which will compute it too, so that it can be dropped.
+  bool absorbable(int from, const GraphStep& top) const {
+    if (from < 0 || kind_[size_t(from)] == kNotFusable) return false;
+    const GraphStep& st = g_.steps[size_t(from)];
+    if (is_output_[size_t(st.output)] || st.out_dtype != top.out_dtype || !same_dims(st.out_shape, top.out_shape)) return false;
+    for (int r : readers_[size_t(st.output)]) {
+      if (kind_[size_t(r)] == kNotFusable || !same_dims(g_.steps[size_t(r)].out_shape, top.out_shape)) return false;
+    }
+    return true;
+  }
+
+  static bool contains(const Group& grp, int step) {
+    return std::find(grp.members.begin(), grp.members.end(), step) != grp.members.end();
+  }
+
+  // The group of `root` and the producers it takes in, while the program fits. A producer read
+  // by other groups too is computed by each (it costs a few operations per element, and saves
+  // writing and reading its result).
   Group grow(int root) {
     Group grp;
     grp.members.push_back(root);
-    group_[size_t(root)] = root;
     const GraphStep& top = g_.steps[size_t(root)];
     for (bool changed = true; changed;) {
       changed = false;
       for (size_t m = 0; m < grp.members.size(); m++) {
         for (int s : g_.steps[size_t(grp.members[m])].inputs) {
           const int from = producer_[size_t(s)];
-          if (from < 0 || group_[size_t(from)] != -1 || kind_[size_t(from)] == kNotFusable || is_output_[size_t(s)]) continue;
-          const GraphStep& st = g_.steps[size_t(from)];
-          if (st.out_dtype != top.out_dtype || !same_dims(st.out_shape, top.out_shape)) continue;
-          const auto& readers = readers_[size_t(s)];
-          if (!std::all_of(readers.begin(), readers.end(), [&](int r) { return group_[size_t(r)] == root; })) continue;
-          group_[size_t(from)] = root;
+          if (!absorbable(from, top) || contains(grp, from)) continue;
           grp.members.push_back(from);
-          if (!fits(grp, root)) {
-            group_[size_t(from)] = -1;
+          if (!fits(grp)) {
             grp.members.erase(std::find(grp.members.begin(), grp.members.end(), from));  // fits() sorted them
             continue;
           }
@@ -125,12 +146,12 @@ class Fusion {
         }
       }
     }
-    fits(grp, root);  // leaves externals and instructions as counted for the final members
+    fits(grp);  // leaves externals and instructions as counted for the final members
     return grp;
   }
 
   // Counts grp's external inputs and instructions; whether the fused kernel can take them.
-  bool fits(Group& grp, int root) {
+  bool fits(Group& grp) {
     grp.externals.clear();
     grp.instructions = 0;
     std::sort(grp.members.begin(), grp.members.end());
@@ -138,13 +159,12 @@ class Fusion {
       if (kind_[size_t(m)] >= 0) grp.instructions++;
       for (int s : g_.steps[size_t(m)].inputs) {
         const int from = producer_[size_t(s)];
-        const bool inside = from >= 0 && group_[size_t(from)] == root;
+        const bool inside = from >= 0 && contains(grp, from);
         if (!inside && std::find(grp.externals.begin(), grp.externals.end(), s) == grp.externals.end()) grp.externals.push_back(s);
       }
     }
     return int(grp.externals.size()) <= fused::kMaxInputs && grp.instructions <= fused::kMaxInstructions;
   }
-
   // The fused step computing grp at the root's place: registers are the externals, then one per
   // instruction; an alias takes its input's register.
   GraphStep fused_step(const Group& grp, int root, size_t fused_kernel) {
@@ -180,8 +200,8 @@ class Fusion {
   std::vector<int> producer_;  // slot -> the step writing it, or -1
   std::vector<std::vector<int>> readers_;  // slot -> the steps reading it (once per read)
   std::vector<char> is_output_;
+  std::vector<int> live_reads_;  // slot -> reads by the steps kept so far (and by fused steps)
   std::vector<int> kind_;  // step -> opcode, kAlias or kNotFusable
-  std::vector<int> group_;  // step -> its group's root, -1 (free) or -2 (tried as a root)
 };
 
 }  // namespace

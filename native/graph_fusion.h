@@ -1,7 +1,9 @@
 // Elementwise fusion of a captured graph: each chain of float unary and binary steps of one
-// output shape whose intermediate results nothing else reads becomes one step of the fused kernel
-// (kernels/fused_ops.h), computed in registers: one kernel launch and no intermediate tensors
-// instead of one of each per op, with the same bits.
+// output shape becomes one step of the fused kernel (kernels/fused_ops.h), computed in registers:
+// one kernel launch and no intermediate tensors instead of one of each per op, with the same
+// bits. An intermediate result that only such chains read is computed inside each of them (a few
+// operations per element) rather than written once and read by each; graph outputs, and results
+// that other steps read, stay tensors.
 #pragma once
 #include "graph.h"
 

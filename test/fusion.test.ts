@@ -107,11 +107,13 @@ describe('elementwise fusion of captured graphs', () => {
     });
   });
 
-  it('leaves a result that is read elsewhere or returned, and int32 steps, unfused', () => {
+  it('computes a result read by several chains in each, and leaves one read by other steps or returned, and int32 steps, unfused', () => {
     rv.tidy(() => {
       const x = rv.tensor([0.5, -1, 2], [3], 'float32');
       const i = rv.tensor([1, 2, 3], [3], 'int32');
-      assert.deepEqual(fusedMatchesEager(([a]) => { const e = rv.exp(a); return [rv.add(e, 1), rv.mul(e, 2)]; }, [x], 'shared'), ['exp', 'add', 'mul']);
+      // A result only fused chains read is computed in each; one that another step reads stays a tensor.
+      assert.deepEqual(fusedMatchesEager(([a]) => { const e = rv.exp(a); return [rv.add(e, 1), rv.mul(e, 2)]; }, [x], 'shared'), ['fused', 'fused']);
+      assert.deepEqual(fusedMatchesEager(([a]) => { const e = rv.exp(a); return [rv.mul(rv.add(e, 1), 2), rv.sum(e)]; }, [x], 'read by a sum'), ['exp', 'fused', 'sum']);
       assert.deepEqual(fusedMatchesEager(([a]) => { const t = rv.mul(a, 2); return [t, rv.add(t, 1)]; }, [x], 'returned'), ['mul', 'add']);
       assert.deepEqual(fusedMatchesEager(([a]) => [rv.mul(rv.add(a, a), a)], [i], 'int32'), ['add', 'mul']);
       // A reshape to the shape it has is no step of the fused program; one that changes the shape ends it.
