@@ -20,6 +20,12 @@ bool same_dims(const Dims& a, const Dims& b) {
   return true;
 }
 
+int64_t numel(const Dims& d) {
+  int64_t n = 1;
+  for (int i = 0; i < d.n; i++) n *= d[i];
+  return n;
+}
+
 size_t kernel_id(const char* name) {
   const auto& list = kernels();
   for (size_t i = 0; i < list.size(); i++) {
@@ -110,12 +116,16 @@ class Fusion {
   // Whether the program of a group may compute `from` (the producer of a member's input): a
   // fusable step of the root's shape and dtype whose result is no graph output and is read only
   // by fusable steps of that shape, which will compute it too, so that it can be dropped.
+  // A one-element producer (a step size halved) broadcasts to any shape of at least its rank: each
+  // element computes it from inputs that broadcast as it did, so the value is the same.
   bool absorbable(int from, const GraphStep& top) const {
     if (from < 0 || kind_[size_t(from)] == kNotFusable) return false;
     const GraphStep& st = g_.steps[size_t(from)];
-    if (is_output_[size_t(st.output)] || st.out_dtype != top.out_dtype || !same_dims(st.out_shape, top.out_shape)) return false;
+    if (is_output_[size_t(st.output)] || st.out_dtype != top.out_dtype) return false;
+    const bool scalar = numel(st.out_shape) == 1 && st.out_shape.n <= top.out_shape.n;
+    if (!scalar && !same_dims(st.out_shape, top.out_shape)) return false;
     for (int r : readers_[size_t(st.output)]) {
-      if (kind_[size_t(r)] == kNotFusable || !same_dims(g_.steps[size_t(r)].out_shape, top.out_shape)) return false;
+      if (kind_[size_t(r)] == kNotFusable || (!scalar && !same_dims(g_.steps[size_t(r)].out_shape, top.out_shape))) return false;
     }
     return true;
   }

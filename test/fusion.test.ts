@@ -116,6 +116,9 @@ describe('elementwise fusion of captured graphs', () => {
       assert.deepEqual(fusedMatchesEager(([a]) => { const e = rv.exp(a); return [rv.mul(rv.add(e, 1), 2), rv.sum(e)]; }, [x], 'read by a sum'), ['exp', 'fused', 'sum']);
       assert.deepEqual(fusedMatchesEager(([a]) => { const t = rv.mul(a, 2); return [t, rv.add(t, 1)]; }, [x], 'returned'), ['mul', 'add']);
       assert.deepEqual(fusedMatchesEager(([a]) => [rv.mul(rv.add(a, a), a)], [i], 'int32'), ['add', 'mul']);
+      // A one-element result (a step size halved) is computed in every chain that reads it.
+      const half: Fn = ([a, s]) => { const h = rv.mul(s, 0.5); return [rv.add(a, rv.mul(h, a)), rv.sub(rv.exp(a), h)]; };
+      assert.deepEqual(fusedMatchesEager(half, [rv.tensor([[1, 2, 3], [4, 5, 6]], [2, 3], 'float32'), rv.tensor([[0.3]], [1, 1], 'float32')], 'one element'), ['fused', 'fused']);
       // A reshape to the shape it has is no step of the fused program; one that changes the shape ends it.
       assert.deepEqual(fusedMatchesEager(([a]) => [rv.exp(rv.reshape(rv.add(a, 1), [3]))], [x], 'reshape to the same shape'), ['fused']);
       assert.deepEqual(fusedMatchesEager(([a]) => [rv.exp(rv.reshape(rv.add(a, 1), [3, 1]))], [x], 'reshape'), ['add', 'reshape', 'exp']);

@@ -160,7 +160,9 @@ export function treeSteps(gradient: BatchedGradient): TreeSteps {
         dots.push(top.dots);
         joined = top.span;
       }
-      const readout = concat([reshape(energy, [energy.shape[0], 1]), ...dots], 1);
+      const energyColumn = reshape(energy, [energy.shape[0], 1]);
+      // No joins (the native tree's leaf): the energy alone, not a copy of it.
+      const readout = dots.length === 0 ? energyColumn : concat([energyColumn, ...dots], 1);
       return { fresh: { ...next, v }, candidate, node: joined === null ? node : null, joined, readout };
     },
     merge: (ends, pending, joinedRho, direction, accept, sample) => {
