@@ -24,6 +24,7 @@ void copy_bytes(void*, int dst_device, const void*, int src_device, size_t, cons
   check_device(dst_device == -1 ? src_device : dst_device, what);
 }
 void synchronize(int device, const char* what) { check_device(device, what); }
+void read_to_host(const HostRead*, size_t, int device, const char* what) { check_device(device, what); }
 const char* cublas_path() { return nullptr; }
 std::string cublas_error() { return unavailable_reason(); }
 std::string cublas_version() { return ""; }

@@ -56,5 +56,15 @@ void copy_bytes(void* dst, int dst_device, const void* src, int src_device, size
 // Waits for every kernel queued on the device; throws an Error naming `what` on a CUDA error.
 void synchronize(int device, const char* what);
 
+// One range of device memory to copy into host memory.
+struct HostRead {
+  void* dst;
+  const void* src;
+  size_t bytes;
+};
+// Copies several ranges of one device's memory to the host, waiting for the device once (each
+// copy_bytes to the host waits on its own): queued into pinned staging memory, then copied out.
+void read_to_host(const HostRead* reads, size_t count, int device, const char* what);
+
 }  // namespace cuda
 }  // namespace rv

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "device.h"
 #include "error.h"
 
 namespace rv {
@@ -80,20 +81,38 @@ Tensor mask(const std::vector<uint8_t>& flags, int device) {
   return device == kCpu ? host : to_device(host, device, "nuts");
 }
 
-// The `count` values of a small float tensor, as doubles (a copy to the host first on a GPU).
-std::vector<double> read(const Tensor& t, int64_t count, const char* what) {
-  if (t.numel() != count) {
-    throw Error(std::string("nuts: the ") + what + " graph gave " + std::to_string(t.numel()) + " values, expected " +
-                std::to_string(count) + " (graphs captured for another number of chains?)");
+// The values of small float tensors, as doubles, tensor k holding counts[k]: on a GPU, every copy
+// to the host is queued before the one wait for the device.
+std::vector<std::vector<double>> read(const Tensors& ts, const std::vector<int64_t>& counts, const char* const* what) {
+  Tensors dense;
+  std::vector<std::vector<unsigned char>> host(ts.size());
+  std::vector<cuda::HostRead> reads;
+  for (size_t k = 0; k < ts.size(); k++) {
+    const Tensor& t = ts[k];
+    if (t.numel() != counts[k]) {
+      throw Error(std::string("nuts: the ") + what[k] + " graph gave " + std::to_string(t.numel()) + " values, expected " +
+                  std::to_string(counts[k]) + " (graphs captured for another number of chains?)");
+    }
+    if (t.dtype != DType::Float32 && t.dtype != DType::Float64) throw Error("nuts: energies and dot products must be float32 or float64");
+    dense.push_back(contiguous(t, "nuts"));
+    host[k].resize(size_t(t.numel()) * itemsize(t.dtype));
+    reads.push_back({host[k].data(), dense.back().data(), host[k].size()});
   }
-  Tensor h = to_device(t, kCpu, "nuts");
-  std::vector<double> out(size_t(h.numel()));
-  if (h.dtype == DType::Float32) {
-    for (size_t i = 0; i < out.size(); i++) out[i] = double(h.ptr<float>()[i]);
-  } else if (h.dtype == DType::Float64) {
-    std::memcpy(out.data(), h.data(), out.size() * sizeof(double));
+  const int device = ts.empty() ? kCpu : ts[0].device();
+  if (device == kCpu) {
+    for (const cuda::HostRead& r : reads) std::memcpy(r.dst, r.src, r.bytes);
   } else {
-    throw Error("nuts: energies and dot products must be float32 or float64");
+    cuda::read_to_host(reads.data(), reads.size(), device, "nuts");
+  }
+  std::vector<std::vector<double>> out(ts.size());
+  for (size_t k = 0; k < ts.size(); k++) {
+    out[k].resize(size_t(counts[k]));
+    if (ts[k].dtype == DType::Float32) {
+      const float* f = reinterpret_cast<const float*>(host[k].data());
+      for (size_t i = 0; i < out[k].size(); i++) out[k][i] = double(f[i]);
+    } else {
+      std::memcpy(out[k].data(), host[k].data(), host[k].size());
+    }
   }
   return out;
 }
@@ -162,9 +181,18 @@ std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const 
       }
       if (last) joined = join(trajectory, node);
       else slots[size_t(closes)] = node;
-      std::vector<double> energies = read(out.at(8), n, "leaf");
-      std::vector<std::vector<double>> dots;
-      for (const Tensor& d : dot_tensors) dots.push_back(read(d, 6 * n, "join"));
+      // The energies and every join's dot products, read back with one wait.
+      Tensors readouts{out.at(8)};
+      std::vector<int64_t> counts{n};
+      std::vector<const char*> names{"leaf"};
+      for (const Tensor& d : dot_tensors) {
+        readouts.push_back(d);
+        counts.push_back(6 * n);
+        names.push_back("join");
+      }
+      std::vector<std::vector<double>> dots = read(readouts, counts, names.data());
+      const std::vector<double> energies = std::move(dots[0]);
+      dots.erase(dots.begin());
 
       std::vector<uint8_t> take_flags(count, 0);
       for (int64_t c = 0; c < n; c++) {

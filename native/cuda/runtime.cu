@@ -158,6 +158,60 @@ void copy_bytes(void* dst, int dst_device, const void* src, int src_device, size
   if (kind != cudaMemcpyDeviceToDevice) check(cudaStreamSynchronize(s), what);
 }
 
+namespace {
+
+// Pinned host memory per device for read_to_host: grown to the largest batch, kept for the
+// process (a few bytes per chain in a sampler's reads).
+struct Staging {
+  std::mutex mutex;
+  unsigned char* data = nullptr;
+  size_t bytes = 0;
+};
+Staging staging[kMaxDevices];
+
+constexpr size_t kStagingAlign = 64;
+
+}  // namespace
+
+void read_to_host(const HostRead* reads, size_t count, int device, const char* what) {
+  check_device(device, what);
+  size_t total = 0;
+  for (size_t i = 0; i < count; i++) total += (reads[i].bytes + kStagingAlign - 1) / kStagingAlign * kStagingAlign;
+  if (total == 0) return;
+  if (runtime().fake) {
+    for (size_t i = 0; i < count; i++) std::memcpy(reads[i].dst, reads[i].src, reads[i].bytes);
+    return;
+  }
+  Staging& st = staging[device];
+  std::lock_guard<std::mutex> lock(st.mutex);
+  cudaStream_t s = stream(device);
+  if (st.bytes < total) {
+    if (st.data) cudaFreeHost(st.data);
+    st.data = nullptr;
+    st.bytes = 0;
+    void* p = nullptr;
+    if (cudaHostAlloc(&p, total, cudaHostAllocDefault) != cudaSuccess) {
+      cudaGetLastError();
+      // No pinned memory: one waiting copy per range.
+      for (size_t i = 0; i < count; i++) copy_bytes(reads[i].dst, kCpu, reads[i].src, device, reads[i].bytes, what);
+      return;
+    }
+    st.data = static_cast<unsigned char*>(p);
+    st.bytes = total;
+  }
+  size_t offset = 0;
+  for (size_t i = 0; i < count; i++) {
+    if (reads[i].bytes) check(cudaMemcpyAsync(st.data + offset, reads[i].src, reads[i].bytes, cudaMemcpyDeviceToHost, s), what);
+    offset += (reads[i].bytes + kStagingAlign - 1) / kStagingAlign * kStagingAlign;
+  }
+  check(cudaStreamSynchronize(s), what);
+  offset = 0;
+  for (size_t i = 0; i < count; i++) {
+    std::memcpy(reads[i].dst, st.data + offset, reads[i].bytes);
+    offset += (reads[i].bytes + kStagingAlign - 1) / kStagingAlign * kStagingAlign;
+  }
+}
+
 void synchronize(int device, const char* what) {
   check_device(device, what);
   if (runtime().fake) return;
