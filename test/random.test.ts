@@ -16,6 +16,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as rv from '../lib/index';
+import { binding } from '../lib/backend/binding';
 import { philoxBlocks, RandomKey } from '../lib/tensor/random/key';
 import { assertThrowsNamed, makeRng, nonContiguous } from './helpers';
 
@@ -272,6 +273,18 @@ function withThreads<T>(n: number, fn: () => T): T {
 
 // ---------------------------------------------------------------------------------------------
 
+/** The device argument of every native kernel call from now on (-1: the CPU). */
+function countDevices(): { devices: number[]; stop(): void } {
+  const table = binding as unknown as { run: (...args: unknown[]) => unknown };
+  const original = table.run;
+  const devices: number[] = [];
+  table.run = (...args: unknown[]) => {
+    devices.push(args[4] as number);
+    return original(...args);
+  };
+  return { devices, stop: () => { table.run = original; } };
+}
+
 describe('random numbers', () => {
   describe('Philox4x32-10', () => {
     it('matches the Random123 known-answer vectors', () => {
@@ -292,6 +305,17 @@ describe('random numbers', () => {
       const next = philoxBlocks(key, [0, 8, 9, 11], 1);
       assert.deepEqual(Array.from(two.slice(4)), Array.from(next));
     });
+  });
+
+  it('derives keys (split, foldIn) on the CPU whatever the default device: a sampler derives one per transition, and a GPU would add a launch and a wait', () => {
+    const counter = countDevices();
+    try {
+      rv.random.split(rv.random.key(3), 4);
+      rv.random.foldIn(rv.random.key(3), 17);
+    } finally {
+      counter.stop();
+    }
+    assert.deepEqual(counter.devices, [-1, -1]);
   });
 
   describe('counter layout', () => {

@@ -9,6 +9,7 @@
  * values depend only on that folded key and the element's position, never on the thread count.
  */
 import type { DType } from '../dtype';
+import { withDevice } from '../device';
 import { defineOp, opError } from '../op';
 import { checkShape } from '../shape';
 
@@ -101,6 +102,14 @@ export function philoxBlocks(key: RandomKey, counter: readonly [number, number, 
 }
 
 /**
+ * philoxBlocks on the CPU whatever the default device: keys are a few words the host needs, so a
+ * GPU would only add a kernel launch and a wait (a sampler derives a key every transition).
+ */
+function hostBlocks(key: RandomKey, counter: readonly [number, number, number, number], n: number, caller: string): Uint32Array {
+  return withDevice('cpu', () => philoxBlocks(key, counter, n, caller));
+}
+
+/**
  * The key of a seed: integers in [-2^53, 2^53] become the 64-bit key of that value; other
  * finite numbers are keyed by their float64 bits. A RandomKey is returned as is.
  *
@@ -122,7 +131,7 @@ export function key(seed: Seed): RandomKey {
 export function split(parent: Seed, n = 2): RandomKey[] {
   const k = keyOfSeed('random.split', parent, 'key');
   if (!Number.isInteger(n) || n < 0 || n > 2 ** 24) throw opError('random.split', `n must be an integer in [0, 2^24], got ${describe(n)}`);
-  const words = philoxBlocks(k, [0, 0, 0, tagSplit], n, 'random.split');
+  const words = hostBlocks(k, [0, 0, 0, tagSplit], n, 'random.split');
   return Array.from({ length: n }, (_, i) => new RandomKey(words[4 * i], words[4 * i + 1]));
 }
 
@@ -136,7 +145,7 @@ export function split(parent: Seed, n = 2): RandomKey[] {
 export function foldIn(parent: Seed, data: number): RandomKey {
   const k = keyOfSeed('random.foldIn', parent, 'key');
   if (!Number.isSafeInteger(data) || data < 0) throw opError('random.foldIn', `data must be an integer in [0, 2^53), got ${describe(data)}`);
-  const words = philoxBlocks(k, [data % 2 ** 32, Math.floor(data / 2 ** 32), 0, tagFoldIn], 1, 'random.foldIn');
+  const words = hostBlocks(k, [data % 2 ** 32, Math.floor(data / 2 ** 32), 0, tagFoldIn], 1, 'random.foldIn');
   return new RandomKey(words[0], words[1]);
 }
 
