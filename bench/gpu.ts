@@ -2,13 +2,16 @@
  * GPU kernels against the GPU's own references, measured in the same run: elementwise and
  * reduction bandwidth at 256 MB against a device-to-device cudaMemcpy (target >= 0.80), matMul
  * against cuBLAS called directly with nothing in between (target within 10%), and the per-op
- * dispatch cost of a tiny op from JS (target <= 10 µs). Kernels run asynchronously on the
- * device's stream: each timing synchronises once after its repeats. Without a GPU it says why and
- * exits 0.
+ * dispatch cost of a tiny op from JS (target <= 10 µs). Also an elementwise chain of 6 ops (one
+ * output) at the same size, op by op and captured by rv.jit (one fused kernel unless
+ * RANDVAR_FUSE=0), both counted as the bytes the fused chain must move (read two arrays, write
+ * one), with jit's speedup. Kernels run asynchronously on the device's stream: each timing
+ * synchronises once after its repeats. Without a GPU it says why and exits 0.
  *
  * Run: npm run bench:gpu [-- --device cuda:N] [--megabytes M (default 256)] [--rounds R (default 7)] [--quick]
  */
 import { parseArgs } from 'util';
+import { captureGraph, releaseGraph } from '../lib/autodiff/jit';
 import { binding } from '../lib/backend/binding';
 import * as rv from '../lib/index';
 import { machine, printTable } from './harness';
@@ -80,6 +83,43 @@ for (const [name, moved, op] of [
   rows.push({ measure: `${name}, ${values.megabytes} MB float32`, value: `${gbs.toFixed(0)} GB/s`, reference: `D2D copy ${refGbs.toFixed(0)} GB/s`, ratio: (gbs / refGbs).toFixed(2) });
 }
 verdicts.push(`elementwise and reductions >= 0.80 of the device-to-device copy: ${worstBandwidth >= 0.8 ? 'met' : 'NOT met'} (lowest ${worstBandwidth.toFixed(2)})`);
+
+// An elementwise chain (add, sigmoid, mul by a scalar, square, sub, softplus; one output), op by
+// op and captured by rv.jit; bytes counted: those the fused chain must move (read a and b, write one).
+const chain = (x: rv.Tensor, y: rv.Tensor) => rv.softplus(rv.sub(rv.mul(rv.sigmoid(rv.add(x, y)), 2.5), rv.square(y)));
+const fusion = process.env.RANDVAR_FUSE !== '0';
+const jitChain = rv.jit(chain);
+const chainSteps = rv.tidy(() => {
+  const graph = captureGraph(([x, y]) => [chain(x, y)], [a, b]);
+  if (graph === null) return ['(not captured)'];
+  try {
+    return binding.graphSteps(graph);
+  } finally {
+    releaseGraph(graph);
+  }
+});
+// Checked, not timed, and reported rather than thrown, so that the other figures still come out.
+const differing = rv.tidy(() => {
+  jitChain(a, b);  // the first call captures; later calls replay
+  const eager = chain(a, b).dataSync(), replayed = jitChain(a, b).dataSync();
+  const bits = (v: ArrayBufferView) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  if (bits(eager).equals(bits(replayed))) return 0;
+  let count = 0;
+  for (let i = 0; i < eager.length; i++) if (!Object.is(eager[i], replayed[i])) count++;
+  return count;
+});
+const chainRows: [string, () => rv.Tensor][] = [
+  ['op by op (6 kernels)', () => rv.tidy(() => chain(a, b))],
+  [fusion ? `rv.jit fused (${chainSteps.length} kernel${chainSteps.length === 1 ? '' : 's'})` : `rv.jit unfused (RANDVAR_FUSE=0, ${chainSteps.length} kernels)`, () => jitChain(a, b)],
+];
+const chainSeconds = chainRows.map(([name, op]) => {
+  const t = paired(() => op().dispose(), copy, 10);
+  const gbs = (3 * bytes) / t.op / 1e9;
+  const refGbs = (2 * bytes) / t.reference / 1e9;
+  rows.push({ measure: `chain ${name}, ${values.megabytes} MB float32`, value: `${gbs.toFixed(0)} GB/s (${(t.op * 1e3).toFixed(2)} ms)`, reference: `D2D copy ${refGbs.toFixed(0)} GB/s`, ratio: (gbs / refGbs).toFixed(2) });
+  return t.op;
+});
+const chainSpeedup = chainSeconds[0] / chainSeconds[1];
 rv.dispose([a, b, rowsMatrix, colsMatrix, scratch]);
 
 // matMul against cuBLAS directly.
@@ -114,5 +154,8 @@ verdicts.push(`per-op dispatch <= 10 µs: ${dispatch <= 10 ? 'met' : 'NOT met'} 
 const { fallbacks, cublas } = binding.cudaInfo();
 console.log(`GPU kernels on ${device}: ${info.model}, ${((info.totalMemory ?? 0) / 2 ** 30).toFixed(0)} GiB, compute ${info.computeCapability}; cuBLAS ${cublas}; host ${machine()}`);
 printTable(rows);
+console.log(`chain = softplus(sigmoid(a + b) * 2.5 - square(b)), graph steps: ${chainSteps.join(', ')}; rv.jit vs op by op: ` +
+  `${chainSpeedup.toFixed(2)}x faster (${(chainSeconds[0] * 1e3).toFixed(2)} ms -> ${(chainSeconds[1] * 1e3).toFixed(2)} ms); ` +
+  `rv.jit gives the bits of op by op: ${differing === 0 ? 'yes' : `NO (${differing} of ${n} elements differ)`}`);
 for (const v of verdicts) console.log(`target: ${v}`);
 if (Object.keys(fallbacks).length > 0) console.log(`CPU fallbacks during the run: ${JSON.stringify(fallbacks)}`);
