@@ -67,10 +67,19 @@ function buildWithCmakeJs(cmakeJsPkg, cuda) {
   const env = { CMAKE_BUILD_PARALLEL_LEVEL: process.env.CMAKE_BUILD_PARALLEL_LEVEL || tools.jobs() };
   // `build` configures first when build/ has none, and cmake re-configures when CMakeLists.txt
   // or native/sources.txt changed; object files of unchanged sources are kept.
-  const args = [bin, 'build', '--directory', root, '--out', buildDir, '--log-level', 'warn'];
+  const common = ['--directory', root, '--out', buildDir, '--log-level', 'warn'];
   // RANDVAR_CUDA (environment) is read by CMakeLists.txt; --cuda makes a missing nvcc an error.
-  args.push(`--CDRANDVAR_CUDA=${cuda ? 'ON' : process.env.RANDVAR_CUDA ?? 'AUTO'}`);
-  tools.run(process.execPath, args, { env });
+  const wanted = cuda ? 'ON' : process.env.RANDVAR_CUDA ?? 'AUTO';
+  common.push(`--CDRANDVAR_CUDA=${wanted}`);
+  // `build` alone would keep the setting build/ was configured with (build:cuda after a
+  // RANDVAR_CUDA=0 build would leave the CPU-only addon): configure again when it changes.
+  const cache = path.join(buildDir, 'CMakeCache.txt');
+  const cached = fs.existsSync(cache) ? /^RANDVAR_CUDA:[A-Z]+=(.*)$/m.exec(fs.readFileSync(cache, 'utf8'))?.[1] : undefined;
+  if (cached !== undefined && cached !== wanted) {
+    log(`build/ was configured with RANDVAR_CUDA=${cached}; configuring again with ${wanted}`);
+    tools.run(process.execPath, [bin, 'configure', ...common], { env });
+  }
+  tools.run(process.execPath, [bin, 'build', ...common], { env });
 }
 
 function buildWithNodeGyp() {
