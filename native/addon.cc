@@ -561,15 +561,19 @@ Napi::Value NutsTree(const Napi::CallbackInfo& info) {
     if (!(depth >= 0 && depth <= 30) || std::floor(depth) != depth) throw Error("nutsTree: maxDepth must be an integer in [0, 30]");
     if (leaf[0].shape.size() < 1) throw Error("nutsTree: positions must be [chains, dim]");
     size_t n = size_t(leaf[0].shape[0]);
+    const Tensor* start_energy = unwrap(env, info[9], what, 9);
+    if (start_energy->numel() != int64_t(n) || (start_energy->dtype != DType::Float32 && start_energy->dtype != DType::Float64)) {
+      throw Error("nutsTree: startEnergy must be a float tensor of " + std::to_string(n) + " values (one per chain), got " +
+                  dtype_name(start_energy->dtype) + " " + start_energy->shape.to_string());
+    }
     NutsChains chains{int64_t(n),
-                      typed<double, napi_float64_array>(info[9], n, what, "startEnergy"),
                       typed<uint32_t, napi_uint32_array>(info[10], 4 * n, what, "rng"),
                       typed<int32_t, napi_int32_array>(info[11], n, what, "treeDepth"),
                       typed<int32_t, napi_int32_array>(info[12], n, what, "numSteps"),
                       typed<uint8_t, napi_uint8_array>(info[13], n, what, "diverging"),
                       typed<double, napi_float64_array>(info[14], n, what, "energy"),
                       typed<double, napi_float64_array>(info[15], n, what, "acceptSum")};
-    std::vector<Tensor> draw = nuts_tree(graphs, execute, leaf, sample, *step_size, inverse, int(depth), chains);
+    std::vector<Tensor> draw = nuts_tree(graphs, execute, leaf, sample, *start_energy, *step_size, inverse, int(depth), chains);
     Napi::Array out = Napi::Array::New(env, draw.size());
     for (size_t i = 0; i < draw.size(); i++) out.Set(uint32_t(i), wrap(env, std::move(draw[i])));
     return out;

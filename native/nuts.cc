@@ -1,5 +1,6 @@
 #include "nuts.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -123,8 +124,8 @@ Tensors leaf_span(const Tensors& leaf) { return {leaf[1], leaf[4], leaf[1], leaf
 }  // namespace
 
 std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const std::vector<Tensor>& leaf,
-                              const std::vector<Tensor>& sample_in, const Tensor& step_size, const Tensor* inverse,
-                              int max_depth, NutsChains& chains) {
+                              const std::vector<Tensor>& sample_in, const Tensor& start_energy_tensor,
+                              const Tensor& step_size, const Tensor* inverse, int max_depth, NutsChains& chains) {
   if (leaf.size() != 5 || sample_in.size() != 3) throw Error("nuts: a leaf has 5 tensors and a position 3");
   const Runner run{execute};
   const int64_t n = chains.count;
@@ -134,6 +135,12 @@ std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const 
   Tensor rho = leaf[1];
   std::vector<uint8_t> active(count, 1), turns_at_join(count, 0);
   std::vector<double> log_weight(count, 0.0), subtree_log_weight(count, -INFINITY), candidate_energy(count, 0.0);
+  // The start energies, read with the first leaf's (or alone, when no leaf is built).
+  std::vector<double> start_energy;
+  auto read_start = [&](std::vector<double> values) {
+    start_energy = std::move(values);
+    std::copy(start_energy.begin(), start_energy.end(), chains.energy);
+  };
   auto any_active = [&] {
     for (uint8_t a : active) {
       if (a) return true;
@@ -181,7 +188,8 @@ std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const 
       }
       if (last) joined = join(trajectory, node);
       else slots[size_t(closes)] = node;
-      // The energies and every join's dot products, read back with one wait.
+      // The energies and every join's dot products (and, at the first leaf, the start energies),
+      // read back with one wait.
       Tensors readouts{out.at(8)};
       std::vector<int64_t> counts{n};
       std::vector<const char*> names{"leaf"};
@@ -190,7 +198,17 @@ std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const 
         counts.push_back(6 * n);
         names.push_back("join");
       }
+      const bool first = start_energy.empty();
+      if (first) {
+        readouts.push_back(start_energy_tensor);
+        counts.push_back(n);
+        names.push_back("start energy");
+      }
       std::vector<std::vector<double>> dots = read(readouts, counts, names.data());
+      if (first) {
+        read_start(std::move(dots.back()));
+        dots.pop_back();
+      }
       const std::vector<double> energies = std::move(dots[0]);
       dots.erase(dots.begin());
 
@@ -198,16 +216,16 @@ std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const 
       for (int64_t c = 0; c < n; c++) {
         size_t i = size_t(c);
         if (!active[i]) continue;
-        double energy = energies[i], start_energy = chains.start_energy[i];
+        double energy = energies[i], start = start_energy[i];
         chains.num_steps[i] += 1;
-        chains.accept_sum[i] += acceptance(start_energy, energy);
-        if (divergent(start_energy, energy)) {
+        chains.accept_sum[i] += acceptance(start, energy);
+        if (divergent(start, energy)) {
           chains.diverging[i] = 1;
           active[i] = 0;
           continue;
         }
         // Multinomial sampling within the subtree, one leaf at a time.
-        double log_w = start_energy - energy;
+        double log_w = start - energy;
         double total = log_add_exp(subtree_log_weight[i], log_w);
         if (uniform(chains.rng + 4 * c) < std::exp(log_w - total)) {
           take_flags[i] = 1;
@@ -245,6 +263,10 @@ std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const 
     backward = slice(merged, 5, 5, "merge");
     sample = slice(merged, 10, 3, "merge");
     rho = joined.at(4);
+  }
+  if (start_energy.empty()) {
+    const char* what = "start energy";
+    read_start(std::move(read({start_energy_tensor}, {n}, &what)[0]));
   }
   return sample;
 }

@@ -30,19 +30,20 @@ struct NutsGraphs {
 // Per-chain values the transition reads and writes (arrays of length chains, owned by JS).
 struct NutsChains {
   int64_t count;
-  const double* start_energy;
   uint32_t* rng;  // 4 words of sfc32 state per chain
   int32_t* tree_depth;
   int32_t* num_steps;
   uint8_t* diverging;
-  double* energy;  // set to the draw's energy (start energy unless a subtree's candidate is accepted)
+  double* energy;  // set to the draw's energy (the start energy unless a subtree's candidate is accepted)
   double* accept_sum;  // Σ min(1, exp(H₀ − H)) over the new states
 };
 
 // Builds the trees from the start `leaf` (Leaf: forward and backward end) and returns the draw
-// (Position). `step_size` is [chains, 1]; `inverse` M⁻¹ (null for the unit metric).
+// (Position). `start_energy` is the start's Hamiltonian [chains] (read back with the first leaf's
+// energies: a GPU waits once for both); `step_size` is [chains, 1]; `inverse` M⁻¹ (null for the
+// unit metric).
 std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const std::vector<Tensor>& leaf,
-                              const std::vector<Tensor>& sample, const Tensor& step_size, const Tensor* inverse,
-                              int max_depth, NutsChains& chains);
+                              const std::vector<Tensor>& sample, const Tensor& start_energy, const Tensor& step_size,
+                              const Tensor* inverse, int max_depth, NutsChains& chains);
 
 }  // namespace rv

@@ -423,7 +423,7 @@ describe('rv.mcmc.nuts', () => {
   }
 
   it('rejects malformed arguments to the native tree building with Errors, not crashes', () => {
-    const args = (): unknown[] => [null, null, null, null, [], [], null, null, 10, new Float64Array(2), new Uint32Array(8),
+    const args = (): unknown[] => [null, null, null, null, [], [], null, null, 10, null, new Uint32Array(8),
       new Int32Array(2), new Int32Array(2), new Uint8Array(2), new Float64Array(2), new Float64Array(2)];
     const call = (a: unknown[]) => (binding.nutsTree as (...xs: unknown[]) => unknown)(...a);
     assert.throws(() => call([]), /nutsTree: expected 16 arguments/);
@@ -435,9 +435,10 @@ describe('rv.mcmc.nuts', () => {
     const leaf = [0, 1, 2, 3, 4].map(() => rv.zeros([2, 3]).handle());
     const position = [0, 1, 2].map(() => rv.zeros([2, 3]).handle());
     withGraphs.splice(4, 3, leaf, position, rv.zeros([2, 1]).handle());
-    withGraphs[9] = new Float64Array(3);
-    assert.throws(() => call(withGraphs), /nutsTree: startEnergy must be a typed array of 2 elements/);
-    withGraphs[9] = new Float64Array(2);
+    assert.throws(() => call(withGraphs), /nutsTree: argument 9 is not a tensor/);
+    withGraphs[9] = rv.zeros([3]).handle();
+    assert.throws(() => call(withGraphs), /nutsTree: startEnergy must be a float tensor of 2 values \(one per chain\), got float32 \[3\]/);
+    withGraphs[9] = rv.zeros([2]).handle();
     withGraphs[10] = new Uint32Array(2);
     assert.throws(() => call(withGraphs), /nutsTree: rng must be a typed array of 8 elements/);
     withGraphs[10] = new Uint32Array(8);

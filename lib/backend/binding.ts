@@ -118,11 +118,11 @@ export interface Binding {
   cudaGemm(c: NativeTensor, a: NativeTensor, b: NativeTensor): void;
   /**
    * The tree building of one NUTS transition over four captured graphs (native/nuts.h): from the
-   * start leaf [q, p, grad, logp, v] and draw [q, grad, logp], gives the new draw; the per-chain
-   * arrays (start energies, sfc32 states, statistics) are read and updated in place.
+   * start leaf [q, p, grad, logp, v], draw [q, grad, logp] and start energies [chains], gives the
+   * new draw; the per-chain arrays (sfc32 states, statistics) are read and updated in place.
    */
   nutsTree(grow: NativeGraph, leaf: NativeGraph, join: NativeGraph, merge: NativeGraph, start: NativeTensor[], sample: NativeTensor[],
-    stepSize: NativeTensor, inverse: NativeTensor | null, maxDepth: number, startEnergy: Float64Array, rng: Uint32Array,
+    stepSize: NativeTensor, inverse: NativeTensor | null, maxDepth: number, startEnergy: NativeTensor, rng: Uint32Array,
     treeDepth: Int32Array, numSteps: Int32Array, diverging: Uint8Array, energy: Float64Array, acceptSum: Float64Array): NativeTensor[];
   /**
    * Switches the timing of every addon call on (from zero) or off; returns the nanoseconds spent

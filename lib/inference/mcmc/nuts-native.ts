@@ -64,13 +64,14 @@ function captureTree(gradient: BatchedGradient, kind: MetricKind, leaf: Leaf, st
 }
 
 /**
- * The tree building of one transition from `leaf` (the start with its momentum and velocity),
- * natively; updates `stats` (all but acceptProb and hitMaxDepth) and `acceptSum`, and gives the
- * draw. Null when it cannot run natively (the gradient cannot be captured, or the chains'
- * decisions are scripted): the caller builds the tree in TypeScript.
+ * The tree building of one transition from `leaf` (the start with its momentum and velocity, and
+ * its Hamiltonian `startEnergy` [chains], read back natively with the first leaf's), natively;
+ * updates `stats` (all but acceptProb and hitMaxDepth; energy starts at startEnergy) and
+ * `acceptSum`, and gives the draw. Null when it cannot run natively (the gradient cannot be
+ * captured, or the chains' decisions are scripted): the caller builds the tree in TypeScript.
  */
 export function nativeTree(context: TransitionContext, leaf: Leaf, start: Position, stepSize: Tensor, maxTreeDepth: number,
-  startEnergy: Float64Array, stats: TransitionStats, acceptSum: Float64Array): Position | null {
+  startEnergy: Tensor, stats: TransitionStats, acceptSum: Float64Array): Position | null {
   if (!context.capture || !(context.random instanceof ChainRandom)) return null;
   const { kind, inverse } = context.metric;
   // Captured once per run and metric kind; null when the gradient cannot be captured.
@@ -81,7 +82,7 @@ export function nativeTree(context: TransitionContext, leaf: Leaf, start: Positi
   if (graphs === null) return null;
   const handles = binding.nutsTree(graphs.grow, graphs.leaf, graphs.join, graphs.merge,
     leafList(leaf).map((t) => t.handle('nuts')), positionList(start).map((t) => t.handle('nuts')), stepSize.handle('nuts'),
-    inverse === null ? null : inverse.handle('nuts'), maxTreeDepth, startEnergy, context.random.state,
+    inverse === null ? null : inverse.handle('nuts'), maxTreeDepth, startEnergy.handle('nuts'), context.random.state,
     stats.treeDepth, stats.numSteps, stats.diverging, stats.energy, acceptSum);
   const [q, grad, logp] = positionList(start).map((t, i) => new Tensor(handles[i], t.shape, t.dtype, null, t.deviceCode));
   return { q, grad, logp };

@@ -163,17 +163,27 @@ export function nutsTransition(maxTreeDepth: number): Transition {
       const p = metric.sampleMomentum(numChains, dim, context.dtype, context.nextKey());
       return steps.begin(start, p, kind, inverse);
     });
-    const startEnergy = readNumbers(begin.energy);
-    const state: TreeState = advance([start, begin], {
+    const state: TreeState = advance([start, begin.leaf], {
       ends: { forward: begin.leaf, backward: begin.leaf, rho: begin.leaf.p }, sample: start,
       stepSize: perChain(stepSize, context.dtype), subtree: null,
     });
 
     const stats = emptyStats(numChains);
-    stats.energy.set(startEnergy);
     const acceptSum = new Float64Array(numChains);
-    const native = nativeTree(context, state.ends.forward, state.sample, state.stepSize, maxTreeDepth, startEnergy, stats, acceptSum);
-    const final = native !== null ? { ...state, sample: native } : buildTree(state, steps, context, maxTreeDepth, startEnergy, stats, acceptSum);
+    // Natively, the start energies are read back with the first leaf's (one wait for a GPU).
+    let final: TreeState;
+    try {
+      const native = nativeTree(context, state.ends.forward, state.sample, state.stepSize, maxTreeDepth, begin.energy, stats, acceptSum);
+      if (native !== null) {
+        final = { ...state, sample: native };
+      } else {
+        const startEnergy = readNumbers(begin.energy);
+        stats.energy.set(startEnergy);
+        final = buildTree(state, steps, context, maxTreeDepth, startEnergy, stats, acceptSum);
+      }
+    } finally {
+      begin.energy.dispose();
+    }
     const position = advance([state, final], final.sample);
     for (let c = 0; c < numChains; c++) {
       stats.acceptProb[c] = acceptSum[c] / stats.numSteps[c];
