@@ -43,7 +43,7 @@ function fusedMatchesEager(fn: Fn, inputs: readonly rv.Tensor[], what: string): 
 const unaryOps = ['neg', 'abs', 'sign', 'square', 'exp', 'expm1', 'log', 'log1p', 'sqrt', 'rsqrt', 'reciprocal', 'sigmoid',
   'logSigmoid', 'softplus', 'tanh', 'sin', 'cos', 'floor', 'ceil', 'round'] as const;
 const binaryOps = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'squaredDifference', 'atan2'] as const;
-const ops = rv as unknown as Record<string, (...args: unknown[]) => rv.Tensor>;
+const byName = rv as unknown as Record<string, (...args: unknown[]) => rv.Tensor>;
 
 describe('elementwise fusion of captured graphs', () => {
   for (const dtype of ['float32', 'float64'] as const) {
@@ -54,11 +54,11 @@ describe('elementwise fusion of captured graphs', () => {
         const y = rv.tensor(randomData(rng, 40, dtype, -3, 3), [8, 5], dtype);
         for (const op of unaryOps) {
           // op(x) + y and op(|x|)·y: every value of x (the domain's edges and outside it: NaN) and of |x|.
-          const steps = fusedMatchesEager(([a, b]) => [rv.add(ops[op](a), b), rv.mul(ops[op](rv.abs(a)), b)], [x, y], `${op} ${dtype}`);
+          const steps = fusedMatchesEager(([a, b]) => [rv.add(byName[op](a), b), rv.mul(byName[op](rv.abs(a)), b)], [x, y], `${op} ${dtype}`);
           assert.deepEqual(steps, ['fused', 'fused'], `${op} ${dtype}`);
         }
         for (const op of binaryOps) {
-          const steps = fusedMatchesEager(([a, b]) => [rv.sub(ops[op](a, b), a), rv.exp(ops[op](b, rv.abs(a)))], [x, y], `${op} ${dtype}`);
+          const steps = fusedMatchesEager(([a, b]) => [rv.sub(byName[op](a, b), a), rv.exp(byName[op](b, rv.abs(a)))], [x, y], `${op} ${dtype}`);
           assert.deepEqual(steps, ['fused', 'fused'], `${op} ${dtype}`);
         }
       });
@@ -123,6 +123,42 @@ describe('elementwise fusion of captured graphs', () => {
       assert.deepEqual(fusedMatchesEager(([a]) => [rv.exp(rv.reshape(rv.add(a, 1), [3]))], [x], 'reshape to the same shape'), ['fused']);
       assert.deepEqual(fusedMatchesEager(([a]) => [rv.exp(rv.reshape(rv.add(a, 1), [3, 1]))], [x], 'reshape'), ['add', 'reshape', 'exp']);
     });
+  });
+
+  it('gives the bits of op by op on 300 random graphs (shared results, broadcasts, one-element values, reshapes, several outputs)', () => {
+    const rng = makeRng(14);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)];
+    let fusedSteps = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      const dtype = trial % 2 === 0 ? 'float32' : 'float64';
+      const shape = [1 + Math.floor(rng() * 3), 1 + Math.floor(rng() * 4)];
+      // Inputs of the full shape, a column, a row and one element, so that values broadcast.
+      const inputShapes = [shape, [shape[0], 1], [shape[1]], [1, 1], shape];
+      rv.tidy(() => {
+        const inputs = inputShapes.map((s) => rv.tensor(randomData(rng, s.reduce((a, b) => a * b, 1), dtype, -2, 2), s, dtype));
+        const ops = Array.from({ length: 4 + Math.floor(rng() * 30) }, () => {
+          const unary = rng() < 0.4;
+          const op = unary ? pick(['neg', 'abs', 'exp', 'sigmoid', 'softplus', 'tanh', 'sin', 'square'])
+            : pick(['add', 'sub', 'mul', 'maximum', 'minimum', 'squaredDifference']);
+          return { unary, op, a: rng(), b: rng(), reshape: rng() < 0.1 };
+        });
+        const outputs = [rng(), rng()];
+        const fn: Fn = (xs) => {
+          const values = [...xs];
+          for (const o of ops) {
+            const a = values[Math.floor(o.a * values.length)];
+            let v = o.unary ? byName[o.op](a) : byName[o.op](a, values[Math.floor(o.b * values.length)]);
+            if (o.reshape) v = rv.reshape(v, v.shape);
+            values.push(v);
+          }
+          return [values[values.length - 1], ...outputs.map((r) => values[xs.length + Math.floor(r * (values.length - xs.length))])];
+        };
+        // Every choice is drawn above, once per trial: fn makes the same graph on every call.
+        const steps = fusedMatchesEager(fn, inputs, `random graph ${trial} (${dtype} ${shape})`);
+        fusedSteps += steps.filter((k) => k === 'fused').length;
+      });
+    }
+    assert.ok(fusedSteps > 300, `only ${fusedSteps} fused steps in 300 random graphs`);
   });
 
   it('runs a program given directly, and rejects malformed ones naming the kernel', () => {
