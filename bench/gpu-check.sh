@@ -70,7 +70,7 @@ grep -E '^  [0-9]+\) ' "$LOG/cuda-tests.txt" | head -30
 echo "-- op test files on cuda:0:"; summary device-suite 'passing|failing|pending' 3
 grep -E '^  [0-9]+\) ' "$LOG/device-suite.txt" | head -30
 echo "-- bench:gpu:"; summary bench-gpu '^\||target|fallbacks'
-echo "-- logistic regression NUTS on the GPU:"; summary logreg-gpu 'floor:|gradient|ms per leapfrog|target|PASS|FAIL|machine'
+echo "-- logistic regression NUTS on the GPU:"; summary logreg-gpu 'floor:|gradient|ms per leapfrog|allocator|target|PASS|FAIL|machine'
 echo "-- the same without elementwise fusion:"; summary logreg-gpu-unfused 'ms per leapfrog'
 echo "-- NumPyro on the same GPU:"; summary numpyro 'numpyro|per leapfrog'
 ours=$(grep -oE 'ms per leapfrog [0-9.]+ \(1 chain\)' "$LOG/logreg-gpu.txt" 2>/dev/null | grep -oE '[0-9.]+' | head -1)

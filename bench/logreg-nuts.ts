@@ -205,6 +205,9 @@ interface TimedRun {
   batchedSteps: number;
   /** Share of the sampling time spent outside native calls (kernels, graphs, reads): JS and dispatch. */
   outsideNative: number;
+  /** The default device's allocator over the run: blocks reused from its cache, and new ones. */
+  cacheHits: number;
+  cacheMisses: number;
 }
 
 /**
@@ -226,6 +229,7 @@ type Target = (coeffs: rv.Tensor) => rv.Tensor;
 
 /** Samples with a fixed step size and no adaptation, timing the whole call. */
 async function timedNuts(target: Target, init: (chain: number) => rv.Tensor, numChains: number, numSamples: number, stepSize: number, seed: number, jit: boolean): Promise<TimedRun> {
+  const memoryBefore = rv.memory();
   const stop = startTiming();
   let timing: { seconds: number; outside: number } | undefined;
   let fit: rv.Fit;
@@ -240,7 +244,11 @@ async function timedNuts(target: Target, init: (chain: number) => rv.Tensor, num
   const steps = perDraw.flat().reduce((a, b) => a + b, 0);
   let batchedSteps = 0;
   for (let draw = 0; draw < numSamples; draw++) batchedSteps += Math.max(...perDraw.map((chain) => chain[draw]));
-  return { fit, seconds: timing.seconds, steps, batchedSteps, outsideNative: timing.outside };
+  const memoryAfter = rv.memory();
+  return {
+    fit, seconds: timing.seconds, steps, batchedSteps, outsideNative: timing.outside,
+    cacheHits: memoryAfter.cacheHits - memoryBefore.cacheHits, cacheMisses: memoryAfter.cacheMisses - memoryBefore.cacheMisses,
+  };
 }
 
 /** The step size dual averaging settles on, and the leapfrog steps a draw takes with it. */
@@ -461,6 +469,8 @@ async function main(): Promise<void> {
   ]);
   console.log(`ms per leapfrog ${fixed(msSingle, 3)} (1 chain), ${fixed(msBatched / 4, 3)} per chain (4 batched); floor ${fixed(floorMs, 3)} ms; ratio ${fixed(msSingle / floorMs)}x; threads ${rv.getNumThreads()}, dtype ${X.dtype}; gradient ${settings.jit ? 'captured (rv.jit)' : 'run op by op (--eager)'}`);
   console.log(`JS and dispatch per leapfrog step (sampling time outside native calls): ${fixed(100 * single.outsideNative)}% (1 chain), ${fixed(100 * many.outsideNative)}% (4 chains batched)`);
+  const hitRate = (r: TimedRun) => `${fixed((100 * r.cacheHits) / Math.max(1, r.cacheHits + r.cacheMisses), 2)}% (${r.cacheMisses} misses)`;
+  console.log(`allocator cache hits during sampling: ${hitRate(single)} (1 chain), ${hitRate(many)} (4 chains batched)`);
   console.log(`target 1 chain <= 2.5x floor: ${msSingle <= 2.5 * floorMs ? 'met' : 'NOT met'} (${fixed(msSingle / floorMs)}x)`);
   console.log(`target 4 chains per chain <= 0.5x 1 chain: ${msBatched / 4 <= 0.5 * msSingle ? 'met' : 'NOT met'} (${fixed(msBatched / 4 / msSingle)}x)`);
   const worstOutside = Math.max(single.outsideNative, many.outsideNative);
