@@ -185,4 +185,33 @@ describe('elementwise fusion of captured graphs', () => {
       assertThrowsNamed(run([1, 1, 0, 0, 0], f32, rv.tensor([1, 2], [2], 'float32').handle()), 'fused', 'does not broadcast');
     });
   });
+
+  it('survives 3000 random programs and inputs: each call succeeds or throws an Error naming the kernel', () => {
+    const fused = binding.kernels().fused;
+    const rng = makeRng(15);
+    const int = (lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
+    let successes = 0;
+    rv.tidy(() => {
+      const pool = [rv.ones([3], 'float32'), rv.ones([2, 3], 'float32'), rv.ones([1], 'float32'), rv.ones([3], 'float64'),
+        rv.ones([3], 'int32'), rv.ones([3], 'bool'), rv.ones([0, 3], 'float32'), rv.transpose(rv.ones([3, 2], 'float32'))].map((t) => t.handle());
+      for (let call = 0; call < 3000; call++) {
+        // Well-formed programs (29 opcodes, registers written before), then some of them broken:
+        // counts and registers out of range, values removed or added, non-integers.
+        const inputs = int(1, 8), instructions = int(1, 24);
+        const attrs = [inputs, instructions];
+        for (let j = 0; j < instructions; j++) attrs.push(int(0, 28), int(0, inputs + j - 1), int(0, inputs + j - 1));
+        if (rng() < 0.3) attrs.splice(int(0, attrs.length), int(0, 2), ...(rng() < 0.5 ? [] : [rng() < 0.5 ? int(-2, 40) : rng() * 40]));
+        const args = Array.from({ length: rng() < 0.9 ? inputs : int(0, 10) }, () => pool[rng() < 0.7 ? int(0, 2) : int(0, pool.length - 1)]);
+        const shape = rng() < 0.8 ? [2, 3] : [int(0, 3)];
+        const dtype = rng() < 0.9 ? dtypeCode.float32 : dtypeCode.int32;
+        try {
+          binding.dispose(binding.run(fused, shape, dtype, attrs, -1, ...args));
+          successes++;
+        } catch (e) {
+          assert.ok(e instanceof Error && e.message.startsWith('fused: '), `call ${call} with attributes ${JSON.stringify(attrs)} threw ${String(e)}`);
+        }
+      }
+    });
+    assert.ok(successes > 300, `only ${successes} of 3000 calls succeeded`);
+  });
 });
