@@ -16,7 +16,8 @@
  *   --quick                  20,000 rows, shorter warm-up: a smoke run of well under 30 s
  *   --draws N                draws per chain of the 4-chain run (default 1000, so that R-hat < 1.01 decides; quick 400)
  *   --warmup N               warm-up iterations for the step size (default 150; quick 100)
- *   --profile                time each native kernel of one gradient (1 chain and 4 chains)
+ *   --profile                time each native kernel of one gradient run op by op, and each step of the
+ *                            captured gradient's graph, waited for one by one (1 chain and 4 chains)
  *   --eager                  sample with the gradient run op by op, not captured once and replayed (rv.jit)
  *   --vs-stan                the same model, data, init and step size in Stan, when R with rstan is installed
  *   --device D               run on D ('cpu' default, 'cuda:0'...): the data are generated there, and the floor
@@ -30,6 +31,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
+import { captureGraph, releaseGraph } from '../lib/autodiff/jit';
+import { tensorLeaves } from '../lib/autodiff/tree';
 import { binding } from '../lib/backend/binding';
 import * as rv from '../lib/index';
 import { machine, medianSeconds, printTable } from './harness';
@@ -336,6 +339,26 @@ function profile(fn: () => void, repeats: number): { rows: Record<string, string
   return { rows, wallMs, outsideMs };
 }
 
+/**
+ * Each step of fn's captured graph (as rv.jit replays it, elementwise chains fused): mean ms over
+ * `repeats` runs from the step's launch to its completion, the device waited for after every step
+ * (so on a GPU each row is the kernel's own time plus one launch and one wait).
+ */
+function profileSteps(fn: (x: rv.Tensor) => unknown, x: rv.Tensor, repeats: number): { rows: Record<string, string | number>[]; totalMs: number } {
+  const graph = captureGraph(([q]) => tensorLeaves(fn(q)), [x]);
+  if (graph === null) return { rows: [], totalMs: 0 };
+  try {
+    const names = binding.graphSteps(graph);
+    binding.profileGraph(graph, 1, x.handle());  // once untimed (allocator misses)
+    const ms = binding.profileGraph(graph, repeats, x.handle()).map((s) => s * 1e3);
+    const totalMs = ms.reduce((a, b) => a + b, 0);
+    const rows = names.map((kernel, i) => ({ step: i, kernel, ms: ms[i].toFixed(4), '% of steps': ((100 * ms[i]) / totalMs).toFixed(1) }));
+    return { rows, totalMs };
+  } finally {
+    releaseGraph(graph);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Stan, for comparison (optional)
 
@@ -445,6 +468,11 @@ async function main(): Promise<void> {
       const result = profile(fn, 5);
       console.log(`\nprofile of one gradient, ${label}: ${fixed(result.wallMs, 3)} ms, of which ${fixed((100 * result.outsideMs) / result.wallMs, 1)}% outside native kernels (mean of 5)`);
       printTable(result.rows);
+    }
+    for (const [label, fn, arg] of [['1 chain', gradient, laplace.mean], ['4 chains (vmap)', batchedGradient, init4]] as const) {
+      const steps = profileSteps(fn, arg, 20);
+      console.log(`\nprofile of the captured gradient's steps, ${label}: ${steps.rows.length} steps, ${fixed(steps.totalMs, 3)} ms in all, each waited for (mean of 20)`);
+      printTable(steps.rows);
     }
     console.log('');
   }

@@ -523,6 +523,23 @@ Napi::Value RunGraph(const Napi::CallbackInfo& info) {
   });
 }
 
+// profileGraph(graph, repeats, ...inputs): each step's mean seconds over `repeats` runs, from its
+// launch to its completion (the device is waited for after every step; outputs are dropped).
+Napi::Value ProfileGraph(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    const Graph& g = graph_arg(env, info[0], "profileGraph");
+    double repeats = number(info[1], "profileGraph", "repeats");
+    if (!(repeats >= 1 && repeats <= 1e6) || std::floor(repeats) != repeats) throw Error("profileGraph: repeats must be an integer in [1, 1e6]");
+    std::vector<const Tensor*> inputs;
+    for (size_t i = 2; i < info.Length(); i++) inputs.push_back(unwrap(env, info[i], "profileGraph", i - 2));
+    std::vector<double> seconds;
+    for (int r = 0; r < int(repeats); r++) run_graph(g, inputs, execute, &seconds);
+    Napi::Array out = Napi::Array::New(env, seconds.size());
+    for (size_t i = 0; i < seconds.size(); i++) out.Set(uint32_t(i), Napi::Number::New(env, seconds[i] / repeats));
+    return out;
+  });
+}
+
 std::vector<Tensor> tensor_list(Napi::Env env, Napi::Value v, size_t count, const char* what) {
   if (!v.IsArray() || v.As<Napi::Array>().Length() != count) {
     throw Error(std::string(what) + ": expected an array of " + std::to_string(count) + " tensors");
@@ -665,6 +682,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("makeGraph", Napi::Function::New(env, Timed<MakeGraph>));
   exports.Set("runGraph", Napi::Function::New(env, Timed<RunGraph>));
   exports.Set("graphSteps", Napi::Function::New(env, Timed<GraphSteps>));
+  exports.Set("profileGraph", Napi::Function::New(env, Timed<ProfileGraph>));
   exports.Set("disposeGraph", Napi::Function::New(env, Timed<DisposeGraph>));
   exports.Set("nutsTree", Napi::Function::New(env, Timed<NutsTree>));
   exports.Set("timeCalls", Napi::Function::New(env, TimeCalls));

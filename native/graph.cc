@@ -1,6 +1,9 @@
 #include "graph.h"
 
+#include <chrono>
 #include <string>
+
+#include "device.h"
 
 namespace rv {
 
@@ -34,7 +37,17 @@ void Graph::finish(const char* what) {
   }
 }
 
-std::vector<Tensor> run_graph(const Graph& g, const std::vector<const Tensor*>& inputs, Executor execute) {
+namespace {
+
+// Waits for the queued work of `device` (kernels on the CPU are done when they return).
+void wait_for(int device) {
+  if (device != kCpu) cuda::synchronize(device, "profileGraph");
+}
+
+}  // namespace
+
+std::vector<Tensor> run_graph(const Graph& g, const std::vector<const Tensor*>& inputs, Executor execute,
+                              std::vector<double>* step_seconds) {
   if (g.disposed) throw Error("runGraph: the graph is disposed");
   if (inputs.size() != g.input_slots.size()) {
     throw Error("runGraph: the graph takes " + std::to_string(g.input_slots.size()) + " inputs, got " +
@@ -43,9 +56,13 @@ std::vector<Tensor> run_graph(const Graph& g, const std::vector<const Tensor*>& 
   std::vector<Tensor> slots(size_t(g.num_slots));
   for (size_t i = 0; i < g.input_slots.size(); i++) slots[size_t(g.input_slots[i])] = *inputs[i];
   for (const auto& c : g.constants) slots[size_t(c.first)] = c.second;
-  std::vector<const Tensor*> args;
+  if (step_seconds) {
+    step_seconds->resize(g.steps.size(), 0.0);
+    for (const Tensor* t : inputs) wait_for(t->device());
+  }
   for (size_t i = 0; i < g.steps.size(); i++) {
     const GraphStep& st = g.steps[i];
+    const auto start = std::chrono::steady_clock::now();
     KernelCall call;
     call.name = kernels()[st.kernel].name.c_str();
     call.out_shape = st.out_shape;
@@ -57,6 +74,10 @@ std::vector<Tensor> run_graph(const Graph& g, const std::vector<const Tensor*>& 
       if (t->device() != call.device) throw Error(std::string(call.name) + ": inputs on different devices");
     }
     slots[size_t(st.output)] = execute(st.kernel, call);
+    if (step_seconds) {
+      wait_for(call.device);
+      (*step_seconds)[i] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
     // Release what no later step reads (views keep their storage through shared ownership).
     for (int s : st.inputs) {
       if (g.last_use[size_t(s)] == int(i)) slots[size_t(s)] = Tensor();

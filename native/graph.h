@@ -45,7 +45,10 @@ struct Graph {
 
 using Executor = Tensor (*)(size_t kernel, KernelCall& call);
 
-// Runs the steps on `inputs` (one per input slot) and returns the output slots' tensors.
-std::vector<Tensor> run_graph(const Graph& g, const std::vector<const Tensor*>& inputs, Executor execute);
+// Runs the steps on `inputs` (one per input slot) and returns the output slots' tensors. With
+// `step_seconds` (one entry per step), waits for the device after each step and adds the step's
+// time, from its launch to its completion, to its entry (a profile; kernels no longer overlap).
+std::vector<Tensor> run_graph(const Graph& g, const std::vector<const Tensor*>& inputs, Executor execute,
+                              std::vector<double>* step_seconds = nullptr);
 
 }  // namespace rv

@@ -186,6 +186,26 @@ describe('elementwise fusion of captured graphs', () => {
     });
   });
 
+  it('profiles a captured graph step by step: one mean time per step, the heaviest step the longest', () => {
+    rv.tidy(() => {
+      const x = rv.tensor(randomData(makeRng(16), 20_000, 'float64'), [200, 100], 'float64');
+      const graph = captureGraph(([a]) => [rv.sum(rv.exp(rv.mul(a, 0.5)), 1), rv.matMul(a, a, false, true)], [x]) as NativeGraph;
+      try {
+        const names = binding.graphSteps(graph);
+        assert.deepEqual(names, ['fused', 'sum', 'matMul']);
+        const seconds = binding.profileGraph(graph, 3, x.handle());
+        assert.equal(seconds.length, names.length);
+        for (const s of seconds) assert.ok(s >= 0 && s < 10, `a step took ${s} s`);
+        // The 200 x 100 x 200 product is the heaviest step by far (4e6 multiply-adds against 2e4 exps).
+        assert.ok(seconds[2] > seconds[1], `steps took ${seconds}`);
+        assertThrowsNamed(() => binding.profileGraph(graph, 0, x.handle()), 'profileGraph', 'repeats');
+        assertThrowsNamed(() => binding.profileGraph(graph, 1), 'the graph takes 1 inputs, got 0');
+      } finally {
+        releaseGraph(graph);
+      }
+    });
+  });
+
   it('survives 3000 random programs and inputs: each call succeeds or throws an Error naming the kernel', () => {
     const fused = binding.kernels().fused;
     const rng = makeRng(15);

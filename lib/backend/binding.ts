@@ -110,6 +110,8 @@ export interface Binding {
   makeGraph(spec: NativeGraphSpec): NativeGraph;
   /** The kernel name of each of a graph's steps, in order (after fusion). */
   graphSteps(graph: NativeGraph): string[];
+  /** Each step's mean seconds over `repeats` runs, launch to completion (the device waited for after every step). */
+  profileGraph(graph: NativeGraph, repeats: number, ...inputs: NativeTensor[]): number[];
   /** Releases the tensors a graph holds (its constants) now; running it afterwards throws. */
   disposeGraph(graph: NativeGraph): void;
   /** Runs a graph on its inputs; returns its outputs. */
