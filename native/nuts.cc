@@ -95,6 +95,7 @@ std::vector<std::vector<double>> read(const Tensors& ts, const std::vector<int64
                   std::to_string(counts[k]) + " (graphs captured for another number of chains?)");
     }
     if (t.dtype != DType::Float32 && t.dtype != DType::Float64) throw Error("nuts: energies and dot products must be float32 or float64");
+    if (t.device() != ts[0].device()) throw Error(std::string("nuts: the ") + what[k] + " values are on another device than the leaf's");
     dense.push_back(contiguous(t, "nuts"));
     host[k].resize(size_t(t.numel()) * itemsize(t.dtype));
     reads.push_back({host[k].data(), dense.back().data(), host[k].size()});
