@@ -231,10 +231,10 @@ describe('jit', () => {
       binding.makeGraph = make;
     }
     assert.equal(leafGraphs.length, 1, 'one leaf graph captured');
-    // Unfused, the same graph launches 32. Reshapes are views, no launch. The three wheres apply the last leaf's candidate choice; the
-    // fused steps are the half step of the momentum with the position update, (q - loc) / scale
-    // and the prior's log density, the gradient's prior term, the momentum's second half step, and
-    // the Hamiltonian.
+    // Unfused, the same graph launches 32. Reshapes are views, no launch. The three wheres apply
+    // the last leaf's candidate choice; the fused steps are the momentum's half step with the
+    // position update, (q - loc) / scale with the prior's log density, the gradient's prior term,
+    // the momentum's second half step, and the Hamiltonian.
     assert.deepEqual(leafGraphs[0].filter((k) => k !== 'reshape'), ['where', 'where', 'where', 'fused', 'fused', 'sum', 'matMul',
       'sigmoidCrossEntropy', 'sum', 'add', 'sigmoidCrossEntropyGrad', 'matMul', 'fused', 'fused', 'mul', 'sum', 'fused']);
   });
