@@ -138,6 +138,17 @@ function cases(): Case[] {
     out.push({ name: `sum ${dtype} of 1e6 elements`, run: (t, rng) => rv.sum(t(data(rng, 1_000_000), [1_000_000], dtype)), tol: 1e-4 });
     out.push({ name: `sum ${dtype} of rows [4, 100000]`, run: (t, rng) => rv.sum(t(data(rng, 400_000), [4, 100_000], dtype), 1), tol: 1e-4 });
     out.push({ name: `sum ${dtype} of columns [100000, 55]`, run: (t, rng) => rv.sum(t(data(rng, 5_500_000), [100_000, 55], dtype), 0), tol: 1e-4 });
+    // Rows of 128, 256 and 512 bytes take the 16-byte vector loads of reduce.cuh's cols_vec_kernel
+    // (one pass, and split into runs); one element off alignment, the scalar kernel.
+    for (const bytes of [128, 256, 512]) {
+      const width = bytes / (dtype === 'float32' ? 4 : 8);
+      out.push({ name: `sum, mean, max, min ${dtype} of columns [20000, ${width}], [3, 400, ${width}] and [40, ${width}]`, tol: 1e-6, run: (t, rng) => {
+        const x = t(data(rng, 20_000 * width), [20_000, width], dtype), y = t(data(rng, 1200 * width), [3, 400, width], dtype);
+        const z = t(data(rng, 40 * width), [40, width], dtype);
+        return [rv.sum(x, 0), rv.mean(x, 0), rv.max(x, 0), rv.min(x, 0), rv.sum(y, 1), rv.max(y, 1), rv.sum(z, 0)];
+      } });
+    }
+    out.push({ name: `sum ${dtype} of columns [5000, 64] one element off alignment`, tol: 1e-6, run: (t, rng) => rv.sum(rv.reshape(rv.slice(t(data(rng, 64 * 5001), [64 * 5001], dtype), [1], [64 * 5000]), [5000, 64]), 0) });
     out.push({ name: `max, min ${dtype} with NaN`, run: (t) => { const x = t([1, NaN, 3, 2, 5, 4], [2, 3], dtype); return [rv.max(x, 1), rv.min(x, 1), rv.max(x), rv.argMax(x, 1)]; } });
     out.push({ name: `logSumExp ${dtype} of -Infinity rows`, run: (t) => rv.logSumExp(t([-Infinity, -Infinity, 0, 1], [2, 2], dtype), 1) });
     for (const axis of [0, 1]) {

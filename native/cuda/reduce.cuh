@@ -40,6 +40,7 @@ constexpr int kWarps = kBlock / 32;
 // not depend on the GPU.
 constexpr int64_t kTargetRuns = 4096;
 constexpr int64_t kRunElems = 16384;  // elements per run (a block's share), at least, when R splits
+constexpr int64_t kVecRunElems = 4 * kRunElems;  // the same for cols_vec_kernel (16-byte loads)
 // scan.cu's splits aim at this many blocks.
 constexpr int64_t kTargetBlocks = 1024;
 constexpr int64_t kWarpRow = 4096;    // rows up to this long take a warp (or fewer lanes), longer a block
@@ -256,6 +257,82 @@ __global__ void __launch_bounds__(kBlock) cols_kernel(Src src, Sink sink, int64_
   }
 }
 
+// B > 1, rows of 128 to 512 bytes (B = 32, 64, 128 float32 or 16, 32, 64 float64), on aligned
+// data: each lane loads 16-byte vectors (V elements of one row) and keeps V accumulators, so a
+// warp reads 512 contiguous bytes per load, 32 / K rows of K lanes each. Block item s covers
+// rows [s L, s L + L) of slab a, warp w taking rows w·(32/K), +8·(32/K), ...; lanes of one column
+// vector combine by shuffles, the warps through shared memory, in an order fixed by the shape.
+template <typename T> constexpr int kVecElems = int(16 / sizeof(T));
+
+template <class Red, typename T, class Sink>
+__global__ void __launch_bounds__(kBlock) cols_vec_kernel(const T* __restrict__ x, Sink sink, int64_t A, int64_t R,
+                                                          int64_t B, int64_t S, int64_t L) {
+  using Acc = typename Red::Acc;
+  constexpr int V = kVecElems<T>;
+  __shared__ Acc sm[kWarps][32][V];
+  const int tx = threadIdx.x & 31, ty = threadIdx.x >> 5;
+  const int K = int(B / V);          // lanes per row (8, 16 or 32)
+  const int rows_per_warp = 32 / K;  // rows one load of the warp covers
+  const int c = tx % K;              // the lane's column vector
+  const int64_t step = int64_t(rows_per_warp) * kWarps;
+  for (int64_t item = blockIdx.x; item < A * S; item += gridDim.x) {
+    const int64_t a = item / S, s = item - a * S;
+    const int64_t r0 = s * L, r1 = min(R, r0 + L);
+    Acc acc[V];
+#pragma unroll
+    for (int v = 0; v < V; v++) acc[v] = Red::init();
+    const Lanes<T, V>* rows = reinterpret_cast<const Lanes<T, V>*>(x + a * R * B);
+    int64_t r = r0 + int64_t(ty) * rows_per_warp + tx / K;
+    // kUnroll vector loads in flight, then their accumulation.
+    for (; r + (kUnroll - 1) * step < r1; r += kUnroll * step) {
+      Lanes<T, V> in[kUnroll];
+#pragma unroll
+      for (int k = 0; k < kUnroll; k++) in[k] = rows[(r + k * step) * K + c];
+#pragma unroll
+      for (int k = 0; k < kUnroll; k++) {
+#pragma unroll
+        for (int v = 0; v < V; v++) acc[v] = Red::step(acc[v], in[k].v[v], T(0));
+      }
+    }
+    for (; r < r1; r += step) {
+      const Lanes<T, V> in = rows[r * K + c];
+#pragma unroll
+      for (int v = 0; v < V; v++) acc[v] = Red::step(acc[v], in.v[v], T(0));
+    }
+    // Lanes c, c + K, c + 2K, ... hold the same columns: fold them into lane c.
+    for (int off = 16; off >= K; off /= 2) {
+#pragma unroll
+      for (int v = 0; v < V; v++) acc[v] = Red::combine(acc[v], shfl_down(acc[v], unsigned(off), 32));
+    }
+    if (tx < K) {
+#pragma unroll
+      for (int v = 0; v < V; v++) sm[ty][tx][v] = acc[v];
+    }
+    __syncthreads();
+    if (ty == 0 && tx < K) {
+#pragma unroll
+      for (int v = 0; v < V; v++) {
+        Acc total = sm[0][tx][v];
+        for (int w = 1; w < kWarps; w++) total = Red::combine(total, sm[w][tx][v]);
+        sink.put(a, int64_t(tx) * V + v, s, total);
+      }
+    }
+    __syncthreads();  // sm is rewritten by the next item
+  }
+}
+
+// Whether cols_vec_kernel takes [A, R, B] of T at x: a plain reducer (no shift, no row index),
+// float32 or float64, rows of 8, 16 or 32 vectors, 16-byte aligned.
+template <class Red, typename T>
+bool vector_cols(const T* x, int64_t B) {
+  if constexpr (Red::kShift || IsIndexed<Red>::value || !std::is_floating_point_v<T>) {
+    return false;
+  } else {
+    const int64_t K = B * int64_t(sizeof(T)) / 16;
+    return B * int64_t(sizeof(T)) % 16 == 0 && (K == 8 || K == 16 || K == 32) && reinterpret_cast<uintptr_t>(x) % 16 == 0;
+  }
+}
+
 // B > 1: a thread per output (a, b) walks x[a, :, b] (coalesced across b when B is wide).
 template <class Red, class Src, class Sink>
 __global__ void __launch_bounds__(kBlock) wide_kernel(Src src, Sink sink, int64_t A, int64_t R, int64_t B) {
@@ -398,15 +475,32 @@ template <class Red, typename T, class Sink>
 void reduce(const T* x, const T* shift, const Sink& sink, int64_t A, int64_t R, int64_t B, int device,
             const char* what) {
   using Acc = typename Red::Acc;
-  const Pass p = plan_pass(A, R, B, true);
+  Pass p = plan_pass(A, R, B, true);
   const Elements<Red, T> src{x, shift};
+  const bool vec = p.kind == Pass::Cols && vector_cols<Red>(x, B);
+  if (vec) {
+    // Runs of kVecRunElems elements: each lane moves 16 bytes a load, so 4x the scalar run.
+    const int64_t min_rows = ceil_div(kVecRunElems, B);
+    p.S = std::max<int64_t>(1, std::min(ceil_div(kTargetRuns, A), R / min_rows));
+    p.L = ceil_div(R, p.S);
+    p.S = ceil_div(R, p.L);
+  }
+  auto first = [&](const auto& sink_) {
+    if (vec) {
+      constexpr auto kernel = cols_vec_kernel<Red, T, std::decay_t<decltype(sink_)>>;
+      kernel<<<grid_for<kernel>(A * p.S, device, what), kBlock, 0, stream(device)>>>(x, sink_, A, R, B, p.S, p.L);
+      check_launch(what);
+    } else {
+      launch<Red>(p, src, sink_, A, R, B, device, what);
+    }
+  };
   if (p.S == 1) {
-    launch<Red>(p, src, sink, A, R, B, device, what);
+    first(sink);
     return;
   }
   Tensor hold = scratch(A * p.S * B * int64_t(sizeof(Acc)), device, what);
   Acc* partial = reinterpret_cast<Acc*>(hold.data());
-  launch<Red>(p, src, Spill<Acc>{partial, p.S, B}, A, R, B, device, what);
+  first(Spill<Acc>{partial, p.S, B});
   // Each pass leaves fewer runs (a split needs at least two runs' worth of rows), so this ends.
   for (int64_t n = p.S;;) {
     Pass q = plan_pass(A, n, B, true);
