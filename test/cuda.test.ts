@@ -151,6 +151,12 @@ function cases(): Case[] {
     out.push({ name: `sum ${dtype} of columns [5000, 64] one element off alignment`, tol: 1e-6, run: (t, rng) => rv.sum(rv.reshape(rv.slice(t(data(rng, 64 * 5001), [64 * 5001], dtype), [1], [64 * 5000]), [5000, 64]), 0) });
     out.push({ name: `max, min ${dtype} with NaN`, run: (t) => { const x = t([1, NaN, 3, 2, 5, 4], [2, 3], dtype); return [rv.max(x, 1), rv.min(x, 1), rv.max(x), rv.argMax(x, 1)]; } });
     out.push({ name: `logSumExp ${dtype} of -Infinity rows`, run: (t) => rv.logSumExp(t([-Infinity, -Infinity, 0, 1], [2, 2], dtype), 1) });
+    // The GPU's one pass keeps a running maximum: rows where it is +inf, NaN, or grows late.
+    out.push({ name: `logSumExp ${dtype} of rows with +Infinity, NaN, -Infinity and large values`, tol: 1e-6, run: (t) => rv.logSumExp(t(
+      [Infinity, 1, 1, Infinity, NaN, 0, -Infinity, Infinity, 1000, 1001, -5, 80, 3, -Infinity, -Infinity, 2], [8, 2], dtype), 1) });
+    out.push({ name: `logSumExp ${dtype} of 1e6 elements, of rows [4, 100000] and of columns [20000, 64]`, tol: 1e-6, run: (t, rng) => [
+      rv.logSumExp(t(data(rng, 1_000_000, -20, 20), [1_000_000], dtype)), rv.logSumExp(t(data(rng, 400_000, -20, 20), [4, 100_000], dtype), 1),
+      rv.logSumExp(t(data(rng, 20_000 * 64, -20, 20), [20_000, 64], dtype), 0)] });
     for (const axis of [0, 1]) {
       out.push({ name: `argMax, argMin ${dtype} axis ${axis}`, run: (t, rng) => { const x = t(data(rng, 20).map(Math.round), [4, 5], dtype); return [rv.argMax(x, axis), rv.argMin(x, axis)]; } });
       out.push({ name: `softmax, logSoftmax ${dtype} axis ${axis}`, run: (t, rng) => { const x = t(data(rng, 20, -30, 30), [4, 5], dtype); return [rv.softmax(x, axis), rv.logSoftmax(x, axis)]; }, tol: 1e-5 });

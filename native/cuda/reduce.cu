@@ -41,7 +41,37 @@ Tensor one_dim(DType dtype, int64_t n, const char* what, int device) {
   return empty_tensor(dtype, d, what, device);
 }
 
-// Two passes, as the CPU: the maximum of each output, then log Σ exp(x - max) + max.
+// log Σ exp(x) in one pass over x (the CPU takes two: the maximum, then the sum): the accumulator
+// keeps the running maximum m and s = Σ exp(x - m), rescaled when m grows. The terms are the
+// CPU's exp_shifted(x, m) against the running maximum, so results differ from the CPU's by
+// roundings only; a maximum of -inf, +inf or NaN is the answer itself, as on the CPU.
+template <typename T> struct OnlineLogSumExp {
+  struct Acc {
+    double m, s;
+  };
+  static constexpr bool kShift = false;
+  static __device__ Acc init() { return {-INFINITY, 0.0}; }
+  static __device__ Acc step(Acc a, T x, T) {
+    const double v = double(x);
+    if (v != v) return {v, v};  // NaN wins, as the maximum's
+    if (a.m != a.m) return a;
+    if (v > a.m) return {v, a.s * exp_shifted(T(a.m), x) + 1.0};  // a.m = -inf: a.s · 0 + 1
+    if (v == a.m) return {a.m, a.s + 1.0};                         // also +inf or -inf twice
+    return {a.m, a.s + exp_shifted(x, T(a.m))};
+  }
+  static __device__ Acc combine(Acc a, Acc b) {
+    if (a.m != a.m) return a;
+    if (b.m != b.m) return b;
+    if (a.m < b.m) {
+      const Acc t = a;
+      a = b;
+      b = t;
+    }
+    return {a.m, a.s + (b.m == a.m ? b.s : b.s * exp_shifted(T(b.m), T(a.m)))};
+  }
+  static __device__ T finish(Acc a, int64_t, T) { return isfinite(a.m) ? T(a.m + log(a.s)) : T(a.m); }
+};
+
 Tensor log_sum_exp_gpu(const KernelCall& c) {
   c.expect_inputs(1);
   const Tensor& x = c.input(0);
@@ -52,13 +82,9 @@ Tensor log_sum_exp_gpu(const KernelCall& c) {
   dispatch_float(x.dtype, c.name, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* xs = reinterpret_cast<const T*>(plan.base);
-    Tensor max = one_dim(x.dtype, out.numel(), c.name, c.device);
-    const T* m = max.ptr<T>();
-    cuda::red::reduce<Max<T>, T>(xs, static_cast<const T*>(nullptr),
-                                 Finish<Max<T>, T, T>{max.ptr<T>(), nullptr, plan.R, plan.B}, plan.A, plan.R, plan.B,
-                                 c.device, c.name);
-    cuda::red::reduce<LogSumExp<T>, T>(xs, m, Finish<LogSumExp<T>, T, T>{out.ptr<T>(), m, plan.R, plan.B}, plan.A,
-                                       plan.R, plan.B, c.device, c.name);
+    using Red = OnlineLogSumExp<T>;
+    cuda::red::reduce<Red, T>(xs, static_cast<const T*>(nullptr), Finish<Red, T, T>{out.ptr<T>(), nullptr, plan.R, plan.B},
+                              plan.A, plan.R, plan.B, c.device, c.name);
   });
   return out;
 }
