@@ -90,9 +90,10 @@ Tensor log_sum_exp_gpu(const KernelCall& c) {
 }
 
 // ---- softmax / logSoftmax along one axis, with the CPU's formulas: m the maximum, s = Σ
-// exp_shifted(x, m) in double; softmax = T(double(T(exp_shifted(x, m))) * (1 / s)) (the CPU
-// stores the exps in the output first), logSoftmax = T((double(x) - double(m)) - log s). A row
-// whose maximum is -inf, +inf or NaN gives NaN through the same arithmetic.
+// exp_shifted(x, m) in double (for long rows and inner axes, accumulated against the running
+// maximum); softmax = T(double(T(exp_shifted(x, m))) * (1 / s)) (the CPU stores the exps in the
+// output first), logSoftmax = T((double(x) - double(m)) - log s). A row whose maximum is -inf,
+// +inf or NaN gives NaN through the same arithmetic.
 
 template <bool kLog, typename T>
 __device__ __forceinline__ T softmax_value(T x, T m, double k) {
@@ -140,12 +141,16 @@ __global__ void __launch_bounds__(cuda::kBlock) softmax_rows(const T* __restrict
   }
 }
 
-// The per-output constant of the last step: log s (logSoftmax) or 1 / s (softmax).
-template <bool kLog> struct ScaleSink {
+// The per-output maximum m and constant of the last step, log s (logSoftmax) or 1 / s (softmax),
+// from OnlineLogSumExp's accumulator. A maximum of -inf, +inf or NaN gives NaN, as the CPU's
+// arithmetic does (its s = Σ exp(x - m) is then NaN).
+template <bool kLog, typename T> struct ScaleSink {
+  T* m;
   double* k;
   int64_t B;
-  __device__ __forceinline__ void put(int64_t a, int64_t b, int64_t, double s) const {
-    k[a * B + b] = kLog ? log(s) : 1.0 / s;
+  __device__ __forceinline__ void put(int64_t a, int64_t b, int64_t, typename OnlineLogSumExp<T>::Acc acc) const {
+    m[a * B + b] = T(acc.m);
+    k[a * B + b] = isfinite(acc.m) ? (kLog ? log(acc.s) : 1.0 / acc.s) : double(NAN);
   }
 };
 
@@ -193,14 +198,13 @@ void softmax_run(const T* x, T* out, int64_t A, int64_t R, int64_t B, int device
     cuda::check_launch(what);
     return;
   }
-  // Long rows or inner > 1: the maximum and the scale by the reduction kernels (all of the GPU,
-  // coalesced for any B), then one elementwise pass.
+  // Long rows or inner > 1: the maximum and the scale in one pass of the reduction kernels (all
+  // of the GPU, coalesced for any B), then one elementwise pass.
   Tensor max = one_dim(std::is_same_v<T, float> ? DType::Float32 : DType::Float64, A * B, what, device);
   Tensor scale = one_dim(DType::Float64, A * B, what, device);
   const T* m = max.ptr<T>();
-  cuda::red::reduce<Max<T>, T>(x, static_cast<const T*>(nullptr), Finish<Max<T>, T, T>{max.ptr<T>(), nullptr, R, B},
-                               A, R, B, device, what);
-  cuda::red::reduce<LogSumExp<T>, T>(x, m, ScaleSink<kLog>{scale.ptr<double>(), B}, A, R, B, device, what);
+  cuda::red::reduce<OnlineLogSumExp<T>, T>(x, static_cast<const T*>(nullptr), ScaleSink<kLog, T>{max.ptr<T>(), scale.ptr<double>(), B},
+                                           A, R, B, device, what);
   const int64_t chunks = cuda::red::ceil_div(R * B, kApplyChunk);
   const unsigned grid = unsigned(std::min(A * chunks, cuda::red::kMaxGrid));
   softmax_apply<kLog><<<grid, cuda::kBlock, 0, st>>>(x, out, m, scale.ptr<double>(), A, R, B, chunks);
