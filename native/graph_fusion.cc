@@ -214,8 +214,57 @@ class Fusion {
   std::vector<int> kind_;  // step -> opcode, kAlias or kNotFusable
 };
 
+// A sum whose input only it reads, made by a fused step or a single fusable op, becomes one
+// fusedSum step (kernels/fused_ops.h): on a GPU one launch instead of two where the sum is over
+// trailing axes. Returns the number of steps removed.
+int fuse_sums(Graph& g) {
+  const size_t fused_kernel = kernel_id("fused"), sum_kernel = kernel_id("sum"), fused_sum = kernel_id("fusedSum");
+  if (fused_sum == kernels().size() || sum_kernel == kernels().size()) return 0;
+  std::vector<int> producer(size_t(g.num_slots), -1), reads(size_t(g.num_slots), 0);
+  for (size_t i = 0; i < g.steps.size(); i++) {
+    producer[size_t(g.steps[i].output)] = int(i);
+    for (int s : g.steps[i].inputs) reads[size_t(s)]++;
+  }
+  for (int s : g.output_slots) reads[size_t(s)]++;  // an output is read after the graph
+  std::vector<char> removed(g.steps.size(), 0);
+  for (GraphStep& st : g.steps) {
+    if (st.kernel != sum_kernel || st.inputs.size() != 1 || reads[size_t(st.inputs[0])] != 1) continue;
+    const int from = producer[size_t(st.inputs[0])];
+    if (from < 0) continue;
+    const GraphStep& f = g.steps[size_t(from)];
+    if (f.out_dtype != st.out_dtype || (f.out_dtype != DType::Float32 && f.out_dtype != DType::Float64)) continue;
+    std::vector<double> program;
+    if (f.kernel == fused_kernel) {
+      program = f.attrs;
+    } else {
+      const int op = fused::opcode_of(kernels()[f.kernel].name);
+      if (op < 0 || f.inputs.size() != (fused::is_binary(op) ? 2u : 1u)) continue;
+      program = {double(f.inputs.size()), 1, double(op), 0, double(f.inputs.size() - 1)};
+    }
+    std::vector<double> attrs{double(f.out_shape.n)};
+    for (int d = 0; d < f.out_shape.n; d++) attrs.push_back(double(f.out_shape[d]));
+    attrs.push_back(double(st.attrs.size()));
+    attrs.insert(attrs.end(), st.attrs.begin(), st.attrs.end());
+    attrs.insert(attrs.end(), program.begin(), program.end());
+    st.kernel = fused_sum;
+    st.attrs = std::move(attrs);
+    st.inputs = f.inputs;
+    removed[size_t(from)] = 1;
+  }
+  std::vector<GraphStep> kept;
+  for (size_t i = 0; i < g.steps.size(); i++) {
+    if (!removed[i]) kept.push_back(std::move(g.steps[i]));
+  }
+  const int dropped = int(g.steps.size() - kept.size());
+  g.steps = std::move(kept);
+  return dropped;
+}
+
 }  // namespace
 
-int fuse_elementwise(Graph& g) { return Fusion(g).run(); }
+int fuse_elementwise(Graph& g) {
+  const int dropped = Fusion(g).run();
+  return dropped + fuse_sums(g);
+}
 
 }  // namespace rv

@@ -3,7 +3,8 @@
 // one kernel launch and no intermediate tensors instead of one of each per op, with the same
 // bits. An intermediate result that only such chains read is computed inside each of them (a few
 // operations per element) rather than written once and read by each; graph outputs, and results
-// that other steps read, stay tensors.
+// that other steps read, stay tensors. A sum of such a chain (or of one such op) that nothing else
+// reads becomes one fusedSum step.
 #pragma once
 #include "graph.h"
 

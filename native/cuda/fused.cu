@@ -1,32 +1,22 @@
 // The fused elementwise kernel on the GPU (the program: kernels/fused_ops.h): one thread per
 // element runs the program in registers with the unfused kernels' functors, so one launch
 // replaces one per op (what costs most in the small steps of a sampler) with the same bits.
-#include "../kernels/fused_ops.h"
-#include "common.cuh"
+// fusedSum reduces the program's values in the reduction kernels as they are computed.
+#include "fused.cuh"
+#include "reduce.cuh"
 
 namespace rv {
 namespace {
 
+using cuda::FlatInputs;
 using fused::kMaxInputs;
 using fused::kMaxRegisters;
 using fused::Program;
 
-template <typename T> __device__ __forceinline__ T evaluate(const Program& p, T (&r)[kMaxRegisters]) {
-  for (int j = 0; j < p.instructions; j++) r[p.inputs + j] = fused::apply<T>(p.op[j], r[p.a[j]], r[p.b[j]]);
-  return r[p.inputs + p.instructions - 1];
-}
-
-// Every input contiguous with the output's shape, or one element (bit k of scalar_mask).
-template <typename T> struct FlatInputs {
-  const T* in[kMaxInputs];
-};
-
 template <typename T>
-__global__ void fused_flat(int64_t n, T* __restrict__ out, FlatInputs<T> in, unsigned scalar_mask, Program p) {
+__global__ void fused_flat(int64_t n, T* __restrict__ out, FlatInputs<T> in, Program p) {
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
-    T r[kMaxRegisters];
-    for (int k = 0; k < p.inputs; k++) r[k] = in.in[k][((scalar_mask >> k) & 1u) ? 0 : i];
-    out[i] = evaluate<T>(p, r);
+    out[i] = in.value(p, i);
   }
 }
 
@@ -37,7 +27,7 @@ __global__ void fused_strided(Index n, cuda::Indexer<kMaxOperands, Index> ix, Pr
     ix.offsets(i, ptr);
     T r[kMaxRegisters];
     for (int k = 0; k < p.inputs; k++) r[k] = *reinterpret_cast<const T*>(ptr[k + 1]);
-    *reinterpret_cast<T*>(ptr[0]) = evaluate<T>(p, r);
+    *reinterpret_cast<T*>(ptr[0]) = cuda::evaluate<T>(p, r);
   }
 }
 
@@ -57,23 +47,9 @@ template <typename T> void launch(const KernelCall& c, const Program& p, const T
   const int64_t n = out.numel();
   if (n == 0) return;
   cudaStream_t s = cuda::stream(out.device());
-  bool flat = out.is_contiguous();
-  unsigned scalar_mask = 0;
-  FlatInputs<T> in{};
-  for (int k = 0; k < p.inputs; k++) {
-    const Tensor& x = c.input(size_t(k));
-    cuda::check_not_disposed(x, c.name);
-    if (cuda::same_contiguous(out, x)) {
-      in.in[k] = x.ptr<T>();
-    } else if (cuda::single_element(out, x)) {
-      in.in[k] = x.ptr<T>();
-      scalar_mask |= 1u << k;
-    } else {
-      flat = false;
-    }
-  }
-  if (flat) {
-    fused_flat<T><<<cuda::blocks_for(n), cuda::kBlock, 0, s>>>(n, out.ptr<T>(), in, scalar_mask, p);
+  FlatInputs<T> in;
+  if (cuda::flat_inputs<T>(c, p, out.shape, in)) {
+    fused_flat<T><<<cuda::blocks_for(n), cuda::kBlock, 0, s>>>(n, out.ptr<T>(), in, p);
   } else {
     const Tensor* operands[kMaxOperands] = {&out};
     for (int k = 0; k < p.inputs; k++) operands[k + 1] = &c.input(size_t(k));
@@ -95,7 +71,64 @@ Tensor fused_gpu(const KernelCall& c) {
   return out;
 }
 
-CudaKernelRegistrar cuda_registration("fused", fused_gpu);
+// The program's values as the reduction kernels' source (cuda/reduce.cuh).
+template <class Red, typename T> struct ProgramValues {
+  using Acc = typename Red::Acc;
+  using In = T;
+  using Shift = T;
+  FlatInputs<T> in;
+  Program p;
+  __device__ __forceinline__ T load(int64_t i) const { return in.value(p, i); }
+  __device__ __forceinline__ T shift_at(int64_t) const { return T(0); }
+  __device__ __forceinline__ static Acc apply(Acc acc, T v, int64_t, T sh) { return Red::step(acc, v, sh); }
+};
+
+// One launch when the inputs are flat and the sum is over trailing axes (the row kernels, as the
+// unfused sum of a contiguous tensor takes them: the same bits); else the two kernels in turn.
+Tensor fused_sum_gpu(const KernelCall& c) {
+  static const Kernel sum = [] {
+    const auto& list = kernels();
+    for (size_t i = 0; i < list.size(); i++) {
+      if (list[i].name == "sum") return cuda_kernel(i);
+    }
+    return Kernel(nullptr);
+  }();
+  const fused::FusedSum f = fused::parse_sum(c);
+  const KernelCall values_call = fused::program_call(c, f);
+  const Program p = fused::parse(values_call);
+  Tensor like;  // the program's output as read_reduction sees it: shape and dtype
+  like.shape = f.shape;
+  like.dtype = c.out_dtype;
+  const KernelCall sum_call = fused::sum_call(c, f, like);
+  const uint32_t mask = reduction::read_reduction(sum_call, like);
+  const int rank = f.shape.n;
+  int reduced = 0;
+  while (reduced < rank && (mask >> (rank - 1 - reduced) & 1)) reduced++;
+  const bool trailing = reduced > 0 && mask == ((uint32_t(1) << rank) - 1) - ((uint32_t(1) << (rank - reduced)) - 1);
+  bool done = false;
+  Tensor out;
+  if (trailing) {
+    dispatch_float(c.out_dtype, c.name, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      FlatInputs<T> in;
+      if (!cuda::flat_inputs<T>(c, p, f.shape, in)) return;
+      int64_t A = 1, R = 1;
+      for (int d = 0; d < rank; d++) (d < rank - reduced ? A : R) *= f.shape[d];
+      out = c.make_output();
+      if (out.numel() > 0) {
+        using Red = reduction::Sum<T>;
+        cuda::red::reduce_src<Red, T>(ProgramValues<Red, T>{in, p}, static_cast<const T*>(nullptr),
+                                      cuda::red::Finish<Red, T, T>{out.ptr<T>(), nullptr, R, 1}, A, R, 1, c.device, c.name);
+      }
+      done = true;
+    });
+  }
+  if (done) return out;
+  const Tensor values = fused_gpu(values_call);
+  return sum(fused::sum_call(c, f, values));
+}
+
+CudaKernelRegistrar cuda_registrations[] = {{"fused", fused_gpu}, {"fusedSum", fused_sum_gpu}};
 
 }  // namespace
 }  // namespace rv

@@ -469,15 +469,16 @@ inline Tensor scratch(int64_t bytes, int device, const char* what) {
   return empty_tensor(DType::Float64, d, what, device);
 }
 
-// Reduces the dense [A, R, B] block x into `sink` (shift: logSumExp's per-output maximum):
-// one pass, or, when R is split, passes over the partials until one per output is left.
-template <class Red, typename T, class Sink>
-void reduce(const T* x, const T* shift, const Sink& sink, int64_t A, int64_t R, int64_t B, int device,
-            const char* what) {
+// Reduces an [A, R, B] block of values read from `src` (Elements of an array, or values computed
+// as they are read) into `sink`: one pass, or, when R is split, passes over the partials until
+// one per output is left. `x`, when src reads that plain array, lets wide rows take
+// cols_vec_kernel.
+template <class Red, typename T, class Src, class Sink>
+void reduce_src(const Src& src, const T* x, const Sink& sink, int64_t A, int64_t R, int64_t B, int device,
+                const char* what) {
   using Acc = typename Red::Acc;
   Pass p = plan_pass(A, R, B, true);
-  const Elements<Red, T> src{x, shift};
-  const bool vec = p.kind == Pass::Cols && vector_cols<Red>(x, B);
+  const bool vec = x != nullptr && p.kind == Pass::Cols && vector_cols<Red>(x, B);
   if (vec) {
     // Runs of kVecRunElems elements: each lane moves 16 bytes a load, so 4x the scalar run.
     const int64_t min_rows = ceil_div(kVecRunElems, B);
@@ -518,6 +519,13 @@ void reduce(const T* x, const T* shift, const Sink& sink, int64_t A, int64_t R, 
     partial = np;
     n = q.S;
   }
+}
+
+// Reduces the dense [A, R, B] block x (shift: logSumExp's per-output maximum).
+template <class Red, typename T, class Sink>
+void reduce(const T* x, const T* shift, const Sink& sink, int64_t A, int64_t R, int64_t B, int device,
+            const char* what) {
+  reduce_src<Red, T>(Elements<Red, T>{x, shift}, x, sink, A, R, B, device, what);
 }
 
 }  // namespace red

@@ -58,6 +58,32 @@ Program parse(const KernelCall& c) {
   return p;
 }
 
+FusedSum parse_sum(const KernelCall& c) {
+  FusedSum f;
+  const size_t rank = size_t(c.attr_int(0, 0, kMaxRank));
+  for (size_t d = 0; d < rank; d++) f.shape.push_back(c.attr_int(1 + d, 0, int64_t(1) << 62), c.name);
+  const size_t n = size_t(c.attr_int(1 + rank, 1, 1 + int64_t(rank)));
+  const size_t first = 2 + rank;
+  if (c.attrs.size() < first + n) throw c.fail("the sum's " + std::to_string(n) + " attributes are missing");
+  f.sum_attrs.assign(c.attrs.begin() + long(first), c.attrs.begin() + long(first + n));
+  f.program_attrs.assign(c.attrs.begin() + long(first + n), c.attrs.end());
+  return f;
+}
+
+KernelCall program_call(const KernelCall& c, const FusedSum& f) {
+  KernelCall p = c;
+  p.out_shape = f.shape;
+  p.attrs = f.program_attrs;
+  return p;
+}
+
+KernelCall sum_call(const KernelCall& c, const FusedSum& f, const Tensor& values) {
+  KernelCall r = c;
+  r.inputs = {&values};
+  r.attrs = f.sum_attrs;
+  return r;
+}
+
 }  // namespace fused
 
 namespace {
@@ -133,7 +159,20 @@ Tensor fused_kernel(const KernelCall& c) {
   return out;
 }
 
-KernelRegistrar registration("fused", fused_kernel);
+// The program's values, then the sum kernel's sum of them.
+Tensor fused_sum_kernel(const KernelCall& c) {
+  static const Kernel sum = [] {
+    for (const KernelEntry& e : kernels()) {
+      if (e.name == "sum") return e.fn;
+    }
+    return Kernel(nullptr);
+  }();
+  const FusedSum f = parse_sum(c);
+  const Tensor values = fused_kernel(program_call(c, f));
+  return sum(sum_call(c, f, values));
+}
+
+KernelRegistrar registrations[] = {{"fused", fused_kernel}, {"fusedSum", fused_sum_kernel}};
 
 }  // namespace
 }  // namespace rv

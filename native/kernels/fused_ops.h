@@ -12,6 +12,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "../device.h"
 #include "../kernel.h"
@@ -60,6 +61,21 @@ int opcode_of(const std::string& kernel_name);
 // The program in c's attributes, checked against c's inputs and output: throws an Error naming
 // the kernel and what is wrong (any caller may pass any attributes).
 Program parse(const KernelCall& c);
+
+// fusedSum: a program's values summed over axes (graph_fusion.cc makes it from a program, or a
+// single fusable op, that only a sum reads). Attributes:
+//   [rank, dims..., n, the sum's n attributes (keepDims, axes...), the program's attributes...]
+// Each device computes the program and then its sum kernel's sum of those values, so the bits
+// are those of the two steps unfused; a GPU does both in one launch where it can.
+struct FusedSum {
+  Dims shape;  // the program's output: the sum's input
+  std::vector<double> sum_attrs;
+  std::vector<double> program_attrs;
+};
+FusedSum parse_sum(const KernelCall& c);
+// The calls of the program (output f.shape) and of the sum over its values.
+KernelCall program_call(const KernelCall& c, const FusedSum& f);
+KernelCall sum_call(const KernelCall& c, const FusedSum& f, const Tensor& values);
 
 // Applies one instruction with the unfused kernels' functors.
 template <typename T> RV_HD inline T apply(int opcode, T x, T y) {
