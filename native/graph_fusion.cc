@@ -26,14 +26,6 @@ int64_t numel(const Dims& d) {
   return n;
 }
 
-size_t kernel_id(const char* name) {
-  const auto& list = kernels();
-  for (size_t i = 0; i < list.size(); i++) {
-    if (list[i].name == name) return i;
-  }
-  return list.size();
-}
-
 // One group being grown from its root (the last step it replaces) towards its inputs.
 struct Group {
   std::vector<int> members;  // step indices
@@ -56,7 +48,7 @@ class Fusion {
       }
     }
     for (int s : g.output_slots) is_output_[size_t(s)] = 1;
-    const size_t reshape = kernel_id("reshape");
+    const size_t reshape = kernel_index("reshape");
     kind_.assign(size_t(n_), kNotFusable);
     for (int i = 0; i < n_; i++) {
       const GraphStep& st = g.steps[size_t(i)];
@@ -77,7 +69,7 @@ class Fusion {
   // been settled (fused or kept), so a step whose result no kept step reads any more (every
   // reader computes it in its own program) is dropped; any other fusable step roots a group.
   int run() {
-    const size_t fused_kernel = kernel_id("fused");
+    const size_t fused_kernel = kernel_index("fused");
     if (fused_kernel == kernels().size()) return 0;
     std::vector<char> removed(size_t(n_), 0);
     std::unordered_map<int, GraphStep> replacement;  // by root
@@ -218,7 +210,7 @@ class Fusion {
 // fusedSum step (kernels/fused_ops.h): on a GPU one launch instead of two where the sum is over
 // trailing axes. Returns the number of steps removed.
 int fuse_sums(Graph& g) {
-  const size_t fused_kernel = kernel_id("fused"), sum_kernel = kernel_id("sum"), fused_sum = kernel_id("fusedSum");
+  const size_t fused_kernel = kernel_index("fused"), sum_kernel = kernel_index("sum"), fused_sum = kernel_index("fusedSum");
   if (fused_sum == kernels().size() || sum_kernel == kernels().size()) return 0;
   std::vector<int> producer(size_t(g.num_slots), -1), reads(size_t(g.num_slots), 0);
   for (size_t i = 0; i < g.steps.size(); i++) {

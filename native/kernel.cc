@@ -68,6 +68,14 @@ static std::vector<KernelEntry>& cuda_registry() {
   return *r;
 }
 
+size_t kernel_index(const char* name) {
+  const auto& list = kernels();
+  for (size_t i = 0; i < list.size(); i++) {
+    if (list[i].name == name) return i;
+  }
+  return list.size();
+}
+
 void register_cuda_kernel(const char* name, Kernel fn) { cuda_registry().push_back({name, fn}); }
 
 Kernel cuda_kernel(size_t id) {

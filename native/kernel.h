@@ -54,6 +54,8 @@ struct KernelEntry {
 
 void register_kernel(const char* name, Kernel fn);
 const std::vector<KernelEntry>& kernels();
+// The index in kernels() of the kernel named `name`, or kernels().size() when there is none.
+size_t kernel_index(const char* name);
 
 // Registers a kernel at load time: `static KernelRegistrar r("exp", exp_kernel);`.
 struct KernelRegistrar {

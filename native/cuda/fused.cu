@@ -86,13 +86,7 @@ template <class Red, typename T> struct ProgramValues {
 // One launch when the inputs are flat and the sum is over trailing axes (the row kernels, as the
 // unfused sum of a contiguous tensor takes them: the same bits); else the two kernels in turn.
 Tensor fused_sum_gpu(const KernelCall& c) {
-  static const Kernel sum = [] {
-    const auto& list = kernels();
-    for (size_t i = 0; i < list.size(); i++) {
-      if (list[i].name == "sum") return cuda_kernel(i);
-    }
-    return Kernel(nullptr);
-  }();
+  static const Kernel sum = cuda_kernel(kernel_index("sum"));
   const fused::FusedSum f = fused::parse_sum(c);
   const KernelCall values_call = fused::program_call(c, f);
   const Program p = fused::parse(values_call);

@@ -161,12 +161,7 @@ Tensor fused_kernel(const KernelCall& c) {
 
 // The program's values, then the sum kernel's sum of them.
 Tensor fused_sum_kernel(const KernelCall& c) {
-  static const Kernel sum = [] {
-    for (const KernelEntry& e : kernels()) {
-      if (e.name == "sum") return e.fn;
-    }
-    return Kernel(nullptr);
-  }();
+  static const Kernel sum = kernels()[kernel_index("sum")].fn;
   const FusedSum f = parse_sum(c);
   const Tensor values = fused_kernel(program_call(c, f));
   return sum(sum_call(c, f, values));
