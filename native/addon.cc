@@ -102,18 +102,23 @@ std::vector<double> read_numbers(Napi::Value v, const char* what) {
   return out;
 }
 
-// Runs body, turning native errors into JS exceptions.
+// Runs body. A failure comes back as an Error value, which lib/backend/binding.ts throws: an
+// exception left pending when a native call returns is rethrown by Node, and a garbage collection
+// during that rethrow runs the tensors' finalizers (basic finalizers run inside the collection)
+// while Node still holds the exception, which it then treats as thrown by the finalizer: a fatal
+// "AllowJavascriptExecution" abort (Node 20; a loop of failing calls with garbage tensors about
+// hits it).
 template <typename Body>
 Napi::Value guarded(const Napi::CallbackInfo& info, Body body) {
   Napi::Env env = info.Env();
   try {
     return body(env);
-  } catch (const Napi::Error&) {
-    throw;
+  } catch (const Napi::Error& e) {
+    return e.Value();  // a JS exception a Node-API call met, taken off the environment
   } catch (const std::bad_alloc&) {
-    throw Napi::Error::New(env, "randvar: out of memory");
+    return Napi::Error::New(env, "randvar: out of memory").Value();
   } catch (const std::exception& e) {
-    throw Napi::Error::New(env, e.what());
+    return Napi::Error::New(env, e.what()).Value();
   }
 }
 

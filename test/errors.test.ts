@@ -3,6 +3,8 @@
  * argument and the shapes or dtypes involved, and the process lives on.
  */
 import { strict as assert } from 'assert';
+import { spawnSync } from 'child_process';
+import * as path from 'path';
 import * as rv from '../lib/index';
 import { assertThrowsNamed } from './helpers';
 
@@ -271,6 +273,14 @@ describe('errors: allocations too large', () => {
 
   it('the process lives on after every error', () => {
     assert.deepEqual(rv.add([1], [2]).arraySync(), [3]);
+  });
+
+  it('survives 200,000 failing native calls while tensors are left to the garbage collector (in a child process)', () => {
+    const runner = path.join(__dirname, 'fuzz', 'failing-calls.ts');
+    const child = spawnSync(process.execPath, ['--import', 'tsx', runner], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(child.signal, null, `killed by ${child.signal}: ${child.stderr.slice(-1500)}`);
+    assert.equal(child.status, 0, child.stderr.slice(-1500));
+    assert.equal(child.stdout.trim(), '200000');
   });
 });
 

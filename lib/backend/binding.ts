@@ -137,4 +137,25 @@ export interface Binding {
 const packageRoot = path.resolve(__dirname, '..', '..');
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-export const binding: Binding = require('node-gyp-build')(packageRoot);
+/**
+ * The addon's functions with their failures thrown: natively a failure is returned as an Error
+ * value rather than thrown (native/addon.cc, `guarded`, says why).
+ */
+function throwingFailures(addon: Record<string, unknown>): Binding {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(addon)) {
+    if (typeof value !== 'function') {
+      out[name] = value;
+      continue;
+    }
+    const native = value as (...args: unknown[]) => unknown;
+    out[name] = (...args: unknown[]) => {
+      const result = native(...args);
+      if (result instanceof Error) throw result;
+      return result;
+    };
+  }
+  return out as unknown as Binding;
+}
+
+export const binding: Binding = throwingFailures(require('node-gyp-build')(packageRoot));
