@@ -348,14 +348,16 @@ Napi::Value Synchronize(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Memory(const Napi::CallbackInfo& info) {
-  int device = info.Length() > 0 ? read_device(info[0], "memory") : kCpu;
-  AllocatorStats s = allocator_stats(device);
-  Napi::Object out = Napi::Object::New(info.Env());
-  out.Set("liveBytes", double(s.live_bytes));
-  out.Set("cachedBytes", double(s.cached_bytes));
-  out.Set("cacheHits", double(s.hits));
-  out.Set("cacheMisses", double(s.misses));
-  return out;
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    int device = info.Length() > 0 ? read_device(info[0], "memory") : kCpu;
+    AllocatorStats s = allocator_stats(device);
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("liveBytes", double(s.live_bytes));
+    out.Set("cachedBytes", double(s.cached_bytes));
+    out.Set("cacheHits", double(s.hits));
+    out.Set("cacheMisses", double(s.misses));
+    return out;
+  });
 }
 
 Napi::Value EmptyCache(const Napi::CallbackInfo& info) {

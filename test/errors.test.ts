@@ -5,6 +5,7 @@
 import { strict as assert } from 'assert';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
+import { binding } from '../lib/backend/binding';
 import * as rv from '../lib/index';
 import { assertThrowsNamed } from './helpers';
 
@@ -269,6 +270,11 @@ describe('errors: allocations too large', () => {
   it('rank above 16 is refused', () => {
     assertThrowsNamed(() => rv.zeros(new Array(17).fill(1)), 'zeros:', 'rank 17', '16');
     assertThrowsNamed(() => rv.zeros([1]).reshape(new Array(17).fill(1)), 'reshape:', 'rank 17');
+  });
+
+  it('the addon\'s memory statistics refuse an unknown device code with an Error (it used to abort the process)', () => {
+    assertThrowsNamed(() => binding.memory(99), 'memory:', 'unknown device code');
+    assertThrowsNamed(() => (binding.memory as (device: unknown) => unknown)('cuda'), 'memory:', 'device');
   });
 
   it('the process lives on after every error', () => {
