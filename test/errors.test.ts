@@ -281,6 +281,17 @@ describe('errors: allocations too large', () => {
     assert.deepEqual(rv.add([1], [2]).arraySync(), [3]);
   });
 
+  for (const seed of [1, 2, 3]) {
+    it(`survives every addon function called with random, mostly invalid, arguments: each returns or throws an Error (seed ${seed}, a child process)`, () => {
+      const runner = path.join(__dirname, 'fuzz', 'binding-calls.ts');
+      const child = spawnSync(process.execPath, ['--import', 'tsx', runner, String(seed), '300'], { encoding: 'utf8', timeout: 120_000 });
+      assert.equal(child.signal, null, `killed by ${child.signal}: ${child.stderr.slice(-1500)}`);
+      assert.equal(child.status, 0, child.stderr.slice(-1500));
+      const [calls, errors] = child.stdout.trim().split(' ').map(Number);
+      assert.ok(calls > 10_000 && errors > 0 && errors < calls, `${calls} calls, ${errors} errors`);
+    });
+  }
+
   it('survives 200,000 failing native calls while tensors are left to the garbage collector (in a child process)', () => {
     const runner = path.join(__dirname, 'fuzz', 'failing-calls.ts');
     const child = spawnSync(process.execPath, ['--import', 'tsx', runner], { encoding: 'utf8', timeout: 120_000 });
