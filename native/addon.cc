@@ -348,16 +348,14 @@ Napi::Value Synchronize(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Memory(const Napi::CallbackInfo& info) {
-  return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    int device = info.Length() > 0 ? read_device(info[0], "memory") : kCpu;
-    AllocatorStats s = allocator_stats(device);
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("liveBytes", double(s.live_bytes));
-    out.Set("cachedBytes", double(s.cached_bytes));
-    out.Set("cacheHits", double(s.hits));
-    out.Set("cacheMisses", double(s.misses));
-    return out;
-  });
+  int device = info.Length() > 0 ? read_device(info[0], "memory") : kCpu;
+  AllocatorStats s = allocator_stats(device);
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("liveBytes", double(s.live_bytes));
+  out.Set("cachedBytes", double(s.cached_bytes));
+  out.Set("cacheHits", double(s.hits));
+  out.Set("cacheMisses", double(s.misses));
+  return out;
 }
 
 Napi::Value EmptyCache(const Napi::CallbackInfo& info) {
@@ -518,15 +516,24 @@ Graph& graph_arg(Napi::Env env, Napi::Value v, const char* what) {
   return *v.As<Napi::External<Graph>>().Data();
 }
 
+// Arguments first, first + 1, ... as tensors (a graph's inputs).
+std::vector<const Tensor*> tensor_args(Napi::Env env, const Napi::CallbackInfo& info, size_t first, const char* what) {
+  std::vector<const Tensor*> out;
+  for (size_t i = first; i < info.Length(); i++) out.push_back(unwrap(env, info[i], what, i - first));
+  return out;
+}
+
+// Tensors as a JS array of handles.
+Napi::Array wrap_all(Napi::Env env, std::vector<Tensor>&& ts) {
+  Napi::Array out = Napi::Array::New(env, ts.size());
+  for (size_t i = 0; i < ts.size(); i++) out.Set(uint32_t(i), wrap(env, std::move(ts[i])));
+  return out;
+}
+
 Napi::Value RunGraph(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
     const Graph& g = graph_arg(env, info[0], "runGraph");
-    std::vector<const Tensor*> inputs;
-    for (size_t i = 1; i < info.Length(); i++) inputs.push_back(unwrap(env, info[i], "runGraph", i - 1));
-    std::vector<Tensor> outputs = run_graph(g, inputs, execute);
-    Napi::Array out = Napi::Array::New(env, outputs.size());
-    for (size_t i = 0; i < outputs.size(); i++) out.Set(uint32_t(i), wrap(env, std::move(outputs[i])));
-    return out;
+    return wrap_all(env, run_graph(g, tensor_args(env, info, 1, "runGraph"), execute));
   });
 }
 
@@ -537,8 +544,7 @@ Napi::Value ProfileGraph(const Napi::CallbackInfo& info) {
     const Graph& g = graph_arg(env, info[0], "profileGraph");
     double repeats = number(info[1], "profileGraph", "repeats");
     if (!(repeats >= 1 && repeats <= 1e6) || std::floor(repeats) != repeats) throw Error("profileGraph: repeats must be an integer in [1, 1e6]");
-    std::vector<const Tensor*> inputs;
-    for (size_t i = 2; i < info.Length(); i++) inputs.push_back(unwrap(env, info[i], "profileGraph", i - 2));
+    const std::vector<const Tensor*> inputs = tensor_args(env, info, 2, "profileGraph");
     std::vector<double> seconds;
     for (int r = 0; r < int(repeats); r++) run_graph(g, inputs, execute, &seconds);
     Napi::Array out = Napi::Array::New(env, seconds.size());
@@ -597,10 +603,7 @@ Napi::Value NutsTree(const Napi::CallbackInfo& info) {
                       typed<uint8_t, napi_uint8_array>(info[13], n, what, "diverging"),
                       typed<double, napi_float64_array>(info[14], n, what, "energy"),
                       typed<double, napi_float64_array>(info[15], n, what, "acceptSum")};
-    std::vector<Tensor> draw = nuts_tree(graphs, execute, leaf, sample, *start_energy, *step_size, inverse, int(depth), chains);
-    Napi::Array out = Napi::Array::New(env, draw.size());
-    for (size_t i = 0; i < draw.size(); i++) out.Set(uint32_t(i), wrap(env, std::move(draw[i])));
-    return out;
+    return wrap_all(env, nuts_tree(graphs, execute, leaf, sample, *start_energy, *step_size, inverse, int(depth), chains));
   });
 }
 
@@ -641,14 +644,17 @@ Napi::Value CudaGemm(const Napi::CallbackInfo& info) {
 std::atomic<bool> timing{false};
 std::atomic<int64_t> inside_ns{0};
 
+// Every export runs through it, guarded as well: no C++ exception leaves the addon (one would
+// abort the process), whether or not the function guards itself.
 template <Napi::Value (*F)(const Napi::CallbackInfo&)>
 Napi::Value Timed(const Napi::CallbackInfo& info) {
-  if (!timing.load(std::memory_order_relaxed)) return F(info);
+  auto call = [&](Napi::Env) { return F(info); };
+  if (!timing.load(std::memory_order_relaxed)) return guarded(info, call);
   struct Clock {
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
     ~Clock() { inside_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count(); }
   } clock;
-  return F(info);
+  return guarded(info, call);
 }
 
 // timeCalls(on): switches the timing of the addon's functions on (from zero) or off; returns the

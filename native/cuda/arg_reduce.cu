@@ -44,8 +44,7 @@ Tensor arg_gpu(const KernelCall& c) {
   dispatch_numeric(x.dtype, c.name, [&](auto tag) {
     using T = typename decltype(tag)::type;
     using Red = ArgBest<kMax, T>;
-    cuda::red::reduce<Red, T>(v.x.ptr<T>(), static_cast<const T*>(nullptr),
-                              cuda::red::Finish<Red, T, int32_t>{out.ptr<int32_t>(), nullptr, v.length, v.inner},
+    cuda::red::reduce<Red, T>(v.x.ptr<T>(), cuda::red::Finish<Red, T, int32_t>{out.ptr<int32_t>(), v.length, v.inner},
                               v.outer, v.length, v.inner, c.device, c.name);
   });
   return out;

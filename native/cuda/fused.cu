@@ -75,12 +75,10 @@ Tensor fused_gpu(const KernelCall& c) {
 template <class Red, typename T> struct ProgramValues {
   using Acc = typename Red::Acc;
   using In = T;
-  using Shift = T;
   FlatInputs<T> in;
   Program p;
   __device__ __forceinline__ T load(int64_t i) const { return in.value(p, i); }
-  __device__ __forceinline__ T shift_at(int64_t) const { return T(0); }
-  __device__ __forceinline__ static Acc apply(Acc acc, T v, int64_t, T sh) { return Red::step(acc, v, sh); }
+  __device__ __forceinline__ static Acc apply(Acc acc, T v, int64_t) { return Red::step(acc, v, T(0)); }
 };
 
 // One launch when the inputs are flat and the sum is over trailing axes (the row kernels, as the
@@ -112,7 +110,7 @@ Tensor fused_sum_gpu(const KernelCall& c) {
       if (out.numel() > 0) {
         using Red = reduction::Sum<T>;
         cuda::red::reduce_src<Red, T>(ProgramValues<Red, T>{in, p}, static_cast<const T*>(nullptr),
-                                      cuda::red::Finish<Red, T, T>{out.ptr<T>(), nullptr, R, 1}, A, R, 1, c.device, c.name);
+                                      cuda::red::Finish<Red, T, T>{out.ptr<T>(), R, 1}, A, R, 1, c.device, c.name);
       }
       done = true;
     });

@@ -25,8 +25,7 @@ Tensor reduce_gpu(const KernelCall& c) {
   auto body = [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* xs = reinterpret_cast<const T*>(plan.base);
-    cuda::red::reduce<Red<T>, T>(xs, static_cast<const T*>(nullptr),
-                                 Finish<Red<T>, T, T>{out.ptr<T>(), nullptr, plan.R, plan.B}, plan.A, plan.R, plan.B,
+    cuda::red::reduce<Red<T>, T>(xs, Finish<Red<T>, T, T>{out.ptr<T>(), plan.R, plan.B}, plan.A, plan.R, plan.B,
                                  c.device, c.name);
   };
   if constexpr (kDomain == Domain::Float) dispatch_float(x.dtype, c.name, body);
@@ -83,7 +82,7 @@ Tensor log_sum_exp_gpu(const KernelCall& c) {
     using T = typename decltype(tag)::type;
     const T* xs = reinterpret_cast<const T*>(plan.base);
     using Red = OnlineLogSumExp<T>;
-    cuda::red::reduce<Red, T>(xs, static_cast<const T*>(nullptr), Finish<Red, T, T>{out.ptr<T>(), nullptr, plan.R, plan.B},
+    cuda::red::reduce<Red, T>(xs, Finish<Red, T, T>{out.ptr<T>(), plan.R, plan.B},
                               plan.A, plan.R, plan.B, c.device, c.name);
   });
   return out;
@@ -203,7 +202,7 @@ void softmax_run(const T* x, T* out, int64_t A, int64_t R, int64_t B, int device
   Tensor max = one_dim(std::is_same_v<T, float> ? DType::Float32 : DType::Float64, A * B, what, device);
   Tensor scale = one_dim(DType::Float64, A * B, what, device);
   const T* m = max.ptr<T>();
-  cuda::red::reduce<OnlineLogSumExp<T>, T>(x, static_cast<const T*>(nullptr), ScaleSink<kLog, T>{max.ptr<T>(), scale.ptr<double>(), B},
+  cuda::red::reduce<OnlineLogSumExp<T>, T>(x, ScaleSink<kLog, T>{max.ptr<T>(), scale.ptr<double>(), B},
                                            A, R, B, device, what);
   const int64_t chunks = cuda::red::ceil_div(R * B, kApplyChunk);
   const unsigned grid = unsigned(std::min(A * chunks, cuda::red::kMaxGrid));

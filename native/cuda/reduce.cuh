@@ -109,7 +109,8 @@ __device__ __forceinline__ Acc block_reduce(Acc acc, Acc* sm) {
 }
 
 // ---- Sources: what a pass reads. load(i) reads position i; apply folds one value in, given its
-// row index r (argMax/argMin use it) and the output's shift (logSumExp's maximum).
+// row index r (argMax/argMin use it). No GPU reducer takes reduce.h's shift: logSumExp and
+// softmax accumulate a running maximum instead (reduce.cu's OnlineLogSumExp).
 
 // Reducers whose step takes the row index instead of a shift (arg_reduce.cu's).
 template <class Red, class = void> struct IsIndexed : std::false_type {};
@@ -119,17 +120,11 @@ template <class Red> struct IsIndexed<Red, std::void_t<decltype(Red::kIndexed)>>
 template <class Red, typename T> struct Elements {
   using Acc = typename Red::Acc;
   using In = T;
-  using Shift = T;
   const T* x;
-  const T* shift;  // per output (a * B + b); logSumExp only
   __device__ __forceinline__ T load(int64_t i) const { return x[i]; }
-  __device__ __forceinline__ T shift_at(int64_t o) const {
-    if constexpr (Red::kShift) return shift[o];
-    else return T(0);
-  }
-  __device__ __forceinline__ static Acc apply(Acc acc, T v, int64_t r, T sh) {
+  __device__ __forceinline__ static Acc apply(Acc acc, T v, int64_t r) {
     if constexpr (IsIndexed<Red>::value) return Red::step(acc, v, r);
-    else return Red::step(acc, v, sh);
+    else return Red::step(acc, v, T(0));
   }
 };
 
@@ -137,11 +132,9 @@ template <class Red, typename T> struct Elements {
 template <class Red, typename T> struct Partials {
   using Acc = typename Red::Acc;
   using In = Acc;
-  using Shift = T;
   const Acc* p;
   __device__ __forceinline__ Acc load(int64_t i) const { return p[i]; }
-  __device__ __forceinline__ T shift_at(int64_t) const { return T(0); }
-  __device__ __forceinline__ static Acc apply(Acc acc, Acc v, int64_t, T) { return Red::combine(acc, v); }
+  __device__ __forceinline__ static Acc apply(Acc acc, Acc v, int64_t) { return Red::combine(acc, v); }
 };
 
 // ---- Sinks: where an output's accumulator goes (a, b the output, s the run).
@@ -149,13 +142,9 @@ template <class Red, typename T> struct Partials {
 // out[a * B + b] = finish(acc): n is the full reduced length (mean divides by it).
 template <class Red, typename T, typename Out> struct Finish {
   Out* out;
-  const T* shift;  // logSumExp's maximum, per output
   int64_t n, B;
   __device__ __forceinline__ void put(int64_t a, int64_t b, int64_t, typename Red::Acc acc) const {
-    const int64_t o = a * B + b;
-    T sh = T(0);
-    if constexpr (Red::kShift) sh = shift[o];
-    out[o] = Out(Red::finish(acc, n, sh));
+    out[a * B + b] = Out(Red::finish(acc, n, T(0)));
   }
 };
 
@@ -170,15 +159,15 @@ template <typename Acc> struct Spill {
 // Loads go kUnroll at a time ahead of the (dependent) accumulation, to keep memory busy.
 template <class Src>
 __device__ __forceinline__ typename Src::Acc run(const Src& src, typename Src::Acc acc, int64_t pos, int64_t end,
-                                                 int64_t step, int64_t r, int64_t rstep, typename Src::Shift sh) {
+                                                 int64_t step, int64_t r, int64_t rstep) {
   for (; pos + (kUnroll - 1) * step < end; pos += kUnroll * step, r += kUnroll * rstep) {
     typename Src::In v[kUnroll];
 #pragma unroll
     for (int k = 0; k < kUnroll; k++) v[k] = src.load(pos + k * step);
 #pragma unroll
-    for (int k = 0; k < kUnroll; k++) acc = Src::apply(acc, v[k], r + k * rstep, sh);
+    for (int k = 0; k < kUnroll; k++) acc = Src::apply(acc, v[k], r + k * rstep);
   }
-  for (; pos < end; pos += step, r += rstep) acc = Src::apply(acc, src.load(pos), r, sh);
+  for (; pos < end; pos += step, r += rstep) acc = Src::apply(acc, src.load(pos), r);
   return acc;
 }
 
@@ -201,7 +190,7 @@ __global__ void __launch_bounds__(kBlock) rows_kernel(Src src, Sink sink, int64_
       a = item / S;
       s = item - a * S;
       const int64_t start = s * L, end = min(R, start + L), row = a * R;
-      acc = run(src, acc, row + start + lane, row + end, G, start + lane, G, src.shift_at(a));
+      acc = run(src, acc, row + start + lane, row + end, G, start + lane, G);
     }
     if constexpr (G == kBlock) acc = block_reduce<Red>(acc, sm);
     else acc = group_reduce<G, Red>(acc);
@@ -229,11 +218,10 @@ __global__ void __launch_bounds__(kBlock) cols_kernel(Src src, Sink sink, int64_
     const bool active = fold ? tx < P : lane_off < B;
     Acc acc = Red::init();
     if (active) {
-      const int64_t col = fold ? tx % B : lane_off, slab = a * R * B;
-      // Position q = r * B + col; folded, lane tx starts at row r0 + tx / B.
+      const int64_t slab = a * R * B;
+      // Position q = r * B + its column; folded, lane tx starts at row r0 + tx / B.
       const int64_t r = r0 + (fold ? tx / B : 0) + rows_per_p * ty;
-      acc = run(src, acc, slab + r0 * B + lane_off + P * ty, slab + r1 * B, P * kWarps, r, rows_per_p * kWarps,
-                src.shift_at(a * B + col));
+      acc = run(src, acc, slab + r0 * B + lane_off + P * ty, slab + r1 * B, P * kWarps, r, rows_per_p * kWarps);
     }
     sm[ty][tx] = acc;
     __syncthreads();
@@ -321,11 +309,11 @@ __global__ void __launch_bounds__(kBlock) cols_vec_kernel(const T* __restrict__ 
   }
 }
 
-// Whether cols_vec_kernel takes [A, R, B] of T at x: a plain reducer (no shift, no row index),
+// Whether cols_vec_kernel takes [A, R, B] of T at x: a plain reducer (no row index),
 // float32 or float64, rows of 8, 16 or 32 vectors, 16-byte aligned.
 template <class Red, typename T>
 bool vector_cols(const T* x, int64_t B) {
-  if constexpr (Red::kShift || IsIndexed<Red>::value || !std::is_floating_point_v<T>) {
+  if constexpr (IsIndexed<Red>::value || !std::is_floating_point_v<T>) {
     return false;
   } else {
     const int64_t K = B * int64_t(sizeof(T)) / 16;
@@ -339,7 +327,7 @@ __global__ void __launch_bounds__(kBlock) wide_kernel(Src src, Sink sink, int64_
   const int64_t outputs = A * B;
   for (int64_t o = int64_t(blockIdx.x) * kBlock + threadIdx.x; o < outputs; o += int64_t(gridDim.x) * kBlock) {
     const int64_t a = o / B, b = o - a * B, base = a * R * B + b;
-    sink.put(a, b, 0, run(src, Red::init(), base, base + R * B, B, 0, 1, src.shift_at(o)));
+    sink.put(a, b, 0, run(src, Red::init(), base, base + R * B, B, 0, 1));
   }
 }
 
@@ -476,6 +464,7 @@ inline Tensor scratch(int64_t bytes, int device, const char* what) {
 template <class Red, typename T, class Src, class Sink>
 void reduce_src(const Src& src, const T* x, const Sink& sink, int64_t A, int64_t R, int64_t B, int device,
                 const char* what) {
+  static_assert(!Red::kShift, "GPU reductions take no shift (see Sources above)");
   using Acc = typename Red::Acc;
   Pass p = plan_pass(A, R, B, true);
   const bool vec = x != nullptr && p.kind == Pass::Cols && vector_cols<Red>(x, B);
@@ -521,11 +510,10 @@ void reduce_src(const Src& src, const T* x, const Sink& sink, int64_t A, int64_t
   }
 }
 
-// Reduces the dense [A, R, B] block x (shift: logSumExp's per-output maximum).
+// Reduces the dense [A, R, B] block x.
 template <class Red, typename T, class Sink>
-void reduce(const T* x, const T* shift, const Sink& sink, int64_t A, int64_t R, int64_t B, int device,
-            const char* what) {
-  reduce_src<Red, T>(Elements<Red, T>{x, shift}, x, sink, A, R, B, device, what);
+void reduce(const T* x, const Sink& sink, int64_t A, int64_t R, int64_t B, int device, const char* what) {
+  reduce_src<Red, T>(Elements<Red, T>{x}, x, sink, A, R, B, device, what);
 }
 
 }  // namespace red

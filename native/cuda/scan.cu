@@ -252,7 +252,7 @@ void scan_run(const T* x, T* out, int64_t A, int64_t R, int64_t B, int device, c
   if (S > 1) {
     hold = cuda::red::scratch(A * S * B * int64_t(sizeof(Acc)), device, what);
     totals = reinterpret_cast<Acc*>(hold.data());
-    cuda::red::launch<Total>(cuda::red::pass_with_runs(R, B, L), cuda::red::Elements<Total, T>{x, nullptr},
+    cuda::red::launch<Total>(cuda::red::pass_with_runs(R, B, L), cuda::red::Elements<Total, T>{x},
                              cuda::red::Spill<Acc>{totals, S, B}, A, R, B, device, what);
     if (B > 1) {
       scan_carries<Op, kRev><<<cuda::blocks_for(A * B), kBlock, 0, st>>>(totals, A, S, B);
