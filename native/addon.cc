@@ -617,6 +617,14 @@ Napi::Value GraphSteps(const Napi::CallbackInfo& info) {
   });
 }
 
+// graphReplay(graph): how runGraph runs it on a GPU: "none" (step by step: not on a GPU, or not
+// yet recorded), "recorded" (as one CUDA graph) or "failed" (it could not be recorded).
+Napi::Value GraphReplay(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    return Napi::String::New(env, replay_state(graph_arg(env, info[0], "graphReplay")));
+  });
+}
+
 // disposeGraph(graph): releases the tensors a graph holds (its constants) now; it cannot run after.
 Napi::Value DisposeGraph(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
@@ -696,6 +704,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("runGraph", Napi::Function::New(env, Timed<RunGraph>));
   exports.Set("graphSteps", Napi::Function::New(env, Timed<GraphSteps>));
   exports.Set("profileGraph", Napi::Function::New(env, Timed<ProfileGraph>));
+  exports.Set("graphReplay", Napi::Function::New(env, Timed<GraphReplay>));
   exports.Set("disposeGraph", Napi::Function::New(env, Timed<DisposeGraph>));
   exports.Set("nutsTree", Napi::Function::New(env, Timed<NutsTree>));
   exports.Set("timeCalls", Napi::Function::New(env, TimeCalls));

@@ -63,6 +63,8 @@ Cache& cache(int device) {
 }
 
 std::atomic<int64_t> live_bytes{0};  // over every device
+thread_local int held_device = kCpu;
+thread_local std::vector<Block>* held_blocks = nullptr;
 std::atomic<int64_t> reported_bytes{0};
 
 void* raw_alloc(int device, size_t capacity) {
@@ -135,8 +137,22 @@ Block allocate(size_t bytes, const char* what, int device) {
   return {p, capacity, device};
 }
 
+HoldReleases::HoldReleases(int device, std::vector<Block>* held) : previous_device_(held_device), previous_(held_blocks) {
+  held_device = device;
+  held_blocks = held;
+}
+
+HoldReleases::~HoldReleases() {
+  held_device = previous_device_;
+  held_blocks = previous_;
+}
+
 void release(Block block) {
   if (!block.data) return;
+  if (held_blocks && block.device == held_device) {
+    held_blocks->push_back(block);
+    return;
+  }
   live_bytes -= int64_t(block.capacity);
   Cache& c = cache(block.device);
   c.live_bytes -= int64_t(block.capacity);

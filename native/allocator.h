@@ -3,6 +3,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace rv {
 
@@ -20,6 +21,21 @@ struct Block {
 // Each device has its own cache; CUDA blocks come from cudaMalloc only on a cache miss.
 Block allocate(size_t bytes, const char* what, int device = -1);
 void release(Block block);
+
+// While one lives on this thread, blocks of `device` released here are kept in `held` (still
+// counted live) instead of going back to the cache: a CUDA graph captured meanwhile keeps writing
+// the memory its kernels used, so none of it may be handed out again while the graph lives.
+class HoldReleases {
+ public:
+  HoldReleases(int device, std::vector<Block>* held);
+  ~HoldReleases();
+  HoldReleases(const HoldReleases&) = delete;
+  HoldReleases& operator=(const HoldReleases&) = delete;
+
+ private:
+  int previous_device_;
+  std::vector<Block>* previous_;
+};
 
 struct AllocatorStats {
   int64_t live_bytes;    // held by live storages

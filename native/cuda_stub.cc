@@ -25,6 +25,11 @@ void copy_bytes(void*, int dst_device, const void*, int src_device, size_t, cons
 }
 void synchronize(int device, const char* what) { check_device(device, what); }
 void read_to_host(const HostRead*, size_t, int device, const char* what) { check_device(device, what); }
+void copy_ranges(const CopyRange*, size_t, int device, const char* what) { check_device(device, what); }
+void begin_capture(int device, const char* what) { check_device(device, what); }
+void* end_capture(int) { return nullptr; }
+void launch_graph(void*, int device, const char* what) { check_device(device, what); }
+void destroy_graph(void*) {}
 const char* cublas_path() { return nullptr; }
 std::string cublas_error() { return unavailable_reason(); }
 std::string cublas_version() { return ""; }

@@ -66,5 +66,23 @@ struct HostRead {
 // copy_bytes to the host waits on its own): queued into pinned staging memory, then copied out.
 void read_to_host(const HostRead* reads, size_t count, int device, const char* what);
 
+// One contiguous range of one device's memory to copy to another range of it.
+struct CopyRange {
+  void* dst;
+  const void* src;
+  size_t bytes;
+};
+// Queues the copies on the device's stream in one kernel launch (per 32 ranges).
+void copy_ranges(const CopyRange* ranges, size_t count, int device, const char* what);
+
+// CUDA graphs. begin_capture starts recording the work this thread queues on the device's stream
+// instead of running it; end_capture stops and returns the recorded work instantiated as a
+// launchable graph, or null when the capture failed (some call in it cannot be captured: a
+// wait for the device, say), with the error cleared. Nothing captured has run.
+void begin_capture(int device, const char* what);
+void* end_capture(int device);
+void launch_graph(void* exec, int device, const char* what);
+void destroy_graph(void* exec);
+
 }  // namespace cuda
 }  // namespace rv

@@ -53,6 +53,13 @@ std::vector<Tensor> run_graph(const Graph& g, const std::vector<const Tensor*>& 
     throw Error("runGraph: the graph takes " + std::to_string(g.input_slots.size()) + " inputs, got " +
                 std::to_string(inputs.size()));
   }
+  std::vector<Tensor> out;
+  if (!step_seconds && replay_on_device(g, inputs, execute, out)) return out;
+  return run_steps(g, inputs, execute, step_seconds);
+}
+
+std::vector<Tensor> run_steps(const Graph& g, const std::vector<const Tensor*>& inputs, Executor execute,
+                              std::vector<double>* step_seconds) {
   std::vector<Tensor> slots(size_t(g.num_slots));
   for (size_t i = 0; i < g.input_slots.size(); i++) slots[size_t(g.input_slots[i])] = *inputs[i];
   for (const auto& c : g.constants) slots[size_t(c.first)] = c.second;

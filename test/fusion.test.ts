@@ -235,7 +235,9 @@ describe('elementwise fusion of captured graphs', () => {
 
   it('profiles a captured graph step by step: one mean time per step, the heaviest step the longest', () => {
     rv.tidy(() => {
-      const x = rv.tensor(randomData(makeRng(16), 20_000, 'float64'), [200, 100], 'float64');
+      // Sizes where the product dominates on any device, a GPU's launch and wait (some µs per
+      // step) included: 1e9 multiply-adds against 1e6 exps.
+      const x = rv.tensor(randomData(makeRng(16), 1_000_000, 'float64'), [1000, 1000], 'float64');
       const graph = captureGraph(([a]) => [rv.sum(rv.exp(rv.mul(a, 0.5)), 1), rv.matMul(a, a, false, true)], [x]) as NativeGraph;
       try {
         const names = binding.graphSteps(graph);
@@ -243,7 +245,6 @@ describe('elementwise fusion of captured graphs', () => {
         const seconds = binding.profileGraph(graph, 3, x.handle());
         assert.equal(seconds.length, names.length);
         for (const s of seconds) assert.ok(s >= 0 && s < 10, `a step took ${s} s`);
-        // The 200 x 100 x 200 product is the heaviest step by far (4e6 multiply-adds against 2e4 exps).
         assert.ok(seconds[1] > seconds[0], `steps took ${seconds}`);
         assertThrowsNamed(() => binding.profileGraph(graph, 0, x.handle()), 'profileGraph', 'repeats');
         assertThrowsNamed(() => binding.profileGraph(graph, 1), 'the graph takes 1 inputs, got 0');

@@ -186,12 +186,28 @@ describe('gatherND', () => {
 });
 
 /**
- * The CPU adds duplicate indices in index order, as the reference does: exact. A GPU adds them with
- * atomics in whatever order its threads arrive, so float sums agree only within rounding there
- * (int32 sums wrap identically in any order: exact everywhere).
+ * Asserts scatterAdd's result. The CPU adds duplicate indices in index order, as the reference
+ * does: exact. A GPU adds them with atomics in whatever order its threads arrive; int32 sums wrap
+ * identically in any order (exact), and a float sum of n terms in any order lies within
+ * (n - 1)·u·Σ|terms| of the exact sum (u the unit roundoff), so within twice that of the
+ * reference's: n is at most the indices' count plus one, Σ|terms| the scatter of absolute values.
  */
-function duplicatesTolerance(dtype: rv.DType) {
-  return rv.getDevice() === 'cpu' || dtype === 'int32' ? exact : toleranceFor(dtype);
+function assertScatterAdd(out: rv.Tensor, xr: Ref, ir: Ref, ur: Ref, axis: number, dtype: rv.DType, what: string) {
+  const expected = refScatterAdd(xr, ir, ur, axis, dtype);
+  if (rv.getDevice() === 'cpu' || dtype === 'int32') {
+    assertTensor(out, expected.shape, dtype, expected.values, exact, what);
+    return;
+  }
+  const abs = (r: Ref): Ref => ({ values: r.values.map(Math.abs), shape: r.shape });
+  const magnitude = refScatterAdd(abs(xr), ir, abs(ur), axis, 'float64').values;
+  const u = dtype === 'float32' ? 2 ** -24 : 2 ** -53;
+  const terms = ir.values.length + 1;
+  assert.deepEqual([...out.shape], [...expected.shape], `${what}: shape`);
+  const actual = out.dataSync();
+  for (let k = 0; k < expected.values.length; k++) {
+    const bound = 2 * (terms - 1) * u * magnitude[k];
+    assert.ok(Math.abs(actual[k] - expected.values[k]) <= bound, `${what}[${k}]: ${actual[k]} vs ${expected.values[k]} (bound ${bound})`);
+  }
 }
 
 describe('scatterAdd', () => {
@@ -210,8 +226,7 @@ describe('scatterAdd', () => {
       const ur = randomRef(rng, uShape, dtype);
       const a = rng() < 0.5 ? axis - xShape.length : axis;
       const out = rv.scatterAdd(tensorOf(rng, xr, dtype), tensorOf(rng, ir, 'int32'), tensorOf(rng, ur, dtype), a);
-      const expected = refScatterAdd(xr, ir, ur, axis, dtype);
-      assertTensor(out, expected.shape, dtype, expected.values, duplicatesTolerance(dtype), `trial ${trial}`);
+      assertScatterAdd(out, xr, ir, ur, axis, dtype, `trial ${trial}`);
     }
   });
 
@@ -240,8 +255,7 @@ describe('scatterAdd', () => {
       const xr = randomRef(rng, xShape, 'float32');
       const ur = randomRef(rng, uShape, 'float32');
       const out = rv.scatterAdd(tensorOf(rng, xr, 'float32'), rv.tensor(ir.values, ir.shape, 'int32'), tensorOf(rng, ur, 'float32'), axis);
-      const expected = refScatterAdd(xr, ir, ur, axis, 'float32');
-      assertTensor(out, expected.shape, 'float32', expected.values, duplicatesTolerance('float32'), `${xShape}`);
+      assertScatterAdd(out, xr, ir, ur, axis, 'float32', `${xShape}`);
     }
   });
 

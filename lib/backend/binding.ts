@@ -112,6 +112,8 @@ export interface Binding {
   graphSteps(graph: NativeGraph): string[];
   /** Each step's mean seconds over `repeats` runs, launch to completion (the device waited for after every step). */
   profileGraph(graph: NativeGraph, repeats: number, ...inputs: NativeTensor[]): number[];
+  /** How runGraph runs a graph on a GPU: 'none' (step by step), 'recorded' (as one CUDA graph, from its second run) or 'failed' (it could not be recorded). */
+  graphReplay(graph: NativeGraph): 'none' | 'recorded' | 'failed';
   /** Releases the tensors a graph holds (its constants) now; running it afterwards throws. */
   disposeGraph(graph: NativeGraph): void;
   /** Runs a graph on its inputs; returns its outputs. */
