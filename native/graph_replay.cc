@@ -90,8 +90,8 @@ std::shared_ptr<DeviceReplay> record(const Graph& g, const std::vector<const Ten
   for (const Tensor* t : inputs) r->inputs.push_back(empty_tensor(t->dtype, t->shape, "runGraph", device));
   for (const Tensor& t : r->inputs) buffers.push_back(&t);
   HoldReleases hold(device, &r->held);
-  cuda::begin_capture(device, "runGraph");
   try {
+    cuda::begin_capture(device, "runGraph");
     r->outputs = run_steps(g, buffers, execute, nullptr);
   } catch (...) {
     // Nothing recorded has run: the caller runs the steps one by one, which reports a real error.
