@@ -7,7 +7,7 @@
 #    with the GPU as the default device;
 # 4. the GPU benchmarks (bench:gpu) and the logistic-regression NUTS benchmark on the GPU, with
 #    NumPyro's NUTS on the same card and data shape side by side (and our 1-chain figure again
-#    without elementwise fusion);
+#    without elementwise fusion, and without CUDA graphs);
 # and prints a short table last. Full logs go to LOGDIR. Each step has a time limit, so a hang
 # costs minutes, not the session.
 set -uo pipefail
@@ -48,12 +48,14 @@ fi
 short=${GPU_CHECK_SHORT:-0}
 MOCHA="node node_modules/mocha/bin/mocha.js --no-config --node-option import=tsx --timeout 300000"
 step cuda-tests $([ "$short" = 1 ] && echo 60 || echo 240) $MOCHA test/cuda.test.ts
-OPS="jit fusion graph-replay elementwise special reduction layout view indexing matmul linalg creation random tensor cross-entropy autodiff autodiff-elementwise autodiff-reduction autodiff-linalg distributions-continuous"
-step device-suite $([ "$short" = 1 ] && echo 90 || echo 240) env RANDVAR_TEST_DEVICE=cuda:0 $MOCHA --require test/device-setup.ts $(for f in $OPS; do echo test/$f.test.ts; done)
+OPS="graph-replay jit fusion indexing reduction elementwise special layout view matmul linalg creation random tensor cross-entropy autodiff autodiff-elementwise autodiff-reduction autodiff-linalg distributions-continuous"
+step device-suite $([ "$short" = 1 ] && echo 180 || echo 300) env RANDVAR_TEST_DEVICE=cuda:0 $MOCHA --require test/device-setup.ts $(for f in $OPS; do echo test/$f.test.ts; done)
 step bench-gpu $([ "$short" = 1 ] && echo 45 || echo 150) node --import tsx bench/gpu.ts $([ "$short" = 1 ] && echo --rounds 3)
 step logreg-gpu $([ "$short" = 1 ] && echo 50 || echo 300) node --import tsx bench/logreg-nuts.ts --device cuda:0 --profile --summary-out "$LOG/logreg-gpu.json" ${LOGREG_COMPARE:+--compare "$LOGREG_COMPARE"}
 # The same 1-chain figure without elementwise fusion (jit's RANDVAR_FUSE=0), to see what fusion gives.
 step logreg-gpu-unfused $([ "$short" = 1 ] && echo 40 || echo 120) env RANDVAR_FUSE=0 node --import tsx bench/logreg-nuts.ts --device cuda:0 --draws 100
+# And without CUDA graphs (graphs replayed step by step), to see what they give.
+step logreg-gpu-stepwise $([ "$short" = 1 ] && echo 40 || echo 120) env RANDVAR_CUDA_GRAPHS=0 node --import tsx bench/logreg-nuts.ts --device cuda:0 --draws 100
 if [ -f .carry/peers/numpyro_logreg.py ]; then
   step numpyro $([ "$short" = 1 ] && echo 40 || echo 240) python3 .carry/peers/numpyro_logreg.py --samples 100
 else
@@ -72,6 +74,7 @@ grep -E '^  [0-9]+\) ' "$LOG/device-suite.txt" | head -30
 echo "-- bench:gpu:"; summary bench-gpu '^\||target|fallbacks'
 echo "-- logistic regression NUTS on the GPU:"; summary logreg-gpu 'floor:|gradient|ms per leapfrog|allocator|target|PASS|FAIL|machine'
 echo "-- the same without elementwise fusion:"; summary logreg-gpu-unfused 'ms per leapfrog'
+echo "-- the same without CUDA graphs:"; summary logreg-gpu-stepwise 'ms per leapfrog'
 echo "-- NumPyro on the same GPU:"; summary numpyro 'numpyro|per leapfrog'
 ours=$(grep -oE 'ms per leapfrog [0-9.]+ \(1 chain\)' "$LOG/logreg-gpu.txt" 2>/dev/null | grep -oE '[0-9.]+' | head -1)
 theirs=$(grep -oE 'ms per leapfrog [0-9.]+' "$LOG/numpyro.txt" 2>/dev/null | grep -oE '[0-9.]+$' | tail -1)
