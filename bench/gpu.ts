@@ -2,10 +2,11 @@
  * GPU kernels against the GPU's own references, measured in the same run: elementwise and
  * reduction bandwidth at 256 MB against a device-to-device cudaMemcpy (target >= 0.80), matMul
  * against cuBLAS called directly with nothing in between (target within 10%), and the per-op
- * dispatch cost of a tiny op from JS (target <= 10 µs). Also an elementwise chain of 6 ops (one
- * output) at the same size, op by op and captured by rv.jit (one fused kernel unless
- * RANDVAR_FUSE=0), both counted as the bytes the fused chain must move (read two arrays, write
- * one), with jit's speedup. Kernels run asynchronously on the device's stream: each timing
+ * dispatch cost of a tiny op from JS (target <= 10 µs); beside them, the logistic-regression
+ * gradient's skinny products on X [581012, 55] float32 as GB/s of one read of X. Also an
+ * elementwise chain of 6 ops (one output) at the same size, op by op and captured by rv.jit (one
+ * fused kernel unless RANDVAR_FUSE=0), both counted as the bytes the fused chain must move (read
+ * two arrays, write one), with jit's speedup. Kernels run asynchronously on the device's stream: each timing
  * synchronises once after its repeats. Without a GPU it says why and exits 0.
  *
  * Run: npm run bench:gpu [-- --device cuda:N] [--megabytes M (default 256)] [--rounds R (default 7)] [--quick]
@@ -157,6 +158,36 @@ for (const [m, k, nn, dtype] of shapes) {
   rv.dispose([x, y, c]);
 }
 verdicts.push(`matMul within 10% of cuBLAS called directly: ${worstMatMul >= 0.9 ? 'met' : 'NOT met'} (lowest ${worstMatMul.toFixed(2)})`);
+
+// The logistic-regression gradient's two products on the design matrix X [581012, 55] float32
+// (128 MB): z = X·β and g = Xᵀ·r, for one chain and for 4 batched, which matMul runs on its skinny
+// kernels (native/cuda/matmul_skinny.cu). Bytes counted: one read of X. Reported beside the
+// targets, not in them; for X·B the reference column also gives cuBLAS called directly.
+{
+  const rowsX = 581_012, colsX = 55;
+  const x = rv.randomUniform([rowsX, colsX], -1, 1, 'float32', 5);
+  const beta = rv.randomUniform([colsX], -1, 1, 'float32', 6), betas = rv.randomUniform([colsX, 4], -1, 1, 'float32', 7);
+  const r = rv.randomUniform([rowsX], -1, 1, 'float32', 8), rs = rv.randomUniform([rowsX, 4], -1, 1, 'float32', 9);
+  const xBytes = rowsX * colsX * 4;
+  const xCopy = rv.zeros([rowsX, colsX]);
+  const copyX = () => binding.memcpy(xCopy.handle(), x.handle());
+  const z4 = rv.zeros([rowsX, 4]);
+  const skinnyBefore = binding.cudaInfo().skinnyProducts;
+  for (const [name, op, cublas] of [
+    ['X·β', () => rv.matMul(x, beta), null],
+    ['Xᵀ·r', () => rv.matMul(x, r, true), null],
+    ['X·B, B [55, 4]', () => rv.matMul(x, betas), () => binding.cudaGemm(z4.handle(), x.handle(), betas.handle())],
+    ['Xᵀ·R, R [581012, 4]', () => rv.matMul(x, rs, true), null],
+  ] as [string, () => rv.Tensor, (() => void) | null][]) {
+    const t = paired(() => op().dispose(), copyX, 20);
+    const gbs = xBytes / t.op / 1e9;
+    const refGbs = (2 * xBytes) / t.reference / 1e9;
+    const direct = cublas === null ? '' : `; cuBLAS direct ${(perCall(cublas, 20) * 1e3).toFixed(3)} ms`;
+    rows.push({ measure: `matMul ${name}, X [${rowsX}, ${colsX}] float32 (not in the target)`, value: `${gbs.toFixed(0)} GB/s (${(t.op * 1e3).toFixed(3)} ms)`, reference: `D2D copy ${refGbs.toFixed(0)} GB/s${direct}`, ratio: (gbs / refGbs).toFixed(2) });
+  }
+  if (binding.cudaInfo().skinnyProducts === skinnyBefore) rows.push({ measure: 'matMul X·β and Xᵀ·r: NOT run on the skinny kernels', value: '', reference: '', ratio: '' });
+  rv.dispose([x, beta, betas, r, rs, xCopy, z4]);
+}
 
 // Dispatch: a 4-element add from JS, result disposed, queued 20,000 times.
 const p = rv.tensor([1, 2, 3, 4]);

@@ -19,6 +19,7 @@
 #include "graph_fusion.h"
 #include "nuts.h"
 #include "cuda/cublas.h"
+#include "cuda/matmul_skinny.h"
 #include "kernel.h"
 #include "tensor.h"
 #include "thread_pool.h"
@@ -313,7 +314,7 @@ Napi::Value Devices(const Napi::CallbackInfo& info) {
   });
 }
 
-// cudaInfo() -> { available, reason, fallbacks: { kernel: count } }.
+// cudaInfo() -> { available, reason, fallbacks: { kernel: count }, cpuOnlyKernels, cublas, skinnyProducts }.
 Napi::Value CudaInfo(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
     Napi::Object out = Napi::Object::New(env);
@@ -334,6 +335,7 @@ Napi::Value CudaInfo(const Napi::CallbackInfo& info) {
     const char* path = cuda::cublas_path();
     out.Set("cublas", path ? Napi::Value(Napi::String::New(env, std::string(path) + " (" + cuda::cublas_version() + ")"))
                            : Napi::Value(Napi::String::New(env, cuda::cublas_error())));
+    out.Set("skinnyProducts", double(cuda::skinny_products()));
     return out;
   });
 }

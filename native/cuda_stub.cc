@@ -4,6 +4,7 @@
 #include "error.h"
 #include "tensor.h"
 #include "cuda/cublas.h"
+#include "cuda/matmul_skinny.h"
 
 namespace rv {
 namespace cuda {
@@ -34,6 +35,7 @@ const char* cublas_path() { return nullptr; }
 std::string cublas_error() { return unavailable_reason(); }
 std::string cublas_version() { return ""; }
 void gemm_direct(const Tensor& c, const Tensor&, const Tensor&) { check_device(c.device(), "cudaGemm"); }
+int64_t skinny_products() { return 0; }
 
 }  // namespace cuda
 

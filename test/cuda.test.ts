@@ -184,6 +184,42 @@ function cases(): Case[] {
     out.push({ name: `matMul ${dtype}`, run: (t, rng) => { const a = t(data(rng, 35), [5, 7], dtype), b = t(data(rng, 21), [7, 3], dtype); return [rv.matMul(a, b), rv.matMul(b, a, true, true), rv.matMul(rv.transpose(b), rv.transpose(a)), rv.matMul(t(data(rng, 70), [2, 5, 7], dtype), b), rv.matMul(t(data(rng, 7), [7], dtype), b), rv.dot(t(data(rng, 7), [7], dtype), t(data(rng, 7), [7], dtype)), rv.outer(t(data(rng, 3), [3], dtype), t(data(rng, 4), [4], dtype))]; }, tol: 1e-5 });
     out.push({ name: `matMul ${dtype} 256x300 by 300x200 and k = 0`, run: (t, rng) => [rv.matMul(t(data(rng, 76800), [256, 300], dtype), t(data(rng, 60000), [300, 200], dtype)), rv.matMul(t([], [3, 0], dtype), t([], [0, 2], dtype))], tol: 1e-4 });
     out.push({ name: `matMul ${dtype} skinny [4, 55] by a long [581, 55] transposed`, run: (t, rng) => rv.matMul(t(data(rng, 220), [4, 55], dtype), t(data(rng, 581 * 55), [581, 55], dtype), false, true), tol: 1e-5 });
+    // The GPU's skinny kernels (native/cuda/matmul_skinny.cu): X [M, K] against a side of at most 8,
+    // in both forms, row lengths off the 16-byte vector, X one element off alignment or inside
+    // wider rows, and enough rows for many runs of partial sums (columns form).
+    const longX = (t: Make, rng: () => number, m: number, k: number) => t(data(rng, m * k), [m, k], dtype);
+    out.push({ name: `matMul ${dtype} skinny rows form: X [4648, 55] by β [55], [55, 1], B [55, 4], a transposed [4, 55], [55, 3], [55, 8]; W [4, 55]·Xᵀ`, tol: 1e-5, run: (t, rng) => {
+      const x = longX(t, rng, 4648, 55), w = t(data(rng, 220), [4, 55], dtype);
+      return [rv.matMul(x, t(data(rng, 55), [55], dtype)), rv.matMul(x, t(data(rng, 55), [55, 1], dtype)), rv.matMul(x, t(data(rng, 220), [55, 4], dtype)),
+        rv.matMul(x, rv.transpose(w)), rv.matMul(x, w, false, true), rv.matMul(x, t(data(rng, 165), [55, 3], dtype)), rv.matMul(x, t(data(rng, 440), [55, 8], dtype)),
+        rv.matMul(w, x, false, true), rv.matMul(t(data(rng, 55), [55], dtype), rv.transpose(x))];
+    } });
+    out.push({ name: `matMul ${dtype} skinny columns form: Xᵀ [55, 4648] by r [4648], by R [4648, 4], by a transposed [4, 4648]; r·X and R·X`, tol: 1e-5, run: (t, rng) => {
+      const x = longX(t, rng, 4648, 55), r = t(data(rng, 4648), [4648], dtype), r4 = t(data(rng, 4 * 4648), [4648, 4], dtype);
+      return [rv.matMul(x, r, true), rv.matMul(rv.transpose(x), r), rv.matMul(x, r4, true), rv.matMul(x, rv.transpose(r4), true, true),
+        rv.matMul(x, t(data(rng, 7 * 4648), [4648, 7], dtype), true), rv.matMul(r, x), rv.matMul(rv.transpose(r4), x)];
+    } });
+    out.push({ name: `matMul ${dtype} skinny, rows of 13 and 57 values (off the vector width), both forms`, tol: 1e-5, run: (t, rng) => [13, 57].flatMap((k) => {
+      const x = longX(t, rng, 3001, k);
+      return [rv.matMul(x, t(data(rng, 2 * k), [k, 2], dtype)), rv.matMul(x, t(data(rng, 3001 * 3), [3001, 3], dtype), true)];
+    }) });
+    out.push({ name: `matMul ${dtype} skinny, X one element off alignment and inside wider rows, both forms`, tol: 1e-5, run: (t, rng) => {
+      const m = 2500, flat = t(data(rng, m * 55 + 1), [m * 55 + 1], dtype);
+      const shifted = rv.reshape(rv.slice(flat, [1], [m * 55]), [m, 55]);
+      const inside = rv.slice(t(data(rng, m * 60), [m, 60], dtype), [0, 3], [m, 55]);
+      const b = t(data(rng, 220), [55, 4], dtype), r = t(data(rng, m * 4), [m, 4], dtype);
+      return [shifted, inside].flatMap((x) => [rv.matMul(x, b), rv.matMul(x, r, true), rv.matMul(x, rv.slice(b, [0, 0], [55, 1]))]);
+    } });
+    out.push({ name: `matMul ${dtype} skinny columns form over 200000 rows (many runs of partial sums), and the rows form`, tol: 1e-4, run: (t, rng) => {
+      const x = longX(t, rng, 200_000, 8), r = t(data(rng, 600_000), [200_000, 3], dtype);
+      return [rv.matMul(x, r, true), rv.matMul(x, rv.slice(r, [0, 1], [200_000, 1]), true), rv.matMul(x, t(data(rng, 40), [8, 5], dtype))];
+    } });
+    out.push({ name: `matMul ${dtype} skinny shapes the skinny kernels leave to cuBLAS: short, X stored transposed, nine columns, batched`, tol: 1e-5, run: (t, rng) => {
+      const b = t(data(rng, 220), [55, 4], dtype);
+      const xt = rv.transpose(t(data(rng, 55 * 3000), [55, 3000], dtype));  // X [3000, 55] with a unit row stride
+      return [rv.matMul(longX(t, rng, 500, 55), b), rv.matMul(xt, b), rv.matMul(longX(t, rng, 3000, 55), t(data(rng, 495), [55, 9], dtype)),
+        rv.matMul(t(data(rng, 2 * 2000 * 55), [2, 2000, 55], dtype), b)];
+    } });
     const spd = (t: Make, rng: () => number, n: number, batch: number[]) => {
       const a = t(data(rng, size([...batch, n, n]), -1, 1), [...batch, n, n], dtype);
       return rv.add(rv.matMul(a, a, false, true), rv.mul(rv.eye(n, n, batch, dtype), n));
@@ -253,6 +289,26 @@ if (gpu === null) {
       });
     });
   }
+
+  it('runs products of a small side and a long operand on the skinny kernels, and only those', function () {
+    if (rv.devices().find((d) => d.name === gpu)!.model!.startsWith('emulated')) this.skip();  // no GPU kernel runs
+    rv.tidy(() => rv.withDevice(gpu!, () => {
+      const uses = (f: () => rv.Tensor) => {
+        const before = binding.cudaInfo().skinnyProducts;
+        f().dataSync();
+        return binding.cudaInfo().skinnyProducts - before;
+      };
+      const x = rv.randomNormal([3000, 55], 0, 1, 'float32', 1), beta = rv.randomNormal([55], 0, 1, 'float32', 2);
+      const r = rv.randomNormal([3000, 4], 0, 1, 'float32', 3), w = rv.randomNormal([4, 55], 0, 1, 'float32', 5);
+      assert.equal(uses(() => rv.matMul(x, beta)), 1, 'X·β');
+      assert.equal(uses(() => rv.matMul(w, x, false, true)), 1, 'W·Xᵀ');
+      assert.equal(uses(() => rv.matMul(x, r, true)), 1, 'Xᵀ·R');
+      assert.equal(uses(() => rv.matMul(rv.transpose(r), x)), 1, 'Rᵀ·X');
+      assert.equal(uses(() => rv.matMul(rv.slice(x, [0, 0], [500, 55]), beta)), 0, 'short');
+      assert.equal(uses(() => rv.matMul(rv.transpose(rv.clone(rv.transpose(x))), beta)), 0, 'X stored transposed');
+      assert.equal(uses(() => rv.matMul(x, rv.randomNormal([55, 9], 0, 1, 'float32', 4))), 0, 'nine columns');
+    }));
+  });
 
   it('has a GPU kernel for every kernel of the op table (no CPU fallbacks)', () => {
     assert.deepEqual(binding.cudaInfo().cpuOnlyKernels, []);

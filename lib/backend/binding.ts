@@ -52,6 +52,8 @@ export interface NativeCudaInfo {
   cpuOnlyKernels: string[];
   /** The cuBLAS library matMul uses ('path (version)'), or why it is not loaded (yet). */
   cublas: string;
+  /** GPU matMuls run on the skinny kernels (a side of at most 8 against a long operand) since start. */
+  skinnyProducts: number;
 }
 
 export interface NativeMemory {

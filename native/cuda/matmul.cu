@@ -11,6 +11,10 @@
 //
 // Without cuBLAS, or past its int sizes, a tiled kernel of our own computes the product from
 // any strides (slow next to cuBLAS, but correct).
+//
+// First, though, a product of a small side (at most 8 rows or columns) and a long operand whose
+// rows are contiguous goes to the skinny kernels (matmul_skinny.cu), which read the long operand
+// once at memory speed where cuBLAS's gemv and gemm do not: X·β and Xᵀ·r of a linear model.
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -18,6 +22,7 @@
 #include "../kernels/matmul.h"
 #include "common.cuh"
 #include "cublas.h"
+#include "matmul_skinny.h"
 
 namespace rv {
 namespace {
@@ -213,6 +218,7 @@ void tiled_products(int device, const Operand& a, const Operand& b, const Dims& 
 
 template <typename T>
 void products(const KernelCall& c, matmul::Product& p, T* out) {
+  if (cuda::skinny_product<T>(c.device, p, out, c.name)) return;
   Operand& a = p.a;
   Operand& b = p.b;
   bool blas = cuda::cublas_available() && cuda::fits_int(p.m) && cuda::fits_int(p.n) && cuda::fits_int(p.k);

@@ -1,0 +1,425 @@
+// Skinny products on a GPU: a small side of c <= 8 rows (or columns) against a long operand L
+// whose rows are `width` contiguous values `stride` apart (width up to about a thousand). Such a
+// product does at most 8 multiply-adds per value of L, so its cost is one read of L; these
+// kernels read it once, in tiles, at close to memory bandwidth. Two forms (the CPU's "dots" and
+// "axpys", kernels/matmul.cc):
+//
+//   rows:    the inner axis runs along L's rows, out[i, s] = Σ_q L[i, q] S[s, q] (X·β, X·B,
+//            W·Xᵀ). A block per tile of rows; G lanes per row, each with c accumulators, S
+//            held in shared memory as one c-vector per q; the G lanes combine by shuffles.
+//            Rows are independent, so every value comes out the same however the grid runs.
+//   columns: the inner axis is L's long one, out[q, s] = Σ_i L[i, q] R[i, s] (Xᵀ·r, Xᵀ·R,
+//            r·X). A block per run of rows: a thread per column q (and row group), its c
+//            accumulators fed from the run's tiles; the row groups combine in shared memory in
+//            a fixed order and each run writes its K·c partial sums to scratch; a second kernel
+//            adds each output's partials in run order. Runs, tiles and lane assignments are
+//            fixed by the shape alone and nothing is added atomically, so the result is the
+//            same bits on every run (and every GPU).
+//
+// Tiles: a tile is the contiguous span of memory from its first row's start to its last row's
+// end (gaps between rows included, so rows must not be much longer than `width` apart), copied
+// into shared memory with 16-byte loads from the first 16-byte boundary on, the elements
+// before that boundary and after the last whole vector one by one: any alignment of L works,
+// and nothing outside the span is read. The small side and R may have any strides (they are
+// read element by element: 1/width of the traffic). Sums are in the operands' dtype, as in
+// BLAS and the CPU's kernels.
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "common.cuh"
+#include "matmul_skinny.h"
+
+namespace rv {
+namespace cuda {
+namespace {
+
+using matmul::Operand;
+
+constexpr unsigned kFullMask = 0xffffffffu;
+constexpr int kMaxSmall = 8;                    // rows (or columns) of the small side, at most
+constexpr int64_t kMinLong = 1024;              // the long dimension, at least
+constexpr int64_t kTileBytes = 16384;           // bytes of L a tile holds, at most
+constexpr int kLoads = int(kTileBytes / 16 / kBlock);  // 16-byte loads per thread per tile
+constexpr int kMinTileRows = 4;                 // rows a tile must hold
+constexpr int kMaxColumnTileRows = 256;         // columns form: rows per tile, at most (R's share)
+constexpr int kMaxColumnsPerThread = 2;         // columns form: width <= kBlock * this
+constexpr int kMinBlocksPerSM = 4;              // registers capped so that this many blocks fit an SM
+constexpr int64_t kMaxRuns = 2048;              // columns form: runs (partial sums per output), about at most
+constexpr int64_t kMinRunTiles = 2;             // columns form: tiles per run, at least
+constexpr int64_t kMaxGrid = 65535 * 8;         // grid-stride loops cover the rest
+
+template <typename T> constexpr int kVec = int(16 / sizeof(T));
+template <typename T> constexpr int kTileElems = int(kTileBytes / int64_t(sizeof(T)));
+
+__host__ __device__ inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+__host__ __device__ inline int64_t round16(int64_t bytes) { return (bytes + 15) / 16 * 16; }
+
+// The long operand: element (i, q) at x[i * stride + q], rows [0, rows), q in [0, width).
+template <typename T>
+struct LongOperand {
+  const T* x;
+  int64_t rows;
+  int width;
+  int64_t stride;
+  int tile_rows;  // rows per tile (set by the launch)
+};
+
+// The small side (or R): element (s, q) at p[s * s_stride + q * q_stride], s in [0, c), q along
+// the long operand's axis that the product sums over (rows form) or runs along (columns form).
+template <typename T>
+struct SmallOperand {
+  const T* p;
+  int64_t s_stride, q_stride;
+};
+
+// Copies x[e0, e1) (at most kTileElems values) into shared memory s (16-byte aligned, room for
+// kTileElems + kVec values); returns the index of x[e0] in s (x[e] is at s[first + e - e0]).
+// Every thread of the block calls it; the caller synchronises before reading s.
+template <typename T>
+__device__ __forceinline__ int load_tile(const T* __restrict__ x, int64_t e0, int64_t e1, T* s) {
+  constexpr int V = kVec<T>;
+  const int n = int(e1 - e0);
+  const int misaligned = int((reinterpret_cast<uintptr_t>(x + e0) / sizeof(T)) % V);
+  const int head = min(n, (V - misaligned) % V);  // values before the first 16-byte boundary
+  const int vectors = (n - head) / V;
+  const int tail = n - head - vectors * V;
+  const T* aligned = x + e0 + head;
+  const Lanes<T, V>* src = reinterpret_cast<const Lanes<T, V>*>(aligned);
+  Lanes<T, V>* dst = reinterpret_cast<Lanes<T, V>*>(s) + 1;  // vectors from s[V] on
+  const int t = int(threadIdx.x);
+  // Every load in flight before any store.
+  Lanes<T, V> v[kLoads];
+#pragma unroll
+  for (int k = 0; k < kLoads; k++) {
+    if (t + k * kBlock < vectors) v[k] = src[t + k * kBlock];
+  }
+#pragma unroll
+  for (int k = 0; k < kLoads; k++) {
+    if (t + k * kBlock < vectors) dst[t + k * kBlock] = v[k];
+  }
+  if (t < head) s[V - head + t] = x[e0 + t];
+  if (t < tail) s[V + vectors * V + t] = aligned[vectors * V + t];
+  return V - head;
+}
+
+// Rows form, C = c rounded up to 1, 2, 4 or 8 (the small side zero-padded): tiles t = blockIdx.x,
+// + gridDim.x, ... of x.tile_rows rows; groups of `lanes` threads take a row each, lane l the
+// values q = l, l + lanes, ... of it. out[i, s] at out[i * out_long + s * out_small].
+template <typename T, int C>
+__global__ void __launch_bounds__(kBlock, kMinBlocksPerSM) skinny_rows_kernel(LongOperand<T> x, SmallOperand<T> w, int c, int lanes,
+                                                             T* __restrict__ out, int64_t out_long, int64_t out_small) {
+  extern __shared__ __align__(16) unsigned char smem[];
+  // The small side as one C-vector per q, then the tile.
+  const Lanes<T, C>* small = reinterpret_cast<const Lanes<T, C>*>(smem);
+  T* tile = reinterpret_cast<T*>(smem + round16(int64_t(x.width) * C * int64_t(sizeof(T))));
+  T* small_values = reinterpret_cast<T*>(smem);
+  for (int i = int(threadIdx.x); i < x.width * C; i += kBlock) {
+    const int q = i / C, s = i % C;
+    small_values[i] = s < c ? w.p[s * w.s_stride + q * w.q_stride] : T(0);
+  }
+  const int group = int(threadIdx.x) / lanes, lane = int(threadIdx.x) % lanes, groups = kBlock / lanes;
+  const int64_t tiles = ceil_div(x.rows, x.tile_rows);
+  for (int64_t t = blockIdx.x; t < tiles; t += gridDim.x) {
+    const int64_t r0 = t * x.tile_rows;
+    const int rows = int(min(int64_t(x.tile_rows), x.rows - r0));
+    const int first = load_tile(x.x, r0 * x.stride, (r0 + rows - 1) * x.stride + x.width, tile);
+    __syncthreads();  // the tile (and, the first time, the small side) is in place
+    // Every lane of a warp runs every round, for the shuffles.
+    for (int base = 0; base < rows; base += groups) {
+      const int r = base + group;
+      T acc[C];
+#pragma unroll
+      for (int s = 0; s < C; s++) acc[s] = T(0);
+      if (r < rows) {
+        const T* row = tile + first + r * int(x.stride);
+        for (int q = lane; q < x.width; q += lanes) {
+          const T v = row[q];
+          const Lanes<T, C> b = small[q];
+#pragma unroll
+          for (int s = 0; s < C; s++) acc[s] += v * b.v[s];
+        }
+      }
+      // A butterfly: every lane ends with the same sums (each step adds two values either way round).
+      for (int off = lanes / 2; off > 0; off /= 2) {
+#pragma unroll
+        for (int s = 0; s < C; s++) acc[s] += __shfl_xor_sync(kFullMask, acc[s], off, lanes);
+      }
+      if (r < rows) {
+        const int64_t i = r0 + r;
+#pragma unroll
+        for (int s = 0; s < C; s++) {
+          if (s < c && s % lanes == lane) out[i * out_long + s * out_small] = acc[s];
+        }
+      }
+    }
+    __syncthreads();  // the next tile overwrites this one
+  }
+}
+
+// Columns form, C as above: runs u = blockIdx.x, + gridDim.x, ... of run_tiles tiles each. Rows
+// of at most kBlock values (kColumns 1): kBlock / width row groups, thread (g, q) taking column q
+// of rows g, g + groups, ... of each tile; wider rows (kColumns kMaxColumnsPerThread): one group,
+// thread t taking columns t, t + kBlock, ... out[q, s] goes to out[q * out_width + s * out_small]
+// (one run) or partial[(q c + s) runs + u].
+template <typename T, int C, int kColumns>
+__global__ void __launch_bounds__(kBlock, kMinBlocksPerSM)
+    skinny_columns_kernel(LongOperand<T> x, SmallOperand<T> r, int c, int64_t run_tiles, int64_t runs,
+                          T* __restrict__ out, int64_t out_width, int64_t out_small, T* __restrict__ partial) {
+  extern __shared__ __align__(16) unsigned char smem[];
+  // R's rows of the tile as C-vectors, then the tile (reused to combine the row groups).
+  const Lanes<T, C>* coefficients = reinterpret_cast<const Lanes<T, C>*>(smem);
+  T* coefficient_values = reinterpret_cast<T*>(smem);
+  T* tile = reinterpret_cast<T*>(smem + round16(int64_t(x.tile_rows) * C * int64_t(sizeof(T))));
+  const int width = x.width;
+  const bool narrow = width <= kBlock;
+  const int groups = narrow ? kBlock / width : 1;
+  const int group = narrow ? int(threadIdx.x) / width : 0;
+  const int q0 = narrow ? int(threadIdx.x) % width : int(threadIdx.x);
+  const bool active = group < groups;
+  const int64_t run_rows = run_tiles * x.tile_rows;
+  auto put = [&](int64_t run, int q, int s, T value) {
+    if (runs == 1) out[q * out_width + s * out_small] = value;
+    else partial[(int64_t(q) * c + s) * runs + run] = value;
+  };
+  for (int64_t run = blockIdx.x; run < runs; run += gridDim.x) {
+    T acc[kColumns][C];
+#pragma unroll
+    for (int j = 0; j < kColumns; j++) {
+#pragma unroll
+      for (int s = 0; s < C; s++) acc[j][s] = T(0);
+    }
+    const int64_t end = min(x.rows, (run + 1) * run_rows);
+    for (int64_t r0 = run * run_rows; r0 < end; r0 += x.tile_rows) {
+      const int rows = int(min(int64_t(x.tile_rows), end - r0));
+      const int first = load_tile(x.x, r0 * x.stride, (r0 + rows - 1) * x.stride + x.width, tile);
+      for (int i = int(threadIdx.x); i < rows * C; i += kBlock) {
+        const int row = i / C, s = i % C;
+        coefficient_values[i] = s < c ? r.p[(r0 + row) * r.q_stride + s * r.s_stride] : T(0);
+      }
+      __syncthreads();
+      if (active) {
+#pragma unroll 2
+        for (int row = group; row < rows; row += groups) {
+          const Lanes<T, C> k = coefficients[row];
+          const T* values = tile + first + row * int(x.stride);
+#pragma unroll
+          for (int j = 0; j < kColumns; j++) {
+            const int q = q0 + j * kBlock;
+            if (q < width) {
+              const T v = values[q];
+#pragma unroll
+              for (int s = 0; s < C; s++) acc[j][s] += v * k.v[s];
+            }
+          }
+        }
+      }
+      __syncthreads();  // the next tile overwrites this one
+    }
+    if (groups > 1) {
+      // Row groups in order 0, 1, ..., through the tile's memory (groups * width * C <= kBlock * C values).
+      if (active) {
+#pragma unroll
+        for (int s = 0; s < C; s++) tile[(group * width + q0) * C + s] = acc[0][s];
+      }
+      __syncthreads();
+      for (int o = int(threadIdx.x); o < width * c; o += kBlock) {
+        const int q = o / c, s = o % c;
+        T total = tile[q * C + s];
+        for (int g = 1; g < groups; g++) total += tile[(g * width + q) * C + s];
+        put(run, q, s, total);
+      }
+      __syncthreads();  // the next run's tile overwrites these
+    } else if (active) {
+#pragma unroll
+      for (int j = 0; j < kColumns; j++) {
+        const int q = q0 + j * kBlock;
+#pragma unroll
+        for (int s = 0; s < C; s++) {
+          if (q < width && s < c) put(run, q, s, acc[j][s]);
+        }
+      }
+    }
+  }
+}
+
+// Output o = q c + s of the columns form: the sum of its `runs` partials, in an order fixed by
+// `runs` alone (thread t adds runs t, t + kBlock, ...; then a fixed tree across the block).
+template <typename T>
+__global__ void __launch_bounds__(kBlock) skinny_partials_kernel(const T* __restrict__ partial, int64_t runs, int c,
+                                                                 int64_t outputs, T* __restrict__ out,
+                                                                 int64_t out_width, int64_t out_small) {
+  __shared__ T warp_sums[kBlock / 32];
+  const int lane = int(threadIdx.x) & 31, warp = int(threadIdx.x) >> 5;
+  for (int64_t o = blockIdx.x; o < outputs; o += gridDim.x) {
+    const T* p = partial + o * runs;
+    T acc = T(0);
+    for (int64_t u = threadIdx.x; u < runs; u += kBlock) acc += p[u];
+    for (int off = 16; off > 0; off /= 2) acc += __shfl_down_sync(kFullMask, acc, off);
+    if (lane == 0) warp_sums[warp] = acc;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+      T total = warp_sums[0];
+      for (int w = 1; w < kBlock / 32; w++) total += warp_sums[w];
+      const int64_t q = o / c, s = o - q * c;
+      out[q * out_width + s * out_small] = total;
+    }
+    __syncthreads();  // warp_sums is rewritten for the next output
+  }
+}
+
+// ---- Host side.
+
+std::atomic<int64_t> products_run{0};
+
+// Rows of `width` values at unit stride (`unit`), `stride` apart, that tiles take: at least two
+// values, gaps at most one row long (a tile reads them), kMinTileRows rows in a tile.
+template <typename T>
+bool tiles_take(int64_t width, int64_t stride, int64_t unit, int64_t max_width) {
+  return width >= 2 && width <= max_width && unit == 1 && stride >= width && stride <= 2 * width &&
+         (kTileElems<T> - width) / stride + 1 >= kMinTileRows;
+}
+
+// Rows of `width` values `stride` apart that fit in a tile.
+template <typename T>
+int max_tile_rows(int64_t width, int64_t stride) {
+  return int((kTileElems<T> - width) / stride + 1);
+}
+
+// Whether the columns form takes rows wider than kBlock for C: kMaxColumnsPerThread columns of C
+// accumulators per thread in registers (not for double C = 8: they spill).
+template <typename T, int C> constexpr bool kWideColumns = kMaxColumnsPerThread * C * sizeof(T) <= 64;
+
+// The most values per row the columns form takes.
+template <typename T>
+int64_t max_columns_width(int c) {
+  const bool wide = c <= 1 ? kWideColumns<T, 1> : c <= 2 ? kWideColumns<T, 2> : c <= 4 ? kWideColumns<T, 4> : kWideColumns<T, 8>;
+  return int64_t(kBlock) * (wide ? kMaxColumnsPerThread : 1);
+}
+
+// The most values per row the rows form takes: its small side (width C-vectors) fits in a tile's bytes.
+template <typename T>
+int64_t max_rows_width(int c) {
+  const int64_t padded = c <= 1 ? 1 : c <= 2 ? 2 : c <= 4 ? 4 : 8;
+  return kTileBytes / (padded * int64_t(sizeof(T)));
+}
+
+template <typename T, int C>
+void launch_rows(int device, LongOperand<T> x, SmallOperand<T> w, int c, T* out, int64_t out_long, int64_t out_small,
+                 const char* what) {
+  // Lanes per row: the fewest (a power of two, at most a warp) that give each at most 8 values.
+  int lanes = 1;
+  while (lanes < 32 && lanes * 8 < x.width) lanes *= 2;
+  const int groups = kBlock / lanes;
+  int rows = max_tile_rows<T>(x.width, x.stride);
+  if (rows >= groups) rows = rows / groups * groups;  // every group a row in each round
+  x.tile_rows = rows;
+  const int64_t tiles = ceil_div(x.rows, rows);
+  const size_t smem = size_t(round16(int64_t(x.width) * C * int64_t(sizeof(T))) + (kTileElems<T> + kVec<T>) * int64_t(sizeof(T)));
+  const unsigned grid = unsigned(std::min(tiles, kMaxGrid));
+  skinny_rows_kernel<T, C><<<grid, kBlock, smem, stream(device)>>>(x, w, c, lanes, out, out_long, out_small);
+  check_launch(what);
+}
+
+template <typename T, int C>
+void launch_columns(int device, LongOperand<T> x, SmallOperand<T> r, int c, T* out, int64_t out_width,
+                    int64_t out_small, const char* what) {
+  if (x.width > max_columns_width<T>(C)) throw Error(std::string(what) + ": skinny columns form given rows too wide");
+  const int groups = x.width <= kBlock ? kBlock / x.width : 1;
+  int rows = std::min(kMaxColumnTileRows, max_tile_rows<T>(x.width, x.stride));
+  if (rows >= groups) rows = rows / groups * groups;
+  x.tile_rows = rows;
+  const int64_t tiles = ceil_div(x.rows, rows);
+  const int64_t run_tiles = std::max(kMinRunTiles, ceil_div(tiles, kMaxRuns));
+  const int64_t runs = ceil_div(tiles, run_tiles);
+  const int64_t outputs = int64_t(x.width) * c;
+  // Partial sums, one per output and run: freed when `hold` goes while the kernels may still be
+  // queued, which is safe (the caching allocator hands a block out again only to work queued
+  // later on the device's one stream).
+  Tensor hold;
+  T* partial = nullptr;
+  if (runs > 1) {
+    Dims d;
+    d.push_back(outputs * runs, what);
+    hold = empty_tensor(sizeof(T) == 4 ? DType::Float32 : DType::Float64, d, what, device);
+    partial = hold.ptr<T>();
+  }
+  const size_t smem = size_t(round16(int64_t(rows) * C * int64_t(sizeof(T))) + (kTileElems<T> + kVec<T>) * int64_t(sizeof(T)));
+  const unsigned grid = unsigned(std::min(runs, kMaxGrid));
+  if constexpr (kWideColumns<T, C>) {
+    if (x.width > kBlock) {
+      skinny_columns_kernel<T, C, kMaxColumnsPerThread><<<grid, kBlock, smem, stream(device)>>>(
+          x, r, c, run_tiles, runs, out, out_width, out_small, partial);
+      check_launch(what);
+    }
+  }
+  if (x.width <= kBlock) {
+    skinny_columns_kernel<T, C, 1><<<grid, kBlock, smem, stream(device)>>>(x, r, c, run_tiles, runs, out, out_width,
+                                                                           out_small, partial);
+    check_launch(what);
+  }
+  if (runs > 1) {
+    skinny_partials_kernel<T><<<unsigned(std::min(outputs, kMaxGrid)), kBlock, 0, stream(device)>>>(
+        partial, runs, c, outputs, out, out_width, out_small);
+    check_launch(what);
+  }
+}
+
+template <typename T>
+void rows_form(int device, const LongOperand<T>& x, const SmallOperand<T>& w, int c, T* out, int64_t out_long,
+               int64_t out_small, const char* what) {
+  if (c <= 1) launch_rows<T, 1>(device, x, w, c, out, out_long, out_small, what);
+  else if (c <= 2) launch_rows<T, 2>(device, x, w, c, out, out_long, out_small, what);
+  else if (c <= 4) launch_rows<T, 4>(device, x, w, c, out, out_long, out_small, what);
+  else launch_rows<T, 8>(device, x, w, c, out, out_long, out_small, what);
+}
+
+template <typename T>
+void columns_form(int device, const LongOperand<T>& x, const SmallOperand<T>& r, int c, T* out, int64_t out_width,
+                  int64_t out_small, const char* what) {
+  if (c <= 1) launch_columns<T, 1>(device, x, r, c, out, out_width, out_small, what);
+  else if (c <= 2) launch_columns<T, 2>(device, x, r, c, out, out_width, out_small, what);
+  else if (c <= 4) launch_columns<T, 4>(device, x, r, c, out, out_width, out_small, what);
+  else launch_columns<T, 8>(device, x, r, c, out, out_width, out_small, what);
+}
+
+}  // namespace
+
+template <typename T>
+bool skinny_product(int device, const matmul::Product& p, T* out, const char* what) {
+  if (p.batches != 1) return false;
+  const Operand& a = p.a;
+  const Operand& b = p.b;
+  const T* pa = a.t.ptr<T>();
+  const T* pb = b.t.ptr<T>();
+  // C [m, n] is contiguous: element (i, j) at i n + j.
+  bool done = false;
+  if (p.n <= kMaxSmall && p.m >= kMinLong && tiles_take<T>(p.k, a.rs, a.cs, max_rows_width<T>(int(p.n)))) {
+    // X·B: the rows of A against the columns of B.
+    rows_form<T>(device, {pa, p.m, int(p.k), a.rs, 0}, {pb, b.cs, b.rs}, int(p.n), out, p.n, 1, what);
+    done = true;
+  } else if (p.m <= kMaxSmall && p.n >= kMinLong && tiles_take<T>(p.k, b.cs, b.rs, max_rows_width<T>(int(p.m)))) {
+    // W·Xᵀ: B's columns (the rows of the X it transposes) against the rows of A.
+    rows_form<T>(device, {pb, p.n, int(p.k), b.cs, 0}, {pa, a.rs, a.cs}, int(p.m), out, 1, p.n, what);
+    done = true;
+  } else if (p.n <= kMaxSmall && p.k >= kMinLong && tiles_take<T>(p.m, a.cs, a.rs, max_columns_width<T>(int(p.n)))) {
+    // Xᵀ·R: A's columns are the rows of the X it transposes, scaled by the rows of B.
+    columns_form<T>(device, {pa, p.k, int(p.m), a.cs, 0}, {pb, b.cs, b.rs}, int(p.n), out, p.n, 1, what);
+    done = true;
+  } else if (p.m <= kMaxSmall && p.k >= kMinLong && tiles_take<T>(p.n, b.rs, b.cs, max_columns_width<T>(int(p.m)))) {
+    // R·X: the rows of B scaled by the columns of A.
+    columns_form<T>(device, {pb, p.k, int(p.n), b.rs, 0}, {pa, a.rs, a.cs}, int(p.m), out, 1, p.n, what);
+    done = true;
+  }
+  if (done) products_run.fetch_add(1, std::memory_order_relaxed);
+  return done;
+}
+
+template bool skinny_product<float>(int, const matmul::Product&, float*, const char*);
+template bool skinny_product<double>(int, const matmul::Product&, double*, const char*);
+
+int64_t skinny_products() { return products_run.load(std::memory_order_relaxed); }
+
+}  // namespace cuda
+}  // namespace rv
