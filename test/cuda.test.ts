@@ -148,6 +148,29 @@ function cases(): Case[] {
         return [rv.sum(x, 0), rv.mean(x, 0), rv.max(x, 0), rv.min(x, 0), rv.sum(y, 1), rv.max(y, 1), rv.sum(z, 0)];
       } });
     }
+    // Rows longer than 4096 take reduce.cuh's rows_block_kernel: 16-byte loads where a run starts
+    // on a boundary, else element loads in the same order (rows of odd length, a view one element
+    // off); split into runs (1-D, a few long rows), with a short last vector; then the partials.
+    out.push({ name: `sum, mean, max, min, prod, logSumExp, argMax ${dtype} of long rows: [3, 5003], [2, 40001], [70001] and one element off alignment`, tol: 1e-6, run: (t, rng) => {
+      const x = t(data(rng, 3 * 5003), [3, 5003], dtype), y = t(data(rng, 2 * 40_001), [2, 40_001], dtype);
+      const z = t(data(rng, 70_001), [70_001], dtype), p = t(data(rng, 3 * 5003, 0.999, 1.001), [3, 5003], dtype);
+      const off = rv.reshape(rv.slice(t(data(rng, 4 * 8192 + 1), [4 * 8192 + 1], dtype), [1], [4 * 8192]), [4, 8192]);
+      const ties = t(data(rng, 2 * 9000).map(Math.round), [2, 9000], dtype);
+      return [rv.sum(x, 1), rv.mean(y, 1), rv.max(x, 1), rv.min(y, 1), rv.prod(p, 1), rv.logSumExp(y, 1), rv.argMax(ties, 1), rv.argMin(ties, 1),
+        rv.sum(z), rv.max(z), rv.logSumExp(z), rv.sum(off, 1), rv.max(off, 1), rv.sum(off), rv.logSumExp(off, 1)];
+    } });
+    out.push({ name: `logSumExp, softmax ${dtype} of long rows holding +Infinity, NaN and -Infinity`, tol: 1e-6, run: (t, rng) => {
+      const v = data(rng, 4 * 6000);
+      v[5] = Infinity; v[6000 + 5990] = NaN; v[12_000 + 7] = Infinity; v[12_000 + 4000] = Infinity;
+      for (let i = 18_000; i < 24_000; i++) v[i] = i % 3 === 0 ? 1e4 : -Infinity;
+      const x = t(v, [4, 6000], dtype);
+      return [rv.logSumExp(x, 1), rv.logSoftmax(x, 1), rv.logSumExp(rv.neg(rv.abs(x)), 1)];
+    } });
+    // Partials of a column split reduced by many short runs (two further passes).
+    out.push({ name: `sum, max, logSumExp ${dtype} of columns [135000, 64] and [70000, 55]`, tol: 1e-6, run: (t, rng) => {
+      const x = t(data(rng, 135_000 * 64), [135_000, 64], dtype), y = t(data(rng, 70_000 * 55), [70_000, 55], dtype);
+      return [rv.sum(x, 0), rv.max(x, 0), rv.sum(y, 0), rv.logSumExp(x, 0)];
+    } });
     out.push({ name: `sum ${dtype} of columns [5000, 64] one element off alignment`, tol: 1e-6, run: (t, rng) => rv.sum(rv.reshape(rv.slice(t(data(rng, 64 * 5001), [64 * 5001], dtype), [1], [64 * 5000]), [5000, 64]), 0) });
     out.push({ name: `max, min ${dtype} with NaN`, run: (t) => { const x = t([1, NaN, 3, 2, 5, 4], [2, 3], dtype); return [rv.max(x, 1), rv.min(x, 1), rv.max(x), rv.argMax(x, 1)]; } });
     // Softmax over inner axes and long rows takes the one-pass maximum and scale (OnlineLogSumExp).
@@ -241,6 +264,11 @@ function cases(): Case[] {
   for (const name of ['add', 'sub', 'mul', 'maximum', 'minimum']) {
     out.push({ name: `${name} int32 wraps`, run: (t) => op(name)(t([2147483647, -2147483648, 5, 46341], [4], 'int32'), t([1, -1, -7, 46341], [4], 'int32')) });
   }
+  out.push({ name: 'sum, max, argMax int32 and any, all of long rows', run: (t, rng) => {
+    const x = t(data(rng, 2 * 30_001, -100, 100).map(Math.round), [2, 30_001], 'int32');
+    const b = t(data(rng, 3 * 20_000, 0, 1).map((v, i) => (i < 20_000 ? v > 0.99999 : i < 40_000 ? v > 0 : v > 0.5) ? 1 : 0), [3, 20_000], 'bool');
+    return [rv.sum(x, 1), rv.max(x, 1), rv.argMax(x, 1), rv.sum(x), rv.any(b, 1), rv.all(b, 1), rv.cumsum(x, 1)];
+  } });
   out.push({ name: 'sum, prod, max, argMax int32', run: (t, rng) => { const x = t(data(rng, 20, -100, 100).map(Math.round), [4, 5], 'int32'); return [rv.sum(x), rv.sum(x, 0), rv.prod(x, 1), rv.max(x, 0), rv.argMax(x, 1), rv.cumsum(x, 1)]; } });
   for (const name of logical) {
     out.push({ name, run: (t) => op(name)(t([1, 0, 1, 0, 1, 1], [2, 3], 'bool'), t([1, 0, 0], [3], 'bool')) });

@@ -40,23 +40,35 @@ Tensor one_dim(DType dtype, int64_t n, const char* what, int device) {
   return empty_tensor(dtype, d, what, device);
 }
 
+// e^(x - m) for x < m (so x - m <= 0, never NaN): the CPU's exp_shifted(x, m) before its last
+// rounding. Float32: x - m rounded to float is the CPU's float(double(x) - double(m)) (the
+// difference of two floats is exact in double), clamped below at -104 as exp_f32 clamps it, and
+// exp_clamped_f64's double is kept: one conversion an element instead of four, and no double
+// compare (the CPU rounds the term to float; that rounding is all that differs).
+template <typename T> __device__ __forceinline__ double exp_below(T x, T m) {
+  if constexpr (std::is_same_v<T, float>) return exp_clamped_f64(double(fmaxf(x - m, -104.0f)));
+  else return exp(x - m);
+}
+
 // log Σ exp(x) in one pass over x (the CPU takes two: the maximum, then the sum): the accumulator
-// keeps the running maximum m and s = Σ exp(x - m), rescaled when m grows. The terms are the
-// CPU's exp_shifted(x, m) against the running maximum, so results differ from the CPU's by
-// roundings only; a maximum of -inf, +inf or NaN is the answer itself, as on the CPU.
+// keeps the running maximum m (an element, so a T) and s = Σ exp(x - m), rescaled when m grows.
+// The terms are exp_below(x, m), the CPU's exp_shifted(x, m) against the running maximum, so
+// results differ from the CPU's by roundings only; a maximum of -inf, +inf or NaN is the answer
+// itself, as on the CPU. An element below the maximum, nearly all of them, costs one float
+// compare and one exp_below; ties, a new maximum and NaN take the branch.
 template <typename T> struct OnlineLogSumExp {
   struct Acc {
-    double m, s;
+    T m;
+    double s;
   };
   static constexpr bool kShift = false;
-  static __device__ Acc init() { return {-INFINITY, 0.0}; }
+  static __device__ Acc init() { return {T(-INFINITY), 0.0}; }
   static __device__ Acc step(Acc a, T x, T) {
-    const double v = double(x);
-    if (v != v) return {v, v};  // NaN wins, as the maximum's
+    if (x < a.m) return {a.m, a.s + exp_below(x, a.m)};  // +inf maximum: exp_below gives ~0
     if (a.m != a.m) return a;
-    if (v > a.m) return {v, a.s * exp_shifted(T(a.m), x) + 1.0};  // a.m = -inf: a.s · 0 + 1
-    if (v == a.m) return {a.m, a.s + 1.0};                         // also +inf or -inf twice
-    return {a.m, a.s + exp_shifted(x, T(a.m))};
+    if (x != x) return {x, double(x)};                                    // NaN wins, as the maximum's
+    if (x == a.m) return {a.m, a.s + 1.0};                                // also +inf or -inf twice
+    return {x, a.m == T(-INFINITY) ? 1.0 : a.s * exp_below(a.m, x) + 1.0};  // x > a.m
   }
   static __device__ Acc combine(Acc a, Acc b) {
     if (a.m != a.m) return a;
@@ -66,9 +78,9 @@ template <typename T> struct OnlineLogSumExp {
       a = b;
       b = t;
     }
-    return {a.m, a.s + (b.m == a.m ? b.s : b.s * exp_shifted(T(b.m), T(a.m)))};
+    return {a.m, a.s + (b.m == a.m ? b.s : b.s * exp_below(b.m, a.m))};
   }
-  static __device__ T finish(Acc a, int64_t, T) { return isfinite(a.m) ? T(a.m + log(a.s)) : T(a.m); }
+  static __device__ T finish(Acc a, int64_t, T) { return isfinite(a.m) ? T(double(a.m) + log(a.s)) : a.m; }
 };
 
 Tensor log_sum_exp_gpu(const KernelCall& c) {
@@ -89,8 +101,8 @@ Tensor log_sum_exp_gpu(const KernelCall& c) {
 }
 
 // ---- softmax / logSoftmax along one axis, with the CPU's formulas: m the maximum, s = Σ
-// exp_shifted(x, m) in double (for long rows and inner axes, accumulated against the running
-// maximum); softmax = T(double(T(exp_shifted(x, m))) * (1 / s)) (the CPU stores the exps in the
+// exp_shifted(x, m) in double (for long rows and inner axes, OnlineLogSumExp's terms against the
+// running maximum); softmax = T(double(T(exp_shifted(x, m))) * (1 / s)) (the CPU stores the exps in the
 // output first), logSoftmax = T((double(x) - double(m)) - log s). A row whose maximum is -inf,
 // +inf or NaN gives NaN through the same arithmetic.
 

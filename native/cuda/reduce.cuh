@@ -4,9 +4,11 @@
 // scan.cu (the run totals of long scans).
 //
 // Three kernels, picked by the shape:
-//   rows (B == 1): G lanes per row, G a power of two up to a warp for rows up to kWarpRow, else
-//     a whole block; lanes combine by warp shuffles (and shared memory across a block's warps).
-//     Long rows of few outputs split into runs (below), so a full reduction uses every SM.
+//   rows (B == 1): G lanes per row, G a power of two up to a warp for rows up to kWarpRow,
+//     combined by warp shuffles; longer rows take a whole block each (rows_block_kernel), its
+//     threads folding 16-byte vectors of the row (one load each where aligned), combined by
+//     shuffles and shared memory. Long rows of few outputs split into runs (below), so a full
+//     reduction uses every SM.
 //   cols (B > 1): a block covers 32 adjacent outputs (reading each row of them coalesced) and
 //     splits the rows between its 8 warps, combined through shared memory. Narrow rows (B < 32)
 //     are folded: the block reads its slab of R * B contiguous elements in runs of P = B * (32 /
@@ -18,7 +20,8 @@
 // left. Grids are capped at the blocks the GPU holds at once, each block looping over runs, so
 // many short runs keep every SM streaming to the end. Runs, lane assignments and combination
 // trees are fixed by the shape alone (never by the grid), and there are no atomics, so a
-// result is the same bits on every run and every GPU.
+// result is the same bits on every run and every GPU (cols_vec_kernel, taken only by aligned
+// data, has an order of its own: there the order is the shape's and the alignment's).
 #pragma once
 #include <algorithm>
 #include <cstring>
@@ -41,6 +44,7 @@ constexpr int kWarps = kBlock / 32;
 constexpr int64_t kTargetRuns = 4096;
 constexpr int64_t kRunElems = 16384;  // elements per run (a block's share), at least, when R splits
 constexpr int64_t kVecRunElems = 4 * kRunElems;  // the same for cols_vec_kernel (16-byte loads)
+constexpr int64_t kPartialRunElems = 2048;       // the same for cols passes over partials
 // scan.cu's splits aim at this many blocks.
 constexpr int64_t kTargetBlocks = 1024;
 constexpr int64_t kWarpRow = 4096;    // rows up to this long take a warp (or fewer lanes), longer a block
@@ -173,12 +177,13 @@ __device__ __forceinline__ typename Src::Acc run(const Src& src, typename Src::A
 
 // ---- Kernels. Item loops are uniform across a block (shuffles and barriers inside are safe).
 
-// B == 1: item (a, s) reduces x[a, s*L : min(R, s*L + L)] with G lanes (G == kBlock: the block).
+// B == 1, short rows: item (a, s) reduces x[a, s*L : min(R, s*L + L)] with G lanes (G <= a warp;
+// longer rows take rows_block_kernel).
 template <int G, class Red, class Src, class Sink>
 __global__ void __launch_bounds__(kBlock) rows_kernel(Src src, Sink sink, int64_t A, int64_t R, int64_t S, int64_t L) {
+  static_assert(G <= 32, "a group is at most a warp");
   using Acc = typename Red::Acc;
   constexpr int kGroups = kBlock / G;
-  __shared__ Acc sm[kWarps];
   const int lane = int(threadIdx.x) % G, group = int(threadIdx.x) / G;
   const int64_t items = A * S;
   for (int64_t first = int64_t(blockIdx.x) * kGroups; first < items; first += int64_t(gridDim.x) * kGroups) {
@@ -192,9 +197,106 @@ __global__ void __launch_bounds__(kBlock) rows_kernel(Src src, Sink sink, int64_
       const int64_t start = s * L, end = min(R, start + L), row = a * R;
       acc = run(src, acc, row + start + lane, row + end, G, start + lane, G);
     }
-    if constexpr (G == kBlock) acc = block_reduce<Red>(acc, sm);
-    else acc = group_reduce<G, Red>(acc);
+    acc = group_reduce<G, Red>(acc);
     if (valid && lane == 0) sink.put(a, 0, s, acc);
+  }
+}
+
+// The array a source reads position by position, where it is one (the input elements, the
+// partials of a pass): rows_block_kernel loads it 16 bytes at a time where aligned. Computed
+// sources (fused.cu's ProgramValues) have none.
+template <class Src> __host__ __device__ __forceinline__ const typename Src::In* raw_data(const Src&) { return nullptr; }
+template <class Red, typename T> __host__ __device__ __forceinline__ const T* raw_data(const Elements<Red, T>& s) {
+  return s.x;
+}
+template <class Red, typename T>
+__host__ __device__ __forceinline__ const typename Red::Acc* raw_data(const Partials<Red, T>& s) {
+  return s.p;
+}
+
+// Values of In per 16-byte vector: 16 / sizeof(In), or 1 for types of other sizes.
+template <typename In> constexpr int kVec = (sizeof(In) <= 16 && 16 % sizeof(In) == 0) ? int(16 / sizeof(In)) : 1;
+template <typename In> constexpr bool kVecLoadable = sizeof(In) * kVec<In> == 16;
+constexpr int kVecUnroll = 4;  // 16-byte loads in flight per thread in rows_block_kernel: 64 bytes
+
+// V values of a source from position q: one 16-byte load (kLoad16; q is then 16-byte aligned in
+// `data`), or V loads through src.load.
+template <bool kLoad16, class Src, int V>
+__device__ __forceinline__ Lanes<typename Src::In, V> load_values(const Src& src, const typename Src::In* data, int64_t q) {
+  using In = typename Src::In;
+  if constexpr (kLoad16) {
+    return *reinterpret_cast<const Lanes<In, V>*>(data + q);
+  } else {
+    Lanes<In, V> r;
+#pragma unroll
+    for (int j = 0; j < V; j++) r.v[j] = src.load(q + j);
+    return r;
+  }
+}
+
+// Folds full vectors v, v + kBlock, ... (< full) of a run starting at position `base` (row
+// index `r0`) into acc, kVecUnroll vectors' loads ahead of their accumulation, each vector's
+// values in order.
+template <bool kLoad16, class Src>
+__device__ __forceinline__ typename Src::Acc run_vectors(const Src& src, const typename Src::In* data,
+                                                         typename Src::Acc acc, int64_t v, int64_t full,
+                                                         int64_t base, int64_t r0) {
+  using In = typename Src::In;
+  constexpr int V = kVec<In>;
+  for (; v + (kVecUnroll - 1) * kBlock < full; v += kVecUnroll * kBlock) {
+    Lanes<In, V> in[kVecUnroll];
+#pragma unroll
+    for (int k = 0; k < kVecUnroll; k++) in[k] = load_values<kLoad16, Src, V>(src, data, base + (v + k * kBlock) * V);
+#pragma unroll
+    for (int k = 0; k < kVecUnroll; k++) {
+#pragma unroll
+      for (int j = 0; j < V; j++) acc = Src::apply(acc, in[k].v[j], r0 + (v + k * kBlock) * V + j);
+    }
+  }
+  for (; v < full; v += kBlock) {
+    const Lanes<In, V> in = load_values<kLoad16, Src, V>(src, data, base + v * V);
+#pragma unroll
+    for (int j = 0; j < V; j++) acc = Src::apply(acc, in.v[j], r0 + v * V + j);
+  }
+  return acc;
+}
+
+// B == 1, rows longer than kWarpRow (or their runs): block item (a, s) reduces the run
+// x[a, s*L : min(R, s*L + L)]. The run is cut into vectors of V = kVec<In> consecutive values
+// (16 bytes), the last one short when V does not divide the run; thread t folds vectors t,
+// t + kBlock, ... in order, each vector's values in order, and the threads combine by
+// block_reduce. That order is the shape's alone: a run starting on a 16-byte boundary of a
+// source with an array is read with 16-byte loads, any other (a computed source, an unaligned
+// row) with V loads a vector, for the same bits.
+template <class Red, class Src, class Sink>
+__global__ void __launch_bounds__(kBlock) rows_block_kernel(Src src, Sink sink, int64_t A, int64_t R, int64_t S,
+                                                            int64_t L) {
+  using Acc = typename Red::Acc;
+  using In = typename Src::In;
+  constexpr int V = kVec<In>;
+  __shared__ Acc sm[kWarps];
+  const In* data = raw_data(src);
+  const int t = int(threadIdx.x);
+  for (int64_t item = blockIdx.x; item < A * S; item += gridDim.x) {
+    const int64_t a = item / S, s = item - a * S;
+    const int64_t start = s * L, n = min(R, start + L) - start;
+    const int64_t base = a * R + start, full = n / V;
+    Acc acc = Red::init();
+    if constexpr (kVecLoadable<In>) {
+      if (data != nullptr && reinterpret_cast<uintptr_t>(data + base) % 16 == 0) {
+        acc = run_vectors<true>(src, data, acc, t, full, base, start);
+      } else {
+        acc = run_vectors<false>(src, data, acc, t, full, base, start);
+      }
+    } else {
+      acc = run_vectors<false>(src, data, acc, t, full, base, start);
+    }
+    // The short last vector: the next of its thread's vectors.
+    if (full * V < n && t == int(full % kBlock)) {
+      for (int64_t q = full * V; q < n; q++) acc = Src::apply(acc, src.load(base + q), start + q);
+    }
+    acc = block_reduce<Red>(acc, sm);
+    if (t == 0) sink.put(a, 0, s, acc);
   }
 }
 
@@ -271,13 +373,15 @@ __global__ void __launch_bounds__(kBlock) cols_vec_kernel(const T* __restrict__ 
     for (int v = 0; v < V; v++) acc[v] = Red::init();
     const Lanes<T, V>* rows = reinterpret_cast<const Lanes<T, V>*>(x + a * R * B);
     int64_t r = r0 + int64_t(ty) * rows_per_warp + tx / K;
-    // kUnroll vector loads in flight, then their accumulation.
-    for (; r + (kUnroll - 1) * step < r1; r += kUnroll * step) {
-      Lanes<T, V> in[kUnroll];
+    // U vector loads in flight, then their accumulation (half as many for wide accumulators,
+    // OnlineLogSumExp's, whose V of them already fill the registers).
+    constexpr int U = sizeof(Acc) > 8 ? kUnroll / 2 : kUnroll;
+    for (; r + (U - 1) * step < r1; r += U * step) {
+      Lanes<T, V> in[U];
 #pragma unroll
-      for (int k = 0; k < kUnroll; k++) in[k] = rows[(r + k * step) * K + c];
+      for (int k = 0; k < U; k++) in[k] = rows[(r + k * step) * K + c];
 #pragma unroll
-      for (int k = 0; k < kUnroll; k++) {
+      for (int k = 0; k < U; k++) {
 #pragma unroll
         for (int v = 0; v < V; v++) acc[v] = Red::step(acc[v], in[k].v[v], T(0));
       }
@@ -369,12 +473,15 @@ inline Pass pass_with_runs(int64_t R, int64_t B, int64_t L) {
 
 // A pass reducing [A, R, B] (elements, or partials of an earlier pass); with `split`, R is cut
 // into runs when the outputs alone leave the GPU mostly idle and the rows are long enough.
-inline Pass plan_pass(int64_t A, int64_t R, int64_t B, bool split) {
+// `col_run` is the least elements of a cols block-run: kRunElems for the elements, fewer for
+// partials (few, and still in L2: many blocks of one or two round trips each do better).
+inline Pass plan_pass(int64_t A, int64_t R, int64_t B, bool split, int64_t col_run = kRunElems) {
   if (B == 1) {
     int64_t L = R;
     if (split && A < kTargetRuns && R >= 2 * kRunElems) {
       const int64_t S = std::min(ceil_div(R, kRunElems), ceil_div(kTargetRuns, A));
-      L = ceil_div(R, S);
+      // A multiple of 16 values: runs of an aligned row start on 16-byte boundaries.
+      L = ceil_div(ceil_div(R, S), 16) * 16;
     }
     return pass_with_runs(R, B, L);
   }
@@ -387,7 +494,7 @@ inline Pass plan_pass(int64_t A, int64_t R, int64_t B, bool split) {
   }
   Pass p = pass_with_runs(R, B, R);
   const int64_t items = A * p.tiles;
-  const int64_t min_rows = ceil_div(kRunElems, p.fold ? B : 32);  // kRunElems elements a block-run
+  const int64_t min_rows = ceil_div(col_run, p.fold ? B : 32);  // col_run elements a block-run
   if (split && items < kTargetRuns && R >= 2 * min_rows) {
     const int64_t S = std::min(ceil_div(kTargetRuns, items), R / min_rows);
     p = pass_with_runs(R, B, ceil_div(R, S));
@@ -411,11 +518,16 @@ int64_t resident_blocks(int device, const char* what) {
   return int64_t(per_sm[device]) * sms[device];
 }
 
-// A grid for `blocks` blocks of work on `kernel`: at most what the device holds at once. Only
-// the speed depends on it, never a result.
+// A grid for `blocks` equal items of work on `kernel`: at most what the device holds at once,
+// and, when the items take several rounds, as few blocks as take the same number of rounds, so
+// every block has the same count of items and none is left streaming alone at the end (a
+// block's loads in flight do not use a whole SM's share of the bandwidth). Only the speed
+// depends on it, never a result.
 template <auto kKernel>
 unsigned grid_for(int64_t blocks, int device, const char* what) {
-  return unsigned(std::max<int64_t>(1, std::min({blocks, resident_blocks<kKernel>(device, what), kMaxGrid})));
+  const int64_t cap = std::min(resident_blocks<kKernel>(device, what), kMaxGrid);
+  if (blocks <= cap) return unsigned(std::max<int64_t>(1, blocks));
+  return unsigned(ceil_div(blocks, ceil_div(blocks, cap)));
 }
 
 template <int G, class Red, class Src, class Sink>
@@ -436,7 +548,11 @@ void launch(const Pass& p, const Src& src, const Sink& sink, int64_t A, int64_t 
       case 8: launch_rows<8, Red>(p, src, sink, A, R, device, what); break;
       case 16: launch_rows<16, Red>(p, src, sink, A, R, device, what); break;
       case 32: launch_rows<32, Red>(p, src, sink, A, R, device, what); break;
-      default: launch_rows<kBlock, Red>(p, src, sink, A, R, device, what); break;
+      default: {
+        constexpr auto kernel = rows_block_kernel<Red, Src, Sink>;
+        kernel<<<grid_for<kernel>(A * p.S, device, what), kBlock, 0, stream(device)>>>(src, sink, A, R, p.S, p.L);
+        break;
+      }
     }
   } else if (p.kind == Pass::Cols) {
     constexpr auto kernel = cols_kernel<Red, Src, Sink>;
@@ -493,7 +609,7 @@ void reduce_src(const Src& src, const T* x, const Sink& sink, int64_t A, int64_t
   first(Spill<Acc>{partial, p.S, B});
   // Each pass leaves fewer runs (a split needs at least two runs' worth of rows), so this ends.
   for (int64_t n = p.S;;) {
-    Pass q = plan_pass(A, n, B, true);
+    Pass q = plan_pass(A, n, B, true, kPartialRunElems);
     // Partials of a row: a block rather than a warp once they are many (latency, not bandwidth).
     if (q.kind == Pass::Rows && q.G < kBlock && n > 1024) q.G = kBlock;
     const Partials<Red, T> ps{partial};
