@@ -1,33 +1,79 @@
-// The fused elementwise kernel on the GPU (the program: kernels/fused_ops.h): one thread per
-// element runs the program in registers with the unfused kernels' functors, so one launch
+// The fused elementwise kernel on the GPU (the program: kernels/fused_ops.h; how it runs:
+// fused.cuh): each thread runs the program on E elements at once (16 bytes: 4 float32, 2
+// float64) with the unfused kernels' functors, its value slots in shared memory, so one launch
 // replaces one per op (what costs most in the small steps of a sampler) with the same bits.
 // fusedSum reduces the program's values in the reduction kernels as they are computed.
+#include <algorithm>
+
 #include "fused.cuh"
 #include "reduce.cuh"
 
 namespace rv {
 namespace {
 
+using cuda::Code;
+using cuda::FlatArgs;
 using cuda::FlatInputs;
+using cuda::kNoSlot;
+using cuda::Lanes;
 using fused::kMaxInputs;
-using fused::kMaxRegisters;
 using fused::Program;
 
+constexpr int kFusedBlock = 128;
+template <typename T> constexpr int kE = cuda::kLanes<T>;
+
+// This thread's slots in the block's shared memory.
+template <typename T, int E> __device__ __forceinline__ cuda::StridedSlots<T, E> shared_slots() {
+  extern __shared__ __align__(16) unsigned char slots[];
+  return {reinterpret_cast<Lanes<T, E>*>(slots) + threadIdx.x, kFusedBlock};
+}
+
 template <typename T>
-__global__ void fused_flat(int64_t n, T* __restrict__ out, FlatInputs<T> in, Program p) {
-  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
-    out[i] = in.value(p, i);
+__global__ void __launch_bounds__(kFusedBlock) fused_flat(const __grid_constant__ FlatArgs<T> a) {
+  const cuda::StridedSlots<T, kE<T>> s = shared_slots<T, kE<T>>();
+  const int64_t groups = a.groups + 2;
+  for (int64_t g = int64_t(blockIdx.x) * kFusedBlock + threadIdx.x; g < groups; g += int64_t(gridDim.x) * kFusedBlock) {
+    cuda::flat_group<T>(a, s, g);
   }
 }
 
+// Any strides and broadcasting: a thread's E elements are i, i + step, ... (step: the grid's
+// threads), so each load of a warp stays as coalesced as the layout allows.
+template <typename T, typename Index> struct StridedArgs {
+  Index n;
+  cuda::Indexer<kMaxOperands, Index> ix;
+  Code code;
+};
+
 template <typename T, typename Index>
-__global__ void fused_strided(Index n, cuda::Indexer<kMaxOperands, Index> ix, Program p) {
-  for (Index i = Index(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += Index(gridDim.x) * blockDim.x) {
-    char* ptr[kMaxOperands];
-    ix.offsets(i, ptr);
-    T r[kMaxRegisters];
-    for (int k = 0; k < p.inputs; k++) r[k] = *reinterpret_cast<const T*>(ptr[k + 1]);
-    *reinterpret_cast<T*>(ptr[0]) = cuda::evaluate<T>(p, r);
+__global__ void __launch_bounds__(kFusedBlock) fused_strided(const __grid_constant__ StridedArgs<T, Index> a) {
+  constexpr int E = kE<T>;
+  const cuda::StridedSlots<T, E> s = shared_slots<T, E>();
+  const Index step = Index(gridDim.x) * kFusedBlock;
+  for (Index first = Index(blockIdx.x) * kFusedBlock + threadIdx.x; first < a.n; first += step * E) {
+    Lanes<T, E> x[kMaxInputs];
+    T* out[E];
+#pragma unroll
+    for (int e = 0; e < E; e++) {
+      const Index i = first + Index(e) * step;
+      const bool valid = i < a.n;
+      char* p[kMaxOperands];
+      a.ix.offsets(valid ? i : first, p);  // lanes past n: any element
+      out[e] = valid ? reinterpret_cast<T*>(p[0]) : nullptr;
+#pragma unroll
+      for (int k = 0; k < kMaxInputs; k++) {
+        if (k < a.code.inputs && a.code.input_slot[k] != kNoSlot) x[k].v[e] = *reinterpret_cast<const T*>(p[k + 1]);
+      }
+    }
+#pragma unroll
+    for (int k = 0; k < kMaxInputs; k++) {
+      if (k < a.code.inputs && a.code.input_slot[k] != kNoSlot) s.store(a.code.input_slot[k], x[k]);
+    }
+    const Lanes<T, E> o = cuda::run_code<T, E>(a.code, s);
+#pragma unroll
+    for (int e = 0; e < E; e++) {
+      if (out[e]) *out[e] = o.v[e];
+    }
   }
 }
 
@@ -43,22 +89,61 @@ template <typename Index> cuda::Indexer<kMaxOperands, Index> indexer(const Strid
   return ix;
 }
 
+// A block's shared memory: its threads' slots.
+template <typename T> size_t slot_bytes(int slots) {
+  return size_t(std::max(slots, 1)) * kFusedBlock * sizeof(Lanes<T, kE<T>>);
+}
+
+// Blocks for `threads` threads of kKernel, at most what the device holds at once with the
+// program's shared memory (looked up once per kernel, device and slot count): every kernel here
+// loops over its work. Only the speed depends on the grid, never a result.
+template <auto kKernel, typename T> unsigned grid_for(int64_t threads, int device, int slots, const char* what) {
+  static int per_sm[kMaxDevices][fused::kMaxRegisters + 1] = {};
+  static int sms[kMaxDevices] = {};
+  if (sms[device] == 0) {
+    // Up to kMaxRegisters slots a thread: past the 48 KB a launch gets without asking.
+    cuda::check(cudaFuncSetAttribute(kKernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                     int(slot_bytes<T>(fused::kMaxRegisters))), what);
+    int m = 0;
+    cuda::check(cudaDeviceGetAttribute(&m, cudaDevAttrMultiProcessorCount, device), what);
+    sms[device] = std::max(m, 1);
+  }
+  if (per_sm[device][slots] == 0) {
+    int b = 0;
+    cuda::check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&b, kKernel, kFusedBlock, slot_bytes<T>(slots)), what);
+    per_sm[device][slots] = std::max(b, 1);
+  }
+  const int64_t blocks = (threads + kFusedBlock - 1) / kFusedBlock;
+  return unsigned(std::max<int64_t>(1, std::min<int64_t>({blocks, int64_t(per_sm[device][slots]) * sms[device], 65535 * 8})));
+}
+
 template <typename T> void launch(const KernelCall& c, const Program& p, const Tensor& out) {
+  constexpr int E = kE<T>;
   const int64_t n = out.numel();
   if (n == 0) return;
-  cudaStream_t s = cuda::stream(out.device());
+  const int device = out.device();
+  cudaStream_t s = cuda::stream(device);
+  const Code code = cuda::compile(p);
+  const size_t bytes = slot_bytes<T>(code.slots);
   FlatInputs<T> in;
   if (cuda::flat_inputs<T>(c, p, out.shape, in)) {
-    fused_flat<T><<<cuda::blocks_for(n), cuda::kBlock, 0, s>>>(n, out.ptr<T>(), in, p);
+    const FlatArgs<T> a = cuda::flat_args<T>(in, out.ptr<T>(), n, code);
+    constexpr auto kernel = fused_flat<T>;
+    kernel<<<grid_for<kernel, T>(a.groups + 2, device, code.slots, c.name), kFusedBlock, bytes, s>>>(a);
   } else {
     const Tensor* operands[kMaxOperands] = {&out};
     for (int k = 0; k < p.inputs; k++) operands[k + 1] = &c.input(size_t(k));
     StridedLoop loop(out.shape, operands, p.inputs + 1, c.name);
-    // 32-bit indices only while i + the grid-stride step cannot wrap past 2^32.
+    const int64_t threads = (n + E - 1) / E;
+    // 32-bit indices only while i + E grid-strides cannot wrap past 2^32 (grids stay under 2^26 threads).
     if (n <= int64_t(INT32_MAX)) {
-      fused_strided<T, uint32_t><<<cuda::blocks_for(n), cuda::kBlock, 0, s>>>(uint32_t(n), indexer<uint32_t>(loop, p.inputs + 1), p);
+      constexpr auto kernel = fused_strided<T, uint32_t>;
+      kernel<<<grid_for<kernel, T>(threads, device, code.slots, c.name), kFusedBlock, bytes, s>>>(
+          StridedArgs<T, uint32_t>{uint32_t(n), indexer<uint32_t>(loop, p.inputs + 1), code});
     } else {
-      fused_strided<T, int64_t><<<cuda::blocks_for(n), cuda::kBlock, 0, s>>>(n, indexer<int64_t>(loop, p.inputs + 1), p);
+      constexpr auto kernel = fused_strided<T, int64_t>;
+      kernel<<<grid_for<kernel, T>(threads, device, code.slots, c.name), kFusedBlock, bytes, s>>>(
+          StridedArgs<T, int64_t>{n, indexer<int64_t>(loop, p.inputs + 1), code});
     }
   }
   cuda::check_launch(c.name);
@@ -71,13 +156,13 @@ Tensor fused_gpu(const KernelCall& c) {
   return out;
 }
 
-// The program's values as the reduction kernels' source (cuda/reduce.cuh).
+// The program's values as the reduction kernels' source (cuda/reduce.cuh): one position a load.
 template <class Red, typename T> struct ProgramValues {
   using Acc = typename Red::Acc;
   using In = T;
   FlatInputs<T> in;
-  Program p;
-  __device__ __forceinline__ T load(int64_t i) const { return in.value(p, i); }
+  Code code;
+  __device__ __forceinline__ T load(int64_t i) const { return cuda::value_at<T>(in, code, i); }
   __device__ __forceinline__ static Acc apply(Acc acc, T v, int64_t) { return Red::step(acc, v, T(0)); }
 };
 
@@ -109,7 +194,7 @@ Tensor fused_sum_gpu(const KernelCall& c) {
       out = c.make_output();
       if (out.numel() > 0) {
         using Red = reduction::Sum<T>;
-        cuda::red::reduce_src<Red, T>(ProgramValues<Red, T>{in, p}, static_cast<const T*>(nullptr),
+        cuda::red::reduce_src<Red, T>(ProgramValues<Red, T>{in, cuda::compile(p)}, static_cast<const T*>(nullptr),
                                       cuda::red::Finish<Red, T, T>{out.ptr<T>(), R, 1}, A, R, 1, c.device, c.name);
       }
       done = true;
