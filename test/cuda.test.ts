@@ -56,6 +56,11 @@ interface Case {
   tol?: number;
 }
 
+/** Multiples of 1/4 in [-3, 3]: products and their sums stay exact in float32. */
+function dyadic(rng: () => number, n: number): number[] {
+  return data(rng, n).map((v) => Math.round(v * 4) / 4);
+}
+
 function data(rng: () => number, n: number, lo = -3, hi = 3): number[] {
   return Array.from({ length: n }, () => lo + (hi - lo) * rng());
 }
@@ -209,39 +214,42 @@ function cases(): Case[] {
     out.push({ name: `matMul ${dtype} skinny [4, 55] by a long [581, 55] transposed`, run: (t, rng) => rv.matMul(t(data(rng, 220), [4, 55], dtype), t(data(rng, 581 * 55), [581, 55], dtype), false, true), tol: 1e-5 });
     // The GPU's skinny kernels (native/cuda/matmul_skinny.cu): X [M, K] against a side of at most 8,
     // in both forms, row lengths off the 16-byte vector, X one element off alignment or inside
-    // wider rows, and enough rows for many runs of partial sums (columns form).
-    const longX = (t: Make, rng: () => number, m: number, k: number) => t(data(rng, m * k), [m, k], dtype);
-    out.push({ name: `matMul ${dtype} skinny rows form: X [4648, 55] by β [55], [55, 1], B [55, 4], a transposed [4, 55], [55, 3], [55, 8]; W [4, 55]·Xᵀ`, tol: 1e-5, run: (t, rng) => {
-      const x = longX(t, rng, 4648, 55), w = t(data(rng, 220), [4, 55], dtype);
-      return [rv.matMul(x, t(data(rng, 55), [55], dtype)), rv.matMul(x, t(data(rng, 55), [55, 1], dtype)), rv.matMul(x, t(data(rng, 220), [55, 4], dtype)),
-        rv.matMul(x, rv.transpose(w)), rv.matMul(x, w, false, true), rv.matMul(x, t(data(rng, 165), [55, 3], dtype)), rv.matMul(x, t(data(rng, 440), [55, 8], dtype)),
-        rv.matMul(w, x, false, true), rv.matMul(t(data(rng, 55), [55], dtype), rv.transpose(x))];
+    // wider rows, and enough rows for many runs of partial sums (columns form). The values are
+    // multiples of 1/4 in [-3, 3]: every product and partial sum is exact in float32, so any
+    // order of summation gives the same bits and the GPU must match the CPU exactly (a wrong,
+    // missing or doubled term shows). The case above checks rounded sums.
+    const longX = (t: Make, rng: () => number, m: number, k: number) => t(dyadic(rng, m * k), [m, k], dtype);
+    out.push({ name: `matMul ${dtype} skinny rows form: X [4648, 55] by β [55], [55, 1], B [55, 4], a transposed [4, 55], [55, 3], [55, 8]; W [4, 55]·Xᵀ`, run: (t, rng) => {
+      const x = longX(t, rng, 4648, 55), w = t(dyadic(rng, 220), [4, 55], dtype);
+      return [rv.matMul(x, t(dyadic(rng, 55), [55], dtype)), rv.matMul(x, t(dyadic(rng, 55), [55, 1], dtype)), rv.matMul(x, t(dyadic(rng, 220), [55, 4], dtype)),
+        rv.matMul(x, rv.transpose(w)), rv.matMul(x, w, false, true), rv.matMul(x, t(dyadic(rng, 165), [55, 3], dtype)), rv.matMul(x, t(dyadic(rng, 440), [55, 8], dtype)),
+        rv.matMul(w, x, false, true), rv.matMul(t(dyadic(rng, 55), [55], dtype), rv.transpose(x))];
     } });
-    out.push({ name: `matMul ${dtype} skinny columns form: Xᵀ [55, 4648] by r [4648], by R [4648, 4], by a transposed [4, 4648]; r·X and R·X`, tol: 1e-5, run: (t, rng) => {
-      const x = longX(t, rng, 4648, 55), r = t(data(rng, 4648), [4648], dtype), r4 = t(data(rng, 4 * 4648), [4648, 4], dtype);
+    out.push({ name: `matMul ${dtype} skinny columns form: Xᵀ [55, 4648] by r [4648], by R [4648, 4], by a transposed [4, 4648]; r·X and R·X`, run: (t, rng) => {
+      const x = longX(t, rng, 4648, 55), r = t(dyadic(rng, 4648), [4648], dtype), r4 = t(dyadic(rng, 4 * 4648), [4648, 4], dtype);
       return [rv.matMul(x, r, true), rv.matMul(rv.transpose(x), r), rv.matMul(x, r4, true), rv.matMul(x, rv.transpose(r4), true, true),
-        rv.matMul(x, t(data(rng, 7 * 4648), [4648, 7], dtype), true), rv.matMul(r, x), rv.matMul(rv.transpose(r4), x)];
+        rv.matMul(x, t(dyadic(rng, 7 * 4648), [4648, 7], dtype), true), rv.matMul(r, x), rv.matMul(rv.transpose(r4), x)];
     } });
-    out.push({ name: `matMul ${dtype} skinny, rows of 13 and 57 values (off the vector width), both forms`, tol: 1e-5, run: (t, rng) => [13, 57].flatMap((k) => {
+    out.push({ name: `matMul ${dtype} skinny, rows of 13 and 57 values (off the vector width), both forms`, run: (t, rng) => [13, 57].flatMap((k) => {
       const x = longX(t, rng, 3001, k);
-      return [rv.matMul(x, t(data(rng, 2 * k), [k, 2], dtype)), rv.matMul(x, t(data(rng, 3001 * 3), [3001, 3], dtype), true)];
+      return [rv.matMul(x, t(dyadic(rng, 2 * k), [k, 2], dtype)), rv.matMul(x, t(dyadic(rng, 3001 * 3), [3001, 3], dtype), true)];
     }) });
-    out.push({ name: `matMul ${dtype} skinny, X one element off alignment and inside wider rows, both forms`, tol: 1e-5, run: (t, rng) => {
-      const m = 2500, flat = t(data(rng, m * 55 + 1), [m * 55 + 1], dtype);
+    out.push({ name: `matMul ${dtype} skinny, X one element off alignment and inside wider rows, both forms`, run: (t, rng) => {
+      const m = 2500, flat = t(dyadic(rng, m * 55 + 1), [m * 55 + 1], dtype);
       const shifted = rv.reshape(rv.slice(flat, [1], [m * 55]), [m, 55]);
-      const inside = rv.slice(t(data(rng, m * 60), [m, 60], dtype), [0, 3], [m, 55]);
-      const b = t(data(rng, 220), [55, 4], dtype), r = t(data(rng, m * 4), [m, 4], dtype);
+      const inside = rv.slice(t(dyadic(rng, m * 60), [m, 60], dtype), [0, 3], [m, 55]);
+      const b = t(dyadic(rng, 220), [55, 4], dtype), r = t(dyadic(rng, m * 4), [m, 4], dtype);
       return [shifted, inside].flatMap((x) => [rv.matMul(x, b), rv.matMul(x, r, true), rv.matMul(x, rv.slice(b, [0, 0], [55, 1]))]);
     } });
-    out.push({ name: `matMul ${dtype} skinny columns form over 200000 rows (many runs of partial sums), and the rows form`, tol: 1e-4, run: (t, rng) => {
-      const x = longX(t, rng, 200_000, 8), r = t(data(rng, 600_000), [200_000, 3], dtype);
-      return [rv.matMul(x, r, true), rv.matMul(x, rv.slice(r, [0, 1], [200_000, 1]), true), rv.matMul(x, t(data(rng, 40), [8, 5], dtype))];
+    out.push({ name: `matMul ${dtype} skinny columns form over 200000 rows (many runs of partial sums), and the rows form`, run: (t, rng) => {
+      const x = longX(t, rng, 200_000, 8), r = t(dyadic(rng, 600_000), [200_000, 3], dtype);
+      return [rv.matMul(x, r, true), rv.matMul(x, rv.slice(r, [0, 1], [200_000, 1]), true), rv.matMul(x, t(dyadic(rng, 40), [8, 5], dtype))];
     } });
-    out.push({ name: `matMul ${dtype} skinny shapes the skinny kernels leave to cuBLAS: short, X stored transposed, nine columns, batched`, tol: 1e-5, run: (t, rng) => {
-      const b = t(data(rng, 220), [55, 4], dtype);
-      const xt = rv.transpose(t(data(rng, 55 * 3000), [55, 3000], dtype));  // X [3000, 55] with a unit row stride
-      return [rv.matMul(longX(t, rng, 500, 55), b), rv.matMul(xt, b), rv.matMul(longX(t, rng, 3000, 55), t(data(rng, 495), [55, 9], dtype)),
-        rv.matMul(t(data(rng, 2 * 2000 * 55), [2, 2000, 55], dtype), b)];
+    out.push({ name: `matMul ${dtype} skinny shapes the skinny kernels leave to cuBLAS: short, X stored transposed, nine columns, batched`, run: (t, rng) => {
+      const b = t(dyadic(rng, 220), [55, 4], dtype);
+      const xt = rv.transpose(t(dyadic(rng, 55 * 3000), [55, 3000], dtype));  // X [3000, 55] with a unit row stride
+      return [rv.matMul(longX(t, rng, 500, 55), b), rv.matMul(xt, b), rv.matMul(longX(t, rng, 3000, 55), t(dyadic(rng, 495), [55, 9], dtype)),
+        rv.matMul(t(dyadic(rng, 2 * 2000 * 55), [2, 2000, 55], dtype), b)];
     } });
     const spd = (t: Make, rng: () => number, n: number, batch: number[]) => {
       const a = t(data(rng, size([...batch, n, n]), -1, 1), [...batch, n, n], dtype);

@@ -101,9 +101,13 @@ describe('elementwise fusion of captured graphs', () => {
           assert.deepEqual(steps, ['fusedSum'], `over ${what}`);
         }
         assert.deepEqual(fusedMatchesEager(([a]) => [rv.sum(rv.mul(a, a), -1)], [x], 'one op'), ['fusedSum']);
-        // Strided and broadcast inputs; long rows (split into runs on a GPU); an empty axis.
+        // Strided and broadcast inputs; long rows (split into runs on a GPU: computed inside the
+        // reduction up to 65,536 values, by the fused kernel and then the sum kernel beyond); an
+        // empty axis.
         const strided = nonContiguous(randomData(rng, 60, dtype), [3, 4, 5], dtype, rng);
         assert.deepEqual(fusedMatchesEager(([a, b]) => [rv.sum(chain(a, b), -1)], [strided, row], 'strided'), ['fusedSum']);
+        const row60k = t([1, 60_000]);
+        assert.deepEqual(fusedMatchesEager(([a]) => [rv.sum(chain(a, a), -1)], [row60k], 'a row of 60,000'), ['fusedSum']);
         const long = t([2, 150_001]);
         assert.deepEqual(fusedMatchesEager(([a]) => [rv.sum(chain(a, a), -1), rv.sum(rv.exp(rv.neg(rv.square(a))))], [long], 'long rows'), ['fusedSum', 'fusedSum']);
         assert.deepEqual(fusedMatchesEager(([a]) => [rv.sum(chain(a, a), -1)], [rv.zeros([3, 0], dtype)], 'an empty axis'), ['fusedSum']);

@@ -65,7 +65,7 @@ describe('graph replay as one CUDA graph', () => {
 
   it('records at the second run and then gives the bits of op by op for new inputs, views, passed-through inputs and constants', () => {
     rv.withDevice(device, () => {
-      const c = rv.tensor([0.5, -1.5, 2, 0.25], [4, 1], 'float32');
+      const c = rv.tensor([0.5, -1.5, 2, 0.25], [4], 'float32');
       const fn: Fn = ([x, w, b]) => {
         const z = rv.add(rv.matMul(x, w), b);  // [300, 1]
         return [rv.sum(rv.softplus(z)), rv.mul(rv.sigmoid(x), 2.5), rv.reshape(x, [1200]), w, c, rv.sum(rv.mul(x, c), 0)];

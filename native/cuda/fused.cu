@@ -166,8 +166,15 @@ template <class Red, typename T> struct ProgramValues {
   __device__ __forceinline__ static Acc apply(Acc acc, T v, int64_t) { return Red::step(acc, v, T(0)); }
 };
 
-// One launch when the inputs are flat and the sum is over trailing axes (the row kernels, as the
-// unfused sum of a contiguous tensor takes them: the same bits); else the two kernels in turn.
+// Values up to which fusedSum computes the program inside the reduction. That saves a launch and
+// a round trip through memory, which is what counts for the small sums of a sampler; but the
+// reduction evaluates the program one element at a time, so on large inputs the fused kernel
+// (several elements a thread) and then the sum kernel are faster, with the same bits.
+constexpr int64_t kOneLaunchValues = int64_t(1) << 16;
+
+// One launch when the values are few, the inputs flat and the sum over trailing axes (the row
+// kernels, as the unfused sum of a contiguous tensor takes them: the same bits); else the two
+// kernels in turn.
 Tensor fused_sum_gpu(const KernelCall& c) {
   static const Kernel sum = cuda_kernel(kernel_index("sum"));
   const fused::FusedSum f = fused::parse_sum(c);
@@ -181,10 +188,10 @@ Tensor fused_sum_gpu(const KernelCall& c) {
   const int rank = f.shape.n;
   int reduced = 0;
   while (reduced < rank && (mask >> (rank - 1 - reduced) & 1)) reduced++;
-  const bool trailing = reduced > 0 && mask == ((uint32_t(1) << rank) - 1) - ((uint32_t(1) << (rank - reduced)) - 1);
+  const bool one_launch = reduced > 0 && like.numel() <= kOneLaunchValues && mask == ((uint32_t(1) << rank) - 1) - ((uint32_t(1) << (rank - reduced)) - 1);
   bool done = false;
   Tensor out;
-  if (trailing) {
+  if (one_launch) {
     dispatch_float(c.out_dtype, c.name, [&](auto tag) {
       using T = typename decltype(tag)::type;
       FlatInputs<T> in;
