@@ -18,11 +18,13 @@
 //
 // Tiles: a tile is the contiguous span of memory from its first row's start to its last row's
 // end (gaps between rows included, so rows must not be much longer than `width` apart), copied
-// into shared memory with 16-byte loads from the first 16-byte boundary on, the elements
-// before that boundary and after the last whole vector one by one: any alignment of L works,
-// and nothing outside the span is read. The small side and R may have any strides (they are
-// read element by element: 1/width of the traffic). Sums are in the operands' dtype, as in
-// BLAS and the CPU's kernels.
+// into shared memory with asynchronous 16-byte copies (cp.async) from the first 16-byte
+// boundary on, the elements before that boundary and after the last whole vector one by one:
+// any alignment of L works, and nothing outside the span is read. A block has two tile buffers:
+// while it reads one tile, its next arrives in the other (the rows form's grid is at most the
+// blocks the device holds at once, so a block takes several tiles). The small side and R may
+// have any strides (they are read element by element: 1/width of the traffic). Sums are in the
+// operands' dtype, as in BLAS and the CPU's kernels.
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -52,6 +54,13 @@ constexpr int64_t kMaxGrid = 65535 * 8;         // grid-stride loops cover the r
 
 template <typename T> constexpr int kVec = int(16 / sizeof(T));
 template <typename T> constexpr int kTileElems = int(kTileBytes / int64_t(sizeof(T)));
+// A tile's buffer in shared memory (kTileElems + kVec values: 16 bytes of room for the head);
+// two of them per block, one filled while the other is read.
+template <typename T> constexpr int kBufferElems = kTileElems<T> + kVec<T>;
+constexpr int64_t kBufferBytes = kTileBytes + 16;
+// Dynamic shared memory a block may ask for, at most: two coefficient buffers (columns form,
+// up to kTileBytes each) or the small side (rows form, up to kTileBytes), and two tile buffers.
+constexpr int64_t kMaxSharedBytes = 2 * kTileBytes + 2 * kBufferBytes;
 
 __host__ __device__ inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 __host__ __device__ inline int64_t round16(int64_t bytes) { return (bytes + 15) / 16 * 16; }
@@ -74,9 +83,46 @@ struct SmallOperand {
   int64_t s_stride, q_stride;
 };
 
-// Copies x[e0, e1) (at most kTileElems values) into shared memory s (16-byte aligned, room for
-// kTileElems + kVec values); returns the index of x[e0] in s (x[e] is at s[first + e - e0]).
-// Every thread of the block calls it; the caller synchronises before reading s.
+// Asynchronous global -> shared copies (cp.async, sm_80 on) of kBytes (4, 8 or 16; dst and src
+// aligned to it): queued by copy_async, grouped by copy_commit (a group per tile), awaited by
+// copy_wait<N> (every group of this thread's but the N most recent complete); the block
+// synchronises after the wait before reading what other threads copied. Before sm_80, a plain
+// copy (complete at once).
+template <int kBytes>
+__device__ __forceinline__ void copy_async(void* dst, const void* src) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  const unsigned d = unsigned(__cvta_generic_to_shared(dst));
+  if constexpr (kBytes == 16) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(d), "l"(src) : "memory");
+  } else {
+    asm volatile("cp.async.ca.shared.global [%0], [%1], %2;\n" ::"r"(d), "l"(src), "n"(kBytes) : "memory");
+  }
+#else
+  if constexpr (kBytes == 16) *static_cast<uint4*>(dst) = *static_cast<const uint4*>(src);
+  else if constexpr (kBytes == 8) *static_cast<uint2*>(dst) = *static_cast<const uint2*>(src);
+  else *static_cast<unsigned*>(dst) = *static_cast<const unsigned*>(src);
+#endif
+}
+
+__device__ __forceinline__ void copy_commit() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  asm volatile("cp.async.commit_group;\n" ::: "memory");
+#endif
+}
+
+template <int N>
+__device__ __forceinline__ void copy_wait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
+#endif
+}
+
+// Starts copying x[e0, e1) (at most kTileElems values) into shared memory s (16-byte aligned,
+// room for kTileElems + kVec values); returns the index of x[e0] in s (x[e] is at
+// s[first + e - e0]). Every thread of the block calls it; the copies are the calling thread's
+// and join its next copy_commit group: the caller waits for that group and synchronises before
+// reading s. The values before x's first 16-byte boundary in the span (head) and after its last
+// whole vector (tail) are copied one by one; nothing outside the span is read.
 template <typename T>
 __device__ __forceinline__ int load_tile(const T* __restrict__ x, int64_t e0, int64_t e1, T* s) {
   constexpr int V = kVec<T>;
@@ -89,18 +135,12 @@ __device__ __forceinline__ int load_tile(const T* __restrict__ x, int64_t e0, in
   const Lanes<T, V>* src = reinterpret_cast<const Lanes<T, V>*>(aligned);
   Lanes<T, V>* dst = reinterpret_cast<Lanes<T, V>*>(s) + 1;  // vectors from s[V] on
   const int t = int(threadIdx.x);
-  // Every load in flight before any store.
-  Lanes<T, V> v[kLoads];
 #pragma unroll
   for (int k = 0; k < kLoads; k++) {
-    if (t + k * kBlock < vectors) v[k] = src[t + k * kBlock];
+    if (t + k * kBlock < vectors) copy_async<16>(dst + t + k * kBlock, src + t + k * kBlock);
   }
-#pragma unroll
-  for (int k = 0; k < kLoads; k++) {
-    if (t + k * kBlock < vectors) dst[t + k * kBlock] = v[k];
-  }
-  if (t < head) s[V - head + t] = x[e0 + t];
-  if (t < tail) s[V + vectors * V + t] = aligned[vectors * V + t];
+  if (t < head) copy_async<int(sizeof(T))>(s + V - head + t, x + e0 + t);
+  if (t < tail) copy_async<int(sizeof(T))>(s + V + vectors * V + t, aligned + vectors * V + t);
   return V - head;
 }
 
@@ -111,21 +151,35 @@ template <typename T, int C>
 __global__ void __launch_bounds__(kBlock, kMinBlocksPerSM) skinny_rows_kernel(LongOperand<T> x, SmallOperand<T> w, int c, int lanes,
                                                              T* __restrict__ out, int64_t out_long, int64_t out_small) {
   extern __shared__ __align__(16) unsigned char smem[];
-  // The small side as one C-vector per q, then the tile.
+  // The small side as one C-vector per q, then two tile buffers.
   const Lanes<T, C>* small = reinterpret_cast<const Lanes<T, C>*>(smem);
   T* tile = reinterpret_cast<T*>(smem + round16(int64_t(x.width) * C * int64_t(sizeof(T))));
   T* small_values = reinterpret_cast<T*>(smem);
+  const int group = int(threadIdx.x) / lanes, lane = int(threadIdx.x) % lanes, groups = kBlock / lanes;
+  const int64_t tiles = ceil_div(x.rows, x.tile_rows);
+  // Tile t's copy starts into buffer `buf`; returns its `first`.
+  auto issue = [&](int64_t t, int buf) {
+    const int64_t r0 = t * x.tile_rows;
+    const int rows = int(min(int64_t(x.tile_rows), x.rows - r0));
+    return load_tile(x.x, r0 * x.stride, (r0 + rows - 1) * x.stride + x.width, tile + buf * kBufferElems<T>);
+  };
+  // Two stages: while tile t is read from buffer buf, tile t + gridDim.x arrives in the other.
+  int buf = 0;
+  int first = blockIdx.x < tiles ? issue(blockIdx.x, 0) : 0;
+  copy_commit();
+  // The small side while the first tile arrives.
   for (int i = int(threadIdx.x); i < x.width * C; i += kBlock) {
     const int q = i / C, s = i % C;
     small_values[i] = s < c ? w.p[s * w.s_stride + q * w.q_stride] : T(0);
   }
-  const int group = int(threadIdx.x) / lanes, lane = int(threadIdx.x) % lanes, groups = kBlock / lanes;
-  const int64_t tiles = ceil_div(x.rows, x.tile_rows);
   for (int64_t t = blockIdx.x; t < tiles; t += gridDim.x) {
     const int64_t r0 = t * x.tile_rows;
     const int rows = int(min(int64_t(x.tile_rows), x.rows - r0));
-    const int first = load_tile(x.x, r0 * x.stride, (r0 + rows - 1) * x.stride + x.width, tile);
-    __syncthreads();  // the tile (and, the first time, the small side) is in place
+    const int next_first = t + gridDim.x < tiles ? issue(t + gridDim.x, buf ^ 1) : 0;
+    copy_commit();     // (an empty group after the last tile)
+    copy_wait<1>();    // this thread's copies of tile t are done
+    __syncthreads();   // everyone's are (and, the first time, the small side is in place)
+    const T* current = tile + buf * kBufferElems<T>;
     // Every lane of a warp runs every round, for the shuffles.
     for (int base = 0; base < rows; base += groups) {
       const int r = base + group;
@@ -133,7 +187,7 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSM) skinny_rows_kernel(Lo
 #pragma unroll
       for (int s = 0; s < C; s++) acc[s] = T(0);
       if (r < rows) {
-        const T* row = tile + first + r * int(x.stride);
+        const T* row = current + first + r * int(x.stride);
         for (int q = lane; q < x.width; q += lanes) {
           const T v = row[q];
           const Lanes<T, C> b = small[q];
@@ -154,8 +208,11 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSM) skinny_rows_kernel(Lo
         }
       }
     }
-    __syncthreads();  // the next tile overwrites this one
+    __syncthreads();  // the copy of tile t + 2 gridDim.x overwrites this buffer
+    buf ^= 1;
+    first = next_first;
   }
+  copy_wait<0>();
 }
 
 // Columns form, C as above: runs u = blockIdx.x, + gridDim.x, ... of run_tiles tiles each. Rows
@@ -168,10 +225,10 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSM)
     skinny_columns_kernel(LongOperand<T> x, SmallOperand<T> r, int c, int64_t run_tiles, int64_t runs,
                           T* __restrict__ out, int64_t out_width, int64_t out_small, T* __restrict__ partial) {
   extern __shared__ __align__(16) unsigned char smem[];
-  // R's rows of the tile as C-vectors, then the tile (reused to combine the row groups).
-  const Lanes<T, C>* coefficients = reinterpret_cast<const Lanes<T, C>*>(smem);
-  T* coefficient_values = reinterpret_cast<T*>(smem);
-  T* tile = reinterpret_cast<T*>(smem + round16(int64_t(x.tile_rows) * C * int64_t(sizeof(T))));
+  // Two buffers of R's rows of a tile as C-vectors, then two tile buffers (the first reused to
+  // combine the row groups).
+  const int64_t coefficient_bytes = round16(int64_t(x.tile_rows) * C * int64_t(sizeof(T)));
+  T* tile = reinterpret_cast<T*>(smem + 2 * coefficient_bytes);
   const int width = x.width;
   const bool narrow = width <= kBlock;
   const int groups = narrow ? kBlock / width : 1;
@@ -183,6 +240,18 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSM)
     if (runs == 1) out[q * out_width + s * out_small] = value;
     else partial[(int64_t(q) * c + s) * runs + run] = value;
   };
+  // The copy of the tile of rows [r0, r0 + rows) and R's rows of it starts into buffers `buf`;
+  // returns its `first`.
+  auto issue = [&](int64_t r0, int rows, int buf) {
+    const int first = load_tile(x.x, r0 * x.stride, (r0 + rows - 1) * x.stride + x.width, tile + buf * kBufferElems<T>);
+    T* coefficient_values = reinterpret_cast<T*>(smem + buf * coefficient_bytes);
+    for (int i = int(threadIdx.x); i < rows * C; i += kBlock) {
+      const int row = i / C, s = i % C;
+      if (s < c) copy_async<int(sizeof(T))>(coefficient_values + i, r.p + ((r0 + row) * r.q_stride + s * r.s_stride));
+      else coefficient_values[i] = T(0);
+    }
+    return first;
+  };
   for (int64_t run = blockIdx.x; run < runs; run += gridDim.x) {
     T acc[kColumns][C];
 #pragma unroll
@@ -191,19 +260,24 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSM)
       for (int s = 0; s < C; s++) acc[j][s] = T(0);
     }
     const int64_t end = min(x.rows, (run + 1) * run_rows);
+    // Two stages: while a tile is read from buffers buf, the run's next arrives in the others.
+    int buf = 0;
+    int first = issue(run * run_rows, int(min(int64_t(x.tile_rows), end - run * run_rows)), 0);
+    copy_commit();
     for (int64_t r0 = run * run_rows; r0 < end; r0 += x.tile_rows) {
       const int rows = int(min(int64_t(x.tile_rows), end - r0));
-      const int first = load_tile(x.x, r0 * x.stride, (r0 + rows - 1) * x.stride + x.width, tile);
-      for (int i = int(threadIdx.x); i < rows * C; i += kBlock) {
-        const int row = i / C, s = i % C;
-        coefficient_values[i] = s < c ? r.p[(r0 + row) * r.q_stride + s * r.s_stride] : T(0);
-      }
-      __syncthreads();
+      const int64_t r1 = r0 + x.tile_rows;
+      const int next_first = r1 < end ? issue(r1, int(min(int64_t(x.tile_rows), end - r1)), buf ^ 1) : 0;
+      copy_commit();     // (an empty group after the run's last tile)
+      copy_wait<1>();    // this thread's copies of this tile are done
+      __syncthreads();   // everyone's are
+      const Lanes<T, C>* coefficients = reinterpret_cast<const Lanes<T, C>*>(smem + buf * coefficient_bytes);
+      const T* current = tile + buf * kBufferElems<T>;
       if (active) {
 #pragma unroll 2
         for (int row = group; row < rows; row += groups) {
           const Lanes<T, C> k = coefficients[row];
-          const T* values = tile + first + row * int(x.stride);
+          const T* values = current + first + row * int(x.stride);
 #pragma unroll
           for (int j = 0; j < kColumns; j++) {
             const int q = q0 + j * kBlock;
@@ -215,8 +289,11 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSM)
           }
         }
       }
-      __syncthreads();  // the next tile overwrites this one
+      __syncthreads();  // the copy of the tile after next overwrites these buffers
+      buf ^= 1;
+      first = next_first;
     }
+    // No copy is in flight here: the last group was empty.
     if (groups > 1) {
       // Row groups in order 0, 1, ..., through the tile's memory (groups * width * C <= kBlock * C values).
       if (active) {
@@ -305,6 +382,31 @@ int64_t max_rows_width(int c) {
   return kTileBytes / (padded * int64_t(sizeof(T)));
 }
 
+// Lets kKernel ask for up to kMaxSharedBytes of dynamic shared memory (past the 48 KB a launch
+// gets without asking) on `device`, once per kernel and device, where `bytes` needs it.
+template <auto kKernel>
+void allow_shared(int device, size_t bytes, const char* what) {
+  static std::atomic<bool> allowed[kMaxDevices];
+  if (bytes <= 48 * 1024 || allowed[device].load(std::memory_order_relaxed)) return;
+  check(cudaFuncSetAttribute(kKernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(kMaxSharedBytes)), what);
+  allowed[device].store(true, std::memory_order_relaxed);
+}
+
+// Blocks of kKernel with `bytes` of shared memory the device holds at once (SMs x blocks per
+// SM), looked up once per kernel, device and size in a row.
+template <auto kKernel>
+int64_t resident_blocks(int device, size_t bytes, const char* what) {
+  static std::atomic<int64_t> known[kMaxDevices];  // bytes << 32 | blocks per SM x SMs
+  const int64_t k = known[device].load(std::memory_order_relaxed);
+  if (k != 0 && (k >> 32) == int64_t(bytes)) return k & 0xffffffff;
+  int per_sm = 0, sms = 0;
+  check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kKernel, kBlock, bytes), what);
+  check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device), what);
+  const int64_t blocks = int64_t(std::max(per_sm, 1)) * std::max(sms, 1);
+  known[device].store(int64_t(bytes) << 32 | blocks, std::memory_order_relaxed);
+  return blocks;
+}
+
 template <typename T, int C>
 void launch_rows(int device, LongOperand<T> x, SmallOperand<T> w, int c, T* out, int64_t out_long, int64_t out_small,
                  const char* what) {
@@ -316,9 +418,15 @@ void launch_rows(int device, LongOperand<T> x, SmallOperand<T> w, int c, T* out,
   if (rows >= groups) rows = rows / groups * groups;  // every group a row in each round
   x.tile_rows = rows;
   const int64_t tiles = ceil_div(x.rows, rows);
-  const size_t smem = size_t(round16(int64_t(x.width) * C * int64_t(sizeof(T))) + (kTileElems<T> + kVec<T>) * int64_t(sizeof(T)));
-  const unsigned grid = unsigned(std::min(tiles, kMaxGrid));
-  skinny_rows_kernel<T, C><<<grid, kBlock, smem, stream(device)>>>(x, w, c, lanes, out, out_long, out_small);
+  const size_t smem = size_t(round16(int64_t(x.width) * C * int64_t(sizeof(T))) + 2 * kBufferBytes);
+  // At most the blocks the device holds at once, each taking the same number of tiles (a block
+  // copies its next tile while it reads one); only the speed depends on the grid.
+  constexpr auto kKernel = skinny_rows_kernel<T, C>;
+  cudaStream_t s = stream(device);  // (the device current for the lookups)
+  allow_shared<kKernel>(device, smem, what);
+  const int64_t cap = std::min(resident_blocks<kKernel>(device, smem, what), kMaxGrid);
+  const unsigned grid = unsigned(tiles <= cap ? tiles : ceil_div(tiles, ceil_div(tiles, cap)));
+  kKernel<<<grid, kBlock, smem, s>>>(x, w, c, lanes, out, out_long, out_small);
   check_launch(what);
 }
 
@@ -345,22 +453,25 @@ void launch_columns(int device, LongOperand<T> x, SmallOperand<T> r, int c, T* o
     hold = empty_tensor(sizeof(T) == 4 ? DType::Float32 : DType::Float64, d, what, device);
     partial = hold.ptr<T>();
   }
-  const size_t smem = size_t(round16(int64_t(rows) * C * int64_t(sizeof(T))) + (kTileElems<T> + kVec<T>) * int64_t(sizeof(T)));
+  const size_t smem = size_t(2 * round16(int64_t(rows) * C * int64_t(sizeof(T))) + 2 * kBufferBytes);
   const unsigned grid = unsigned(std::min(runs, kMaxGrid));
+  cudaStream_t s = stream(device);  // (the device current for allow_shared)
   if constexpr (kWideColumns<T, C>) {
     if (x.width > kBlock) {
-      skinny_columns_kernel<T, C, kMaxColumnsPerThread><<<grid, kBlock, smem, stream(device)>>>(
+      allow_shared<skinny_columns_kernel<T, C, kMaxColumnsPerThread>>(device, smem, what);
+      skinny_columns_kernel<T, C, kMaxColumnsPerThread><<<grid, kBlock, smem, s>>>(
           x, r, c, run_tiles, runs, out, out_width, out_small, partial);
       check_launch(what);
     }
   }
   if (x.width <= kBlock) {
-    skinny_columns_kernel<T, C, 1><<<grid, kBlock, smem, stream(device)>>>(x, r, c, run_tiles, runs, out, out_width,
+    allow_shared<skinny_columns_kernel<T, C, 1>>(device, smem, what);
+    skinny_columns_kernel<T, C, 1><<<grid, kBlock, smem, s>>>(x, r, c, run_tiles, runs, out, out_width,
                                                                            out_small, partial);
     check_launch(what);
   }
   if (runs > 1) {
-    skinny_partials_kernel<T><<<unsigned(std::min(outputs, kMaxGrid)), kBlock, 0, stream(device)>>>(
+    skinny_partials_kernel<T><<<unsigned(std::min(outputs, kMaxGrid)), kBlock, 0, s>>>(
         partial, runs, c, outputs, out, out_width, out_small);
     check_launch(what);
   }
