@@ -147,9 +147,11 @@ __device__ __forceinline__ int load_tile(const T* __restrict__ x, int64_t e0, in
 // Rows form, C = c rounded up to 1, 2, 4 or 8 (the small side zero-padded): tiles t = blockIdx.x,
 // + gridDim.x, ... of x.tile_rows rows; groups of `lanes` threads take a row each, lane l the
 // values q = l, l + lanes, ... of it. out[i, s] at out[i * out_long + s * out_small].
+// Registers capped for one more block an SM where C <= 4 (at most 48 a thread: none spill).
 template <typename T, int C>
-__global__ void __launch_bounds__(kBlock, kMinBlocksPerSM) skinny_rows_kernel(LongOperand<T> x, SmallOperand<T> w, int c, int lanes,
-                                                             T* __restrict__ out, int64_t out_long, int64_t out_small) {
+__global__ void __launch_bounds__(kBlock, C <= 4 ? kMinBlocksPerSM + 1 : kMinBlocksPerSM)
+    skinny_rows_kernel(LongOperand<T> x, SmallOperand<T> w, int c, int lanes, T* __restrict__ out, int64_t out_long,
+                       int64_t out_small) {
   extern __shared__ __align__(16) unsigned char smem[];
   // The small side as one C-vector per q, then two tile buffers.
   const Lanes<T, C>* small = reinterpret_cast<const Lanes<T, C>*>(smem);
