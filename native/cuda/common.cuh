@@ -78,7 +78,7 @@ struct alignas(sizeof(T) * V) Lanes {
 };
 
 template <typename T, int V>
-__device__ __forceinline__ Lanes<T, V> load_lanes(const T* __restrict__ p, int64_t i, bool scalar, bool aligned) {
+RV_HD __forceinline__ Lanes<T, V> load_lanes(const T* __restrict__ p, int64_t i, bool scalar, bool aligned, int count = V) {
   Lanes<T, V> r;
   if (scalar) {
     const T x = *p;
@@ -88,7 +88,7 @@ __device__ __forceinline__ Lanes<T, V> load_lanes(const T* __restrict__ p, int64
     r = *reinterpret_cast<const Lanes<T, V>*>(p + i);
   } else {
 #pragma unroll
-    for (int j = 0; j < V; j++) r.v[j] = p[i + j];
+    for (int j = 0; j < V; j++) r.v[j] = p[i + (j < count ? j : 0)];  // lanes past count: any element
   }
   return r;
 }

@@ -237,22 +237,6 @@ template <typename T> FlatArgs<T> flat_args(const FlatInputs<T>& in, T* out, int
   return a;
 }
 
-template <typename T, int E>
-RV_HD RV_FUSED_INLINE Lanes<T, E> load_lanes(const T* p, int64_t start, int count, bool scalar, bool vector) {
-  Lanes<T, E> r;
-  if (scalar) {
-    const T x = *p;
-#pragma unroll
-    for (int e = 0; e < E; e++) r.v[e] = x;
-  } else if (vector) {
-    r = *reinterpret_cast<const Lanes<T, E>*>(p + start);
-  } else {
-#pragma unroll
-    for (int e = 0; e < E; e++) r.v[e] = p[start + (e < count ? e : 0)];  // lanes past count: any element
-  }
-  return r;
-}
-
 // Group g (< groups + 2) of a flat launch, with the thread's slots s.
 template <typename T, class Slots> RV_HD RV_FUSED_INLINE void flat_group(const FlatArgs<T>& a, Slots& s, int64_t g) {
   constexpr int E = kLanes<T>;
@@ -270,7 +254,7 @@ template <typename T, class Slots> RV_HD RV_FUSED_INLINE void flat_group(const F
 #pragma unroll
   for (int k = 0; k < fused::kMaxInputs; k++) {
     if (k < a.code.inputs && a.code.input_slot[k] != kNoSlot) {
-      x[k] = load_lanes<T, E>(a.in.in[k], start, count, (a.in.scalar_mask >> k) & 1u, vector);
+      x[k] = load_lanes<T, E>(a.in.in[k], start, (a.in.scalar_mask >> k) & 1u, vector, count);
     }
   }
 #pragma unroll

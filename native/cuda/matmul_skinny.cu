@@ -29,6 +29,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 
 #include "common.cuh"
 #include "matmul_skinny.h"
@@ -479,22 +480,24 @@ void launch_columns(int device, LongOperand<T> x, SmallOperand<T> r, int c, T* o
   }
 }
 
+// Calls f with the smallest supported small-side width (1, 2, 4 or 8) that holds c.
+template <typename F> void by_width(int c, F&& f) {
+  if (c <= 1) f(std::integral_constant<int, 1>{});
+  else if (c <= 2) f(std::integral_constant<int, 2>{});
+  else if (c <= 4) f(std::integral_constant<int, 4>{});
+  else f(std::integral_constant<int, 8>{});
+}
+
 template <typename T>
 void rows_form(int device, const LongOperand<T>& x, const SmallOperand<T>& w, int c, T* out, int64_t out_long,
                int64_t out_small, const char* what) {
-  if (c <= 1) launch_rows<T, 1>(device, x, w, c, out, out_long, out_small, what);
-  else if (c <= 2) launch_rows<T, 2>(device, x, w, c, out, out_long, out_small, what);
-  else if (c <= 4) launch_rows<T, 4>(device, x, w, c, out, out_long, out_small, what);
-  else launch_rows<T, 8>(device, x, w, c, out, out_long, out_small, what);
+  by_width(c, [&](auto C) { launch_rows<T, decltype(C)::value>(device, x, w, c, out, out_long, out_small, what); });
 }
 
 template <typename T>
 void columns_form(int device, const LongOperand<T>& x, const SmallOperand<T>& r, int c, T* out, int64_t out_width,
                   int64_t out_small, const char* what) {
-  if (c <= 1) launch_columns<T, 1>(device, x, r, c, out, out_width, out_small, what);
-  else if (c <= 2) launch_columns<T, 2>(device, x, r, c, out, out_width, out_small, what);
-  else if (c <= 4) launch_columns<T, 4>(device, x, r, c, out, out_width, out_small, what);
-  else launch_columns<T, 8>(device, x, r, c, out, out_width, out_small, what);
+  by_width(c, [&](auto C) { launch_columns<T, decltype(C)::value>(device, x, r, c, out, out_width, out_small, what); });
 }
 
 }  // namespace
