@@ -2,7 +2,8 @@
  * GPU kernels against the GPU's own references, measured in the same run: elementwise and
  * reduction bandwidth at 256 MB against a device-to-device cudaMemcpy (target >= 0.80), matMul
  * against cuBLAS called directly with nothing in between (target within 10%), and the per-op
- * dispatch cost of a tiny op from JS (target <= 10 µs); beside them, the logistic-regression
+ * dispatch cost of a tiny op from JS (target <= 10 µs; medians of rounds paired with the same op on the
+ * CPU); beside them, the logistic-regression
  * gradient's skinny products on X [581012, 55] float32 as GB/s of one read of X. Also an
  * elementwise chain of 6 ops (one output) at the same size, op by op and captured by rv.jit (one
  * fused kernel unless RANDVAR_FUSE=0), both counted as the bytes the fused chain must move (read
@@ -189,16 +190,14 @@ verdicts.push(`matMul within 10% of cuBLAS called directly: ${worstMatMul >= 0.9
   rv.dispose([x, beta, betas, r, rs, xCopy, z4]);
 }
 
-// Dispatch: a 4-element add from JS, result disposed, queued 20,000 times.
+// Dispatch: a 4-element add from JS, result disposed, queued 20,000 times; medians of rounds
+// alternating with the same op on the CPU (one-shot timings swung with the host's noise).
 const p = rv.tensor([1, 2, 3, 4]);
 const q = rv.tensor([5, 6, 7, 8]);
-const dispatch = perCall(() => rv.add(p, q).dispose(), quick ? 2000 : 20_000) * 1e6;
-const dispatchCpu = rv.withDevice('cpu', () => {
-  const pc = rv.tensor([1, 2, 3, 4]), qc = rv.tensor([5, 6, 7, 8]);
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < 20_000; i++) rv.add(pc, qc).dispose();
-  return Number(process.hrtime.bigint() - start) / 1e3 / 20_000;
-});
+const [pc, qc] = rv.withDevice('cpu', () => [rv.tensor([1, 2, 3, 4]), rv.tensor([5, 6, 7, 8])]);
+const dispatchTimes = paired(() => rv.add(p, q).dispose(), () => rv.add(pc, qc).dispose(), quick ? 2000 : 20_000);
+const dispatch = dispatchTimes.op * 1e6;
+const dispatchCpu = dispatchTimes.reference * 1e6;
 rows.push({ measure: 'dispatch: rv.add of 4 elements + dispose', value: `${dispatch.toFixed(2)} µs`, reference: `same op on the CPU ${dispatchCpu.toFixed(2)} µs`, ratio: (dispatch / dispatchCpu).toFixed(2) });
 verdicts.push(`per-op dispatch <= 10 µs: ${dispatch <= 10 ? 'met' : 'NOT met'} (${dispatch.toFixed(2)} µs)`);
 
