@@ -2,9 +2,9 @@
  * GPU kernels against the GPU's own references, measured in the same run: elementwise and
  * reduction bandwidth at 256 MB against a device-to-device cudaMemcpy (target >= 0.80), matMul
  * against cuBLAS called directly with nothing in between (target within 10%), and the per-op
- * dispatch cost of a tiny op from JS (target <= 10 µs; medians of rounds paired with the same op on the
- * CPU); beside them, the logistic-regression
- * gradient's skinny products on X [581012, 55] float32 as GB/s of one read of X. Also an
+ * dispatch cost of a tiny op from JS (target <= 10 µs; medians of rounds paired with the same op
+ * on the CPU); beside them, the logistic-regression gradient's skinny products on X [581012, 55]
+ * float32 as GB/s of one read of X. Also an
  * elementwise chain of 6 ops (one output) at the same size, op by op and captured by rv.jit (one
  * fused kernel unless RANDVAR_FUSE=0), both counted as the bytes the fused chain must move (read
  * two arrays, write one), with jit's speedup. Kernels run asynchronously on the device's stream: each timing
