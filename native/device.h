@@ -56,24 +56,19 @@ void copy_bytes(void* dst, int dst_device, const void* src, int src_device, size
 // Waits for every kernel queued on the device; throws an Error naming `what` on a CUDA error.
 void synchronize(int device, const char* what);
 
-// One range of device memory to copy into host memory.
-struct HostRead {
+// One range of bytes to copy: read_to_host's (device to host) and copy_ranges' (on one device).
+struct ByteRange {
   void* dst;
   const void* src;
   size_t bytes;
 };
+
 // Copies several ranges of one device's memory to the host, waiting for the device once (each
 // copy_bytes to the host waits on its own): queued into pinned staging memory, then copied out.
-void read_to_host(const HostRead* reads, size_t count, int device, const char* what);
+void read_to_host(const ByteRange* reads, size_t count, int device, const char* what);
 
-// One contiguous range of one device's memory to copy to another range of it.
-struct CopyRange {
-  void* dst;
-  const void* src;
-  size_t bytes;
-};
 // Queues the copies on the device's stream in one kernel launch (per 32 ranges).
-void copy_ranges(const CopyRange* ranges, size_t count, int device, const char* what);
+void copy_ranges(const ByteRange* ranges, size_t count, int device, const char* what);
 
 // CUDA graphs. begin_capture starts recording the work this thread queues on the device's stream
 // instead of running it; end_capture stops and returns the recorded work instantiated as a

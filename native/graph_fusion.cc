@@ -12,20 +12,6 @@ namespace {
 constexpr int kNotFusable = -1;
 constexpr int kAlias = -2;  // a reshape to the shape it already has: its input's register
 
-bool same_dims(const Dims& a, const Dims& b) {
-  if (a.n != b.n) return false;
-  for (int d = 0; d < a.n; d++) {
-    if (a[d] != b[d]) return false;
-  }
-  return true;
-}
-
-int64_t numel(const Dims& d) {
-  int64_t n = 1;
-  for (int i = 0; i < d.n; i++) n *= d[i];
-  return n;
-}
-
 // One group being grown from its root (the last step it replaces) towards its inputs.
 struct Group {
   std::vector<int> members;  // step indices
@@ -114,7 +100,7 @@ class Fusion {
     if (from < 0 || kind_[size_t(from)] == kNotFusable) return false;
     const GraphStep& st = g_.steps[size_t(from)];
     if (is_output_[size_t(st.output)] || st.out_dtype != top.out_dtype) return false;
-    const bool scalar = numel(st.out_shape) == 1 && st.out_shape.n <= top.out_shape.n;
+    const bool scalar = checked_numel(st.out_shape, "fusion") == 1 && st.out_shape.n <= top.out_shape.n;
     if (!scalar && !same_dims(st.out_shape, top.out_shape)) return false;
     for (int r : readers_[size_t(st.output)]) {
       if (kind_[size_t(r)] == kNotFusable || (!scalar && !same_dims(g_.steps[size_t(r)].out_shape, top.out_shape))) return false;

@@ -23,6 +23,10 @@ struct DeviceReplay {
   void* exec = nullptr;
   std::vector<Tensor> inputs;   // the buffers the recorded kernels read the inputs from
   std::vector<Tensor> outputs;  // the output slots as recorded
+  // Per output: the input it is (returned as the caller's tensor, as step by step), else -1;
+  // and whether a step computes it (copied out each run), else it is a constant (returned as is).
+  std::vector<int> output_input;
+  std::vector<char> output_computed;
   std::vector<Block> held;      // memory released while recording, which the graph still uses
 
   ~DeviceReplay() {
@@ -46,14 +50,6 @@ bool enabled() {
 
 size_t bytes_of(const Tensor& t) { return size_t(t.numel()) * itemsize(t.dtype); }
 
-bool same_layout(const Tensor& a, const Tensor& b) {
-  if (a.dtype != b.dtype || a.shape.n != b.shape.n) return false;
-  for (int d = 0; d < a.shape.n; d++) {
-    if (a.shape[d] != b.shape[d]) return false;
-  }
-  return true;
-}
-
 // The slot's index in `slots`, or -1.
 int index_of(const std::vector<int>& slots, int slot) {
   for (size_t i = 0; i < slots.size(); i++) {
@@ -62,17 +58,10 @@ int index_of(const std::vector<int>& slots, int slot) {
   return -1;
 }
 
-const Tensor* constant_of(const Graph& g, int slot) {
-  for (const auto& c : g.constants) {
-    if (c.first == slot) return &c.second;
-  }
-  return nullptr;
-}
-
 // Copies each src into dst (same shapes): contiguous ones in one batched kernel, others by a
 // strided copy each.
 void copy_all(const std::vector<const Tensor*>& dst, const std::vector<const Tensor*>& src, int device) {
-  std::vector<cuda::CopyRange> ranges;
+  std::vector<cuda::ByteRange> ranges;
   for (size_t i = 0; i < dst.size(); i++) {
     if (!dst[i] || dst[i]->data() == src[i]->data()) continue;
     if (src[i]->is_contiguous()) ranges.push_back({dst[i]->data(), src[i]->data(), bytes_of(*src[i])});
@@ -99,7 +88,15 @@ std::shared_ptr<DeviceReplay> record(const Graph& g, const std::vector<const Ten
     return nullptr;
   }
   r->exec = cuda::end_capture(device);
-  return r->exec ? r : nullptr;
+  if (!r->exec) return nullptr;
+  for (int slot : g.output_slots) {
+    bool constant = false;
+    for (const auto& c : g.constants) constant = constant || c.first == slot;
+    const int input = index_of(g.input_slots, slot);
+    r->output_input.push_back(input);
+    r->output_computed.push_back(input < 0 && !constant);
+  }
+  return r;
 }
 
 }  // namespace
@@ -137,7 +134,7 @@ bool replay_on_device(const Graph& g, const std::vector<const Tensor*>& inputs, 
   DeviceReplay& r = *g.replay;
   if (r.device != device) return false;
   for (size_t i = 0; i < inputs.size(); i++) {
-    if (!same_layout(*inputs[i], r.inputs[i])) return false;
+    if (inputs[i]->dtype != r.inputs[i].dtype || !same_dims(inputs[i]->shape, r.inputs[i].shape)) return false;
   }
   std::vector<const Tensor*> dst, src;
   for (size_t i = 0; i < inputs.size(); i++) dst.push_back(&r.inputs[i]), src.push_back(inputs[i]);
@@ -147,16 +144,13 @@ bool replay_on_device(const Graph& g, const std::vector<const Tensor*>& inputs, 
   // result is copied out of the graph's memory, which the next run overwrites.
   out.assign(g.output_slots.size(), Tensor());
   dst.clear(), src.clear();
-  for (size_t k = 0; k < g.output_slots.size(); k++) {
-    const int slot = g.output_slots[k];
-    const int input = index_of(g.input_slots, slot);
-    const Tensor* constant = constant_of(g, slot);
-    if (input >= 0) out[k] = *inputs[size_t(input)];
-    else if (constant) out[k] = *constant;
-    else out[k] = empty_tensor(r.outputs[k].dtype, r.outputs[k].shape, "runGraph", device);
-  }
   for (size_t k = 0; k < out.size(); k++) {
-    if (index_of(g.input_slots, g.output_slots[k]) < 0 && !constant_of(g, g.output_slots[k])) {
+    if (r.output_input[k] >= 0) {
+      out[k] = *inputs[size_t(r.output_input[k])];
+    } else if (!r.output_computed[k]) {
+      out[k] = r.outputs[k];
+    } else {
+      out[k] = empty_tensor(r.outputs[k].dtype, r.outputs[k].shape, "runGraph", device);
       dst.push_back(&out[k]), src.push_back(&r.outputs[k]);
     }
   }

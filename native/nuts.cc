@@ -87,7 +87,7 @@ Tensor mask(const std::vector<uint8_t>& flags, int device) {
 std::vector<std::vector<double>> read(const Tensors& ts, const std::vector<int64_t>& counts, const char* const* what) {
   Tensors dense;
   std::vector<std::vector<unsigned char>> host(ts.size());
-  std::vector<cuda::HostRead> reads;
+  std::vector<cuda::ByteRange> reads;
   for (size_t k = 0; k < ts.size(); k++) {
     const Tensor& t = ts[k];
     if (t.numel() != counts[k]) {
@@ -102,7 +102,7 @@ std::vector<std::vector<double>> read(const Tensors& ts, const std::vector<int64
   }
   const int device = ts.empty() ? kCpu : ts[0].device();
   if (device == kCpu) {
-    for (const cuda::HostRead& r : reads) std::memcpy(r.dst, r.src, r.bytes);
+    for (const cuda::ByteRange& r : reads) std::memcpy(r.dst, r.src, r.bytes);
   } else {
     cuda::read_to_host(reads.data(), reads.size(), device, "nuts");
   }

@@ -51,6 +51,14 @@ int64_t Tensor::numel() const {
   return total;
 }
 
+bool same_dims(const Dims& a, const Dims& b) {
+  if (a.n != b.n) return false;
+  for (int d = 0; d < a.n; d++) {
+    if (a[d] != b[d]) return false;
+  }
+  return true;
+}
+
 Dims contiguous_strides(const Dims& shape) {
   Dims s;
   s.n = shape.n;

@@ -57,6 +57,8 @@ struct Tensor {
 // Product of dimensions, throwing if it overflows or a dimension is negative.
 int64_t checked_numel(const Dims& shape, const char* what);
 Dims contiguous_strides(const Dims& shape);
+// Whether two shapes (or stride lists) are equal: same rank, same entries.
+bool same_dims(const Dims& a, const Dims& b);
 
 // A new contiguous tensor with uninitialised contents, on the CPU or a GPU.
 Tensor empty_tensor(DType dtype, const Dims& shape, const char* what, int device = kCpu);

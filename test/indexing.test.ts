@@ -190,7 +190,8 @@ describe('gatherND', () => {
  * does: exact. A GPU adds them with atomics in whatever order its threads arrive; int32 sums wrap
  * identically in any order (exact), and a float sum of n terms in any order lies within
  * (n - 1)·u·Σ|terms| of the exact sum (u the unit roundoff), so within twice that of the
- * reference's: n is at most the indices' count plus one, Σ|terms| the scatter of absolute values.
+ * reference's: per element, n is one plus the updates scattered to it and Σ|terms| the scatter of
+ * absolute values (both by the reference).
  */
 function assertScatterAdd(out: rv.Tensor, xr: Ref, ir: Ref, ur: Ref, axis: number, dtype: rv.DType, what: string) {
   const expected = refScatterAdd(xr, ir, ur, axis, dtype);
@@ -201,11 +202,12 @@ function assertScatterAdd(out: rv.Tensor, xr: Ref, ir: Ref, ur: Ref, axis: numbe
   const abs = (r: Ref): Ref => ({ values: r.values.map(Math.abs), shape: r.shape });
   const magnitude = refScatterAdd(abs(xr), ir, abs(ur), axis, 'float64').values;
   const u = dtype === 'float32' ? 2 ** -24 : 2 ** -53;
-  const terms = ir.values.length + 1;
+  const ones = (r: Ref): Ref => ({ values: r.values.map(() => 1), shape: r.shape });
+  const terms = refScatterAdd(ones(xr), ir, ones(ur), axis, 'float64').values;
   assert.deepEqual([...out.shape], [...expected.shape], `${what}: shape`);
   const actual = out.dataSync();
   for (let k = 0; k < expected.values.length; k++) {
-    const bound = 2 * (terms - 1) * u * magnitude[k];
+    const bound = 2 * (terms[k] - 1) * u * magnitude[k];
     assert.ok(Math.abs(actual[k] - expected.values[k]) <= bound, `${what}[${k}]: ${actual[k]} vs ${expected.values[k]} (bound ${bound})`);
   }
 }

@@ -3,6 +3,8 @@
 #pragma once
 #include <cuda_runtime.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <type_traits>
@@ -25,13 +27,61 @@ void check_launch(const char* what);
 cudaStream_t stream(int device);
 
 constexpr int kBlock = 256;
+constexpr int64_t kMaxGrid = 65535 * 8;      // blocks a launch takes at most: grid-stride loops cover the rest
+constexpr unsigned kFullMask = 0xffffffffu;  // every lane of a warp
+
+RV_HD inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // Blocks for n elements at `per_thread` each, capped so grid-stride loops cover the rest.
 inline unsigned blocks_for(int64_t n, int per_thread = 1) {
-  int64_t b = (n + int64_t(kBlock) * per_thread - 1) / (int64_t(kBlock) * per_thread);
-  if (b < 1) b = 1;
-  if (b > 65535 * 8) b = 65535 * 8;
-  return unsigned(b);
+  return unsigned(std::min(std::max<int64_t>(1, ceil_div(n, int64_t(kBlock) * per_thread)), kMaxGrid));
+}
+
+// Lets kKernel take `bytes` of dynamic shared memory past the 48 KB a launch gets without asking
+// (up to what the device allows a block), once per kernel and device.
+template <auto kKernel>
+void allow_dynamic_shared(int device, size_t bytes, const char* what) {
+  static std::atomic<bool> allowed[kMaxDevices];
+  if (bytes <= 48 * 1024 || allowed[device].load(std::memory_order_relaxed)) return;
+  stream(device);  // the device current for the calls below
+  int limit = 0;
+  cudaFuncAttributes attrs;
+  check(cudaDeviceGetAttribute(&limit, cudaDevAttrMaxSharedMemoryPerBlockOptin, device), what);
+  check(cudaFuncGetAttributes(&attrs, kKernel), what);
+  check(cudaFuncSetAttribute(kKernel, cudaFuncAttributeMaxDynamicSharedMemorySize, limit - int(attrs.sharedSizeBytes)), what);
+  allowed[device].store(true, std::memory_order_relaxed);
+}
+
+// Blocks of kKernel the device holds at once (SMs x blocks per SM) at `threads` a block and
+// `smem` bytes of dynamic shared memory: grids beyond it only queue. Looked up once per kernel,
+// device and launch shape (8 shapes kept per device), on the device itself.
+template <auto kKernel>
+int64_t resident_blocks(int device, const char* what, int threads = kBlock, size_t smem = 0) {
+  static std::atomic<int64_t> known[kMaxDevices][8];  // smem << 40 | threads << 24 | blocks
+  const int64_t key = int64_t(smem) << 40 | int64_t(threads) << 24;
+  std::atomic<int64_t>& entry = known[device][((smem >> 4) ^ (smem >> 11) ^ size_t(threads)) & 7];
+  const int64_t k = entry.load(std::memory_order_relaxed);
+  if (k != 0 && (k & ~int64_t(0xffffff)) == key) return k & 0xffffff;
+  allow_dynamic_shared<kKernel>(device, smem, what);
+  stream(device);  // the occupancy query reads the current device
+  int per_sm = 0, sms = 0;
+  check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kKernel, threads, smem), what);
+  check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device), what);
+  const int64_t blocks = std::min<int64_t>(int64_t(std::max(per_sm, 1)) * std::max(sms, 1), 0xffffff);
+  entry.store(key | blocks, std::memory_order_relaxed);
+  return blocks;
+}
+
+// A grid for `items` equal items of work on kKernel: at most what the device holds at once, and,
+// when the items take several rounds, as few blocks as take the same number of rounds, so every
+// block has the same count of items and none is left streaming alone at the end (a block's loads
+// in flight do not use a whole SM's share of the bandwidth). Only the speed depends on it, never
+// a result: the kernels that take it loop over their items.
+template <auto kKernel>
+unsigned grid_for(int64_t items, int device, const char* what, int threads = kBlock, size_t smem = 0) {
+  const int64_t cap = std::min(resident_blocks<kKernel>(device, what, threads, smem), kMaxGrid);
+  if (items <= cap) return unsigned(std::max<int64_t>(1, items));
+  return unsigned(ceil_div(items, ceil_div(items, cap)));
 }
 
 // Byte offsets of N operands at a linear element index, from StridedLoop's merged layout.

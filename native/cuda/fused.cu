@@ -94,27 +94,10 @@ template <typename T> size_t slot_bytes(int slots) {
   return size_t(std::max(slots, 1)) * kFusedBlock * sizeof(Lanes<T, kE<T>>);
 }
 
-// Blocks for `threads` threads of kKernel, at most what the device holds at once with the
-// program's shared memory (looked up once per kernel, device and slot count): every kernel here
-// loops over its work. Only the speed depends on the grid, never a result.
-template <auto kKernel, typename T> unsigned grid_for(int64_t threads, int device, int slots, const char* what) {
-  static int per_sm[kMaxDevices][fused::kMaxRegisters + 1] = {};
-  static int sms[kMaxDevices] = {};
-  if (sms[device] == 0) {
-    // Up to kMaxRegisters slots a thread: past the 48 KB a launch gets without asking.
-    cuda::check(cudaFuncSetAttribute(kKernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                     int(slot_bytes<T>(fused::kMaxRegisters))), what);
-    int m = 0;
-    cuda::check(cudaDeviceGetAttribute(&m, cudaDevAttrMultiProcessorCount, device), what);
-    sms[device] = std::max(m, 1);
-  }
-  if (per_sm[device][slots] == 0) {
-    int b = 0;
-    cuda::check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&b, kKernel, kFusedBlock, slot_bytes<T>(slots)), what);
-    per_sm[device][slots] = std::max(b, 1);
-  }
-  const int64_t blocks = (threads + kFusedBlock - 1) / kFusedBlock;
-  return unsigned(std::max<int64_t>(1, std::min<int64_t>({blocks, int64_t(per_sm[device][slots]) * sms[device], 65535 * 8})));
+// Blocks for `threads` threads of kKernel with the program's shared memory: at most what the
+// device holds at once (every kernel here loops over its work; only the speed depends on it).
+template <auto kKernel, typename T> unsigned blocks(int64_t threads, int device, int slots, const char* what) {
+  return cuda::grid_for<kKernel>(cuda::ceil_div(threads, kFusedBlock), device, what, kFusedBlock, slot_bytes<T>(slots));
 }
 
 template <typename T> void launch(const KernelCall& c, const Program& p, const Tensor& out) {
@@ -129,7 +112,7 @@ template <typename T> void launch(const KernelCall& c, const Program& p, const T
   if (cuda::flat_inputs<T>(c, p, out.shape, in)) {
     const FlatArgs<T> a = cuda::flat_args<T>(in, out.ptr<T>(), n, code);
     constexpr auto kernel = fused_flat<T>;
-    kernel<<<grid_for<kernel, T>(a.groups + 2, device, code.slots, c.name), kFusedBlock, bytes, s>>>(a);
+    kernel<<<blocks<kernel, T>(a.groups + 2, device, code.slots, c.name), kFusedBlock, bytes, s>>>(a);
   } else {
     const Tensor* operands[kMaxOperands] = {&out};
     for (int k = 0; k < p.inputs; k++) operands[k + 1] = &c.input(size_t(k));
@@ -138,23 +121,25 @@ template <typename T> void launch(const KernelCall& c, const Program& p, const T
     // 32-bit indices only while i + E grid-strides cannot wrap past 2^32 (grids stay under 2^26 threads).
     if (n <= int64_t(INT32_MAX)) {
       constexpr auto kernel = fused_strided<T, uint32_t>;
-      kernel<<<grid_for<kernel, T>(threads, device, code.slots, c.name), kFusedBlock, bytes, s>>>(
+      kernel<<<blocks<kernel, T>(threads, device, code.slots, c.name), kFusedBlock, bytes, s>>>(
           StridedArgs<T, uint32_t>{uint32_t(n), indexer<uint32_t>(loop, p.inputs + 1), code});
     } else {
       constexpr auto kernel = fused_strided<T, int64_t>;
-      kernel<<<grid_for<kernel, T>(threads, device, code.slots, c.name), kFusedBlock, bytes, s>>>(
+      kernel<<<blocks<kernel, T>(threads, device, code.slots, c.name), kFusedBlock, bytes, s>>>(
           StridedArgs<T, int64_t>{n, indexer<int64_t>(loop, p.inputs + 1), code});
     }
   }
   cuda::check_launch(c.name);
 }
 
-Tensor fused_gpu(const KernelCall& c) {
-  const Program p = fused::parse(c);
+// The fused kernel's output for c running the (parsed) program p.
+Tensor run_program(const KernelCall& c, const Program& p) {
   Tensor out = c.make_output();
   dispatch_float(out.dtype, c.name, [&](auto tag) { launch<typename decltype(tag)::type>(c, p, out); });
   return out;
 }
+
+Tensor fused_gpu(const KernelCall& c) { return run_program(c, fused::parse(c)); }
 
 // The program's values as the reduction kernels' source (cuda/reduce.cuh): one position a load.
 template <class Red, typename T> struct ProgramValues {
@@ -188,7 +173,7 @@ Tensor fused_sum_gpu(const KernelCall& c) {
   const int rank = f.shape.n;
   int reduced = 0;
   while (reduced < rank && (mask >> (rank - 1 - reduced) & 1)) reduced++;
-  const bool one_launch = reduced > 0 && like.numel() <= kOneLaunchValues && mask == ((uint32_t(1) << rank) - 1) - ((uint32_t(1) << (rank - reduced)) - 1);
+  const bool one_launch = reduced > 0 && like.numel() <= kOneLaunchValues && mask == ((uint32_t(1) << reduced) - 1) << (rank - reduced);
   bool done = false;
   Tensor out;
   if (one_launch) {
@@ -208,7 +193,7 @@ Tensor fused_sum_gpu(const KernelCall& c) {
     });
   }
   if (done) return out;
-  const Tensor values = fused_gpu(values_call);
+  const Tensor values = run_program(values_call, p);
   return sum(fused::sum_call(c, f, values));
 }
 

@@ -35,7 +35,7 @@ __global__ void copy_ranges_kernel(Ranges r) {
 
 }  // namespace
 
-void copy_ranges(const CopyRange* ranges, size_t count, int device, const char* what) {
+void copy_ranges(const ByteRange* ranges, size_t count, int device, const char* what) {
   cudaStream_t s = stream(device);
   for (size_t begin = 0; begin < count; begin += kRangesPerLaunch) {
     Ranges r{};

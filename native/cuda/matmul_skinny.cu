@@ -40,7 +40,6 @@ namespace {
 
 using matmul::Operand;
 
-constexpr unsigned kFullMask = 0xffffffffu;
 constexpr int kMaxSmall = 8;                    // rows (or columns) of the small side, at most
 constexpr int64_t kMinLong = 1024;              // the long dimension, at least
 constexpr int64_t kTileBytes = 16384;           // bytes of L a tile holds, at most
@@ -51,7 +50,6 @@ constexpr int kMaxColumnsPerThread = 2;         // columns form: width <= kBlock
 constexpr int kMinBlocksPerSM = 4;              // registers capped so that this many blocks fit an SM
 constexpr int64_t kMaxRuns = 2048;              // columns form: runs (partial sums per output), about at most
 constexpr int64_t kMinRunTiles = 2;             // columns form: tiles per run, at least
-constexpr int64_t kMaxGrid = 65535 * 8;         // grid-stride loops cover the rest
 
 template <typename T> constexpr int kVec = int(16 / sizeof(T));
 template <typename T> constexpr int kTileElems = int(kTileBytes / int64_t(sizeof(T)));
@@ -59,11 +57,7 @@ template <typename T> constexpr int kTileElems = int(kTileBytes / int64_t(sizeof
 // two of them per block, one filled while the other is read.
 template <typename T> constexpr int kBufferElems = kTileElems<T> + kVec<T>;
 constexpr int64_t kBufferBytes = kTileBytes + 16;
-// Dynamic shared memory a block may ask for, at most: two coefficient buffers (columns form,
-// up to kTileBytes each) or the small side (rows form, up to kTileBytes), and two tile buffers.
-constexpr int64_t kMaxSharedBytes = 2 * kTileBytes + 2 * kBufferBytes;
 
-__host__ __device__ inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 __host__ __device__ inline int64_t round16(int64_t bytes) { return (bytes + 15) / 16 * 16; }
 
 // The long operand: element (i, q) at x[i * stride + q], rows [0, rows), q in [0, width).
@@ -385,31 +379,6 @@ int64_t max_rows_width(int c) {
   return kTileBytes / (padded * int64_t(sizeof(T)));
 }
 
-// Lets kKernel ask for up to kMaxSharedBytes of dynamic shared memory (past the 48 KB a launch
-// gets without asking) on `device`, once per kernel and device, where `bytes` needs it.
-template <auto kKernel>
-void allow_shared(int device, size_t bytes, const char* what) {
-  static std::atomic<bool> allowed[kMaxDevices];
-  if (bytes <= 48 * 1024 || allowed[device].load(std::memory_order_relaxed)) return;
-  check(cudaFuncSetAttribute(kKernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(kMaxSharedBytes)), what);
-  allowed[device].store(true, std::memory_order_relaxed);
-}
-
-// Blocks of kKernel with `bytes` of shared memory the device holds at once (SMs x blocks per
-// SM), looked up once per kernel, device and size in a row.
-template <auto kKernel>
-int64_t resident_blocks(int device, size_t bytes, const char* what) {
-  static std::atomic<int64_t> known[kMaxDevices];  // bytes << 32 | blocks per SM x SMs
-  const int64_t k = known[device].load(std::memory_order_relaxed);
-  if (k != 0 && (k >> 32) == int64_t(bytes)) return k & 0xffffffff;
-  int per_sm = 0, sms = 0;
-  check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kKernel, kBlock, bytes), what);
-  check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device), what);
-  const int64_t blocks = int64_t(std::max(per_sm, 1)) * std::max(sms, 1);
-  known[device].store(int64_t(bytes) << 32 | blocks, std::memory_order_relaxed);
-  return blocks;
-}
-
 template <typename T, int C>
 void launch_rows(int device, LongOperand<T> x, SmallOperand<T> w, int c, T* out, int64_t out_long, int64_t out_small,
                  const char* what) {
@@ -425,11 +394,8 @@ void launch_rows(int device, LongOperand<T> x, SmallOperand<T> w, int c, T* out,
   // At most the blocks the device holds at once, each taking the same number of tiles (a block
   // copies its next tile while it reads one); only the speed depends on the grid.
   constexpr auto kKernel = skinny_rows_kernel<T, C>;
-  cudaStream_t s = stream(device);  // (the device current for the lookups)
-  allow_shared<kKernel>(device, smem, what);
-  const int64_t cap = std::min(resident_blocks<kKernel>(device, smem, what), kMaxGrid);
-  const unsigned grid = unsigned(tiles <= cap ? tiles : ceil_div(tiles, ceil_div(tiles, cap)));
-  kKernel<<<grid, kBlock, smem, s>>>(x, w, c, lanes, out, out_long, out_small);
+  const unsigned grid = grid_for<kKernel>(tiles, device, what, kBlock, smem);
+  kKernel<<<grid, kBlock, smem, stream(device)>>>(x, w, c, lanes, out, out_long, out_small);
   check_launch(what);
 }
 
@@ -458,17 +424,17 @@ void launch_columns(int device, LongOperand<T> x, SmallOperand<T> r, int c, T* o
   }
   const size_t smem = size_t(2 * round16(int64_t(rows) * C * int64_t(sizeof(T))) + 2 * kBufferBytes);
   const unsigned grid = unsigned(std::min(runs, kMaxGrid));
-  cudaStream_t s = stream(device);  // (the device current for allow_shared)
+  cudaStream_t s = stream(device);
   if constexpr (kWideColumns<T, C>) {
     if (x.width > kBlock) {
-      allow_shared<skinny_columns_kernel<T, C, kMaxColumnsPerThread>>(device, smem, what);
+      allow_dynamic_shared<skinny_columns_kernel<T, C, kMaxColumnsPerThread>>(device, smem, what);
       skinny_columns_kernel<T, C, kMaxColumnsPerThread><<<grid, kBlock, smem, s>>>(
           x, r, c, run_tiles, runs, out, out_width, out_small, partial);
       check_launch(what);
     }
   }
   if (x.width <= kBlock) {
-    allow_shared<skinny_columns_kernel<T, C, 1>>(device, smem, what);
+    allow_dynamic_shared<skinny_columns_kernel<T, C, 1>>(device, smem, what);
     skinny_columns_kernel<T, C, 1><<<grid, kBlock, smem, s>>>(x, r, c, run_tiles, runs, out, out_width,
                                                                            out_small, partial);
     check_launch(what);

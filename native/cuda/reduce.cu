@@ -197,7 +197,7 @@ void softmax_run(const T* x, T* out, int64_t A, int64_t R, int64_t B, int device
   if (B == 1 && R <= cuda::red::kWarpRow) {
     const int G = cuda::red::lanes_for(R);
     const unsigned grid =
-        unsigned(std::max<int64_t>(1, std::min(cuda::red::ceil_div(A, cuda::kBlock / G), cuda::red::kMaxGrid)));
+        unsigned(std::max<int64_t>(1, std::min(cuda::ceil_div(A, cuda::kBlock / G), cuda::kMaxGrid)));
     switch (G) {
       case 1: softmax_rows<1, kLog><<<grid, cuda::kBlock, 0, st>>>(x, out, A, R); break;
       case 2: softmax_rows<2, kLog><<<grid, cuda::kBlock, 0, st>>>(x, out, A, R); break;
@@ -216,8 +216,8 @@ void softmax_run(const T* x, T* out, int64_t A, int64_t R, int64_t B, int device
   const T* m = max.ptr<T>();
   cuda::red::reduce<OnlineLogSumExp<T>, T>(x, ScaleSink<kLog, T>{max.ptr<T>(), scale.ptr<double>(), B},
                                            A, R, B, device, what);
-  const int64_t chunks = cuda::red::ceil_div(R * B, kApplyChunk);
-  const unsigned grid = unsigned(std::min(A * chunks, cuda::red::kMaxGrid));
+  const int64_t chunks = cuda::ceil_div(R * B, kApplyChunk);
+  const unsigned grid = unsigned(std::min(A * chunks, cuda::kMaxGrid));
   softmax_apply<kLog><<<grid, cuda::kBlock, 0, st>>>(x, out, m, scale.ptr<double>(), A, R, B, chunks);
   cuda::check_launch(what);
 }

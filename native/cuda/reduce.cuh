@@ -36,7 +36,6 @@ namespace red {
 
 using reduction::Plan;
 
-constexpr unsigned kFullMask = 0xffffffffu;
 constexpr int kWarps = kBlock / 32;
 // Runs a split aims at: several per block the GPU holds at once (an H100 holds ~660-1056), so
 // the last round of runs leaves little idle. A constant, not the device's count: partials must
@@ -49,10 +48,7 @@ constexpr int64_t kPartialRunElems = 2048;       // the same for cols passes ove
 constexpr int64_t kTargetBlocks = 1024;
 constexpr int64_t kWarpRow = 4096;    // rows up to this long take a warp (or fewer lanes), longer a block
 constexpr int64_t kWideOutputs = int64_t(1) << 18;  // outputs that occupy the GPU with a thread each
-constexpr int64_t kMaxGrid = 65535 * 8;             // grid-stride loops cover the rest
 constexpr int kUnroll = 8;                          // independent loads in flight per thread
-
-inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // ---- Shuffles of any accumulator: 32-bit words (double, (value, index) pairs), bytes widened.
 
@@ -500,34 +496,6 @@ inline Pass plan_pass(int64_t A, int64_t R, int64_t B, bool split, int64_t col_r
     p = pass_with_runs(R, B, ceil_div(R, S));
   }
   return p;
-}
-
-// Blocks of kKernel the device holds at once (SMs x blocks per SM), looked up once per kernel
-// and device: grids beyond it only queue, and every kernel here loops over its items.
-template <auto kKernel>
-int64_t resident_blocks(int device, const char* what) {
-  static int per_sm[kMaxDevices] = {};
-  static int sms[kMaxDevices] = {};
-  if (per_sm[device] == 0) {
-    int n = 0, m = 0;
-    check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, kKernel, kBlock, 0), what);
-    check(cudaDeviceGetAttribute(&m, cudaDevAttrMultiProcessorCount, device), what);
-    per_sm[device] = std::max(n, 1);
-    sms[device] = std::max(m, 1);
-  }
-  return int64_t(per_sm[device]) * sms[device];
-}
-
-// A grid for `blocks` equal items of work on `kernel`: at most what the device holds at once,
-// and, when the items take several rounds, as few blocks as take the same number of rounds, so
-// every block has the same count of items and none is left streaming alone at the end (a
-// block's loads in flight do not use a whole SM's share of the bandwidth). Only the speed
-// depends on it, never a result.
-template <auto kKernel>
-unsigned grid_for(int64_t blocks, int device, const char* what) {
-  const int64_t cap = std::min(resident_blocks<kKernel>(device, what), kMaxGrid);
-  if (blocks <= cap) return unsigned(std::max<int64_t>(1, blocks));
-  return unsigned(ceil_div(blocks, ceil_div(blocks, cap)));
 }
 
 template <int G, class Red, class Src, class Sink>

@@ -171,12 +171,15 @@ Staging staging[kMaxDevices];
 
 constexpr size_t kStagingAlign = 64;
 
+// Bytes a range takes in the staging memory (each starts on a kStagingAlign boundary).
+size_t staged(size_t bytes) { return (bytes + kStagingAlign - 1) / kStagingAlign * kStagingAlign; }
+
 }  // namespace
 
-void read_to_host(const HostRead* reads, size_t count, int device, const char* what) {
+void read_to_host(const ByteRange* reads, size_t count, int device, const char* what) {
   check_device(device, what);
   size_t total = 0;
-  for (size_t i = 0; i < count; i++) total += (reads[i].bytes + kStagingAlign - 1) / kStagingAlign * kStagingAlign;
+  for (size_t i = 0; i < count; i++) total += staged(reads[i].bytes);
   if (total == 0) return;
   if (runtime().fake) {
     for (size_t i = 0; i < count; i++) std::memcpy(reads[i].dst, reads[i].src, reads[i].bytes);
@@ -202,13 +205,13 @@ void read_to_host(const HostRead* reads, size_t count, int device, const char* w
   size_t offset = 0;
   for (size_t i = 0; i < count; i++) {
     if (reads[i].bytes) check(cudaMemcpyAsync(st.data + offset, reads[i].src, reads[i].bytes, cudaMemcpyDeviceToHost, s), what);
-    offset += (reads[i].bytes + kStagingAlign - 1) / kStagingAlign * kStagingAlign;
+    offset += staged(reads[i].bytes);
   }
   check(cudaStreamSynchronize(s), what);
   offset = 0;
   for (size_t i = 0; i < count; i++) {
     std::memcpy(reads[i].dst, st.data + offset, reads[i].bytes);
-    offset += (reads[i].bytes + kStagingAlign - 1) / kStagingAlign * kStagingAlign;
+    offset += staged(reads[i].bytes);
   }
 }
 

@@ -17,8 +17,8 @@ namespace {
 
 using namespace reduction;
 using cuda::kBlock;
-using cuda::red::ceil_div;
-using cuda::red::kMaxGrid;
+using cuda::ceil_div;
+using cuda::kMaxGrid;
 using cuda::red::kWarps;
 
 constexpr int64_t kGroupRow = 2048;       // rows up to this long: one group of lanes each
