@@ -17,6 +17,7 @@
 #include "blas.h"
 #include "graph.h"
 #include "graph_fusion.h"
+#include "graph_products.h"
 #include "nuts.h"
 #include "cuda/cublas.h"
 #include "cuda/matmul_skinny.h"
@@ -503,7 +504,13 @@ Napi::Value MakeGraph(const Napi::CallbackInfo& info) {
     }
     g->finish("makeGraph");
     Napi::Value fuse = spec.Get("fuse");
-    if (fuse.IsBoolean() && fuse.As<Napi::Boolean>().Value() && fuse_elementwise(*g) > 0) g->finish("makeGraph");
+    Napi::Value products = spec.Get("fuseProducts");
+    auto on = [](const Napi::Value& v) { return v.IsBoolean() && v.As<Napi::Boolean>().Value(); };
+    if (on(fuse)) {
+      int fused = fuse_elementwise(*g);  // first: the products take the programs it makes
+      if (on(products)) fused += fuse_products(*g);
+      if (fused > 0) g->finish("makeGraph");
+    }
     auto ext = Napi::External<Graph>::New(env, g.release(), [](Napi::BasicEnv, Graph* graph) { delete graph; });
     napi_type_tag_object(env, ext, &kGraphTag);
     return ext;

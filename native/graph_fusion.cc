@@ -10,6 +10,12 @@ namespace rv {
 namespace {
 
 constexpr int kNotFusable = -1;
+
+// The fused program's opcode for a step, or kNotFusable: on a GPU, the opcodes its kernel runs.
+int step_opcode(const GraphStep& st) {
+  const int op = fused::opcode_of(kernels()[st.kernel].name, st.attrs, st.inputs.size());
+  return op >= 0 && st.device != kCpu && fused::cpu_only(op) ? kNotFusable : op;
+}
 constexpr int kAlias = -2;  // a reshape to the shape it already has: its input's register
 
 // One group being grown from its root (the last step it replaces) towards its inputs.
@@ -39,8 +45,8 @@ class Fusion {
     for (int i = 0; i < n_; i++) {
       const GraphStep& st = g.steps[size_t(i)];
       if (st.out_dtype != DType::Float32 && st.out_dtype != DType::Float64) continue;
-      const int op = fused::opcode_of(kernels()[st.kernel].name);
-      if (op >= 0 && st.inputs.size() == (fused::is_binary(op) ? 2u : 1u)) {
+      const int op = step_opcode(st);
+      if (op >= 0) {
         kind_[size_t(i)] = op;
       } else if (st.kernel == reshape && st.inputs.size() == 1) {
         const int from = producer_[size_t(st.inputs[0])];
@@ -175,7 +181,8 @@ class Fusion {
       }
       const int a = reg.at(st.inputs[0]);
       const int b = st.inputs.size() > 1 ? reg.at(st.inputs[1]) : a;
-      out.attrs.insert(out.attrs.end(), {double(kind_[size_t(m)]), double(a), double(b)});
+      const int c = st.inputs.size() > 2 ? reg.at(st.inputs[2]) : a;
+      out.attrs.insert(out.attrs.end(), {double(kind_[size_t(m)]), double(a), double(b), double(c)});
       reg[st.output] = next++;
     }
     // The root's value is the last instruction's (everything else feeds it).
@@ -215,9 +222,10 @@ int fuse_sums(Graph& g) {
     if (f.kernel == fused_kernel) {
       program = f.attrs;
     } else {
-      const int op = fused::opcode_of(kernels()[f.kernel].name);
-      if (op < 0 || f.inputs.size() != (fused::is_binary(op) ? 2u : 1u)) continue;
-      program = {double(f.inputs.size()), 1, double(op), 0, double(f.inputs.size() - 1)};
+      const int op = step_opcode(f);
+      if (op < 0) continue;
+      const double last = double(f.inputs.size() - 1);
+      program = {double(f.inputs.size()), 1, double(op), 0, std::min(1.0, last), last};
     }
     std::vector<double> attrs{double(f.out_shape.n)};
     for (int d = 0; d < f.out_shape.n; d++) attrs.push_back(double(f.out_shape[d]));

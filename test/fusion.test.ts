@@ -89,6 +89,36 @@ describe('elementwise fusion of captured graphs', () => {
   }
 
   for (const dtype of ['float32', 'float64'] as const) {
+    it(`fuses the binary cross-entropy ops and their gradient (${dtype}) on the CPU, with the bits of the ops alone`, () => {
+      const rng = makeRng(19);
+      const onCpu = rv.getDevice() === 'cpu';
+      rv.tidy(() => {
+        // Logits of every size (the small-log-term branch, its edges past ±17 and ±708), and ±∞
+        // and NaN; labels 0, 1 and fractions; cotangents of both signs.
+        const n = 1003;
+        const logits = randomData(rng, n, dtype, -50, 50);
+        [-1e30, 1e30, -800, 800, 0, -0, Infinity, -Infinity, NaN].forEach((v, i) => { logits[i * 7] = v; });
+        const l = rv.tensor(logits, [n], dtype);
+        const s = rv.tensor(Array.from({ length: n }, (_, i) => (i % 3 === 2 ? rng() : i % 3)), [n], dtype);
+        const w = rv.tensor(randomData(rng, n, dtype, -2, 2), [n], dtype);
+        const forward = fusedMatchesEager(([a, b, c]) => [
+          rv.mul(rv.binaryLogLikelihoodWithLogits(a, b), c), rv.add(rv.sigmoidCrossEntropyWithLogits(a, b), c),
+        ], [s, l, w], `forward ${dtype}`);
+        assert.deepEqual(forward, onCpu ? ['fused', 'fused'] : ['sigmoidCrossEntropy', 'mul', 'sigmoidCrossEntropy', 'add']);
+        // The gradients: dy·(s − σ(l)) and its negative, each times 2 (a program of two instructions).
+        const gradients = fusedMatchesEager(([a, b, c]) => [
+          rv.mul(rv.grad((z: rv.Tensor) => rv.sum(rv.mul(rv.binaryLogLikelihoodWithLogits(a, z), c)))(b) as rv.Tensor, 2),
+          rv.mul(rv.grad((z: rv.Tensor) => rv.sum(rv.mul(rv.sigmoidCrossEntropyWithLogits(a, z), c)))(b) as rv.Tensor, 2),
+        ], [s, l, w], `gradient ${dtype}`);
+        assert.equal(gradients.includes('sigmoidCrossEntropyGrad'), !onCpu, gradients.join(' '));
+        // Summed: one fusedSum where the CPU fuses the op.
+        const sum = fusedMatchesEager(([a, b]) => [rv.sum(rv.binaryLogLikelihoodWithLogits(a, b))], [s, l], `sum ${dtype}`);
+        assert.deepEqual(sum, onCpu ? ['fusedSum'] : ['sigmoidCrossEntropy', 'sum']);
+      });
+    });
+  }
+
+  for (const dtype of ['float32', 'float64'] as const) {
     it(`sums a ${dtype} chain, or one op, that only the sum reads in one fusedSum step, with the bits of op by op`, () => {
       const rng = makeRng(17);
       rv.tidy(() => {
@@ -123,7 +153,7 @@ describe('elementwise fusion of captured graphs', () => {
     rv.tidy(() => {
       const a = rv.tensor([1, 2, 3, 4, 5, 6], [2, 3], 'float32').handle();
       // -a summed over axis 1 of [2, 3]: rank 2, dims 2 3, the sum's 2 attributes (keepDims 0, axis 1), then neg's program.
-      const out = binding.run(fusedSum, [2], f32, [2, 2, 3, 2, 0, 1, 1, 1, 0, 0, 0], -1, a);
+      const out = binding.run(fusedSum, [2], f32, [2, 2, 3, 2, 0, 1, 1, 1, 0, 0, 0, 0], -1, a);
       assert.deepEqual(Array.from(binding.toData(out) as Float32Array), [-6, -15]);
       binding.dispose(out);
       const run = (attrs: number[], shape = [2]) => () => binding.run(fusedSum, shape, f32, attrs, -1, a);
@@ -132,10 +162,10 @@ describe('elementwise fusion of captured graphs', () => {
       assertThrowsNamed(run([2, 2, -3]), 'fusedSum', 'attribute 2');
       assertThrowsNamed(run([2, 2, 3, 5]), 'fusedSum', 'attribute 3');
       assertThrowsNamed(run([2, 2, 3, 2, 0]), 'fusedSum', 'missing');
-      assertThrowsNamed(run([2, 2, 3, 2, 0, 1, 1, 1, 99, 0, 0]), 'fusedSum', 'attribute');
-      assertThrowsNamed(run([2, 2, 3, 2, 0, 7, 1, 1, 0, 0, 0]), 'fusedSum', 'attribute 1');
-      assertThrowsNamed(run([2, 2, 3, 2, 0, 1, 1, 1, 0, 0, 0], [3]), 'fusedSum', 'output shape');
-      assertThrowsNamed(run([2, 4, 3, 2, 0, 1, 1, 1, 0, 0, 0], [4]), 'fusedSum', 'does not broadcast');
+      assertThrowsNamed(run([2, 2, 3, 2, 0, 1, 1, 1, 99, 0, 0, 0]), 'fusedSum', 'attribute');
+      assertThrowsNamed(run([2, 2, 3, 2, 0, 7, 1, 1, 0, 0, 0, 0]), 'fusedSum', 'attribute 1');
+      assertThrowsNamed(run([2, 2, 3, 2, 0, 1, 1, 1, 0, 0, 0, 0], [3]), 'fusedSum', 'output shape');
+      assertThrowsNamed(run([2, 4, 3, 2, 0, 1, 1, 1, 0, 0, 0, 0], [4]), 'fusedSum', 'does not broadcast');
     });
   });
 
@@ -218,22 +248,25 @@ describe('elementwise fusion of captured graphs', () => {
     rv.tidy(() => {
       const a = rv.tensor([1, 2, 3], [3], 'float32').handle();
       const b = rv.tensor([10, 20, 30], [3], 'float32').handle();
-      // neg is opcode 0 and add the first binary opcode (20): -(a + b).
-      const out = binding.run(fused, [3], f32, [2, 2, 20, 0, 1, 0, 2, 2], -1, a, b);
+      // neg is opcode 0 and add the first binary opcode (20): -(a + b). Each instruction is
+      // [opcode, a, b, c]; operands an op does not take are ignored.
+      const out = binding.run(fused, [3], f32, [2, 2, 20, 0, 1, 0, 0, 2, 2, 2], -1, a, b);
       assert.deepEqual(Array.from(binding.toData(out) as Float32Array), [-11, -22, -33]);
       binding.dispose(out);
       const run = (attrs: number[], outDtype = f32, ...inputs: typeof a[]) => () => binding.run(fused, [3], outDtype, attrs, -1, ...inputs);
       assertThrowsNamed(run([], f32, a), 'fused', 'attributes');
-      assertThrowsNamed(run([1, 1, 0, 0], f32, a), 'fused', '5 attributes, got 4');
-      assertThrowsNamed(run([9, 1, 0, 0, 0], f32, a), 'fused', 'attribute 0');
-      assertThrowsNamed(run([1, 25, 0, 0, 0], f32, a), 'fused', 'attribute 1');
-      assertThrowsNamed(run([1, 1, 99, 0, 0], f32, a), 'fused', 'attribute 2');
-      assertThrowsNamed(run([1, 1, 20, 0, 1], f32, a), 'fused', 'attribute 4', '[0, 0]');  // reads a register not yet written
-      assertThrowsNamed(run([1, 2, 0, 0, 0, 0, 2, 0], f32, a), 'fused', 'attribute 6');
-      assertThrowsNamed(run([2, 1, 20, 0, 1], f32, a), 'fused', 'reads 2 inputs, got 1');
-      assertThrowsNamed(run([1, 1, 0, 0, 0], dtypeCode.int32, rv.tensor([1, 2, 3], [3], 'int32').handle()), 'fused', 'int32', 'not supported');
-      assertThrowsNamed(run([1, 1, 0, 0, 0], f32, rv.tensor([1, 2, 3], [3], 'float64').handle()), 'fused', 'input 0', 'float64');
-      assertThrowsNamed(run([1, 1, 0, 0, 0], f32, rv.tensor([1, 2], [2], 'float32').handle()), 'fused', 'does not broadcast');
+      assertThrowsNamed(run([1, 1, 0, 0, 0], f32, a), 'fused', '6 attributes, got 5');
+      assertThrowsNamed(run([9, 1, 0, 0, 0, 0], f32, a), 'fused', 'attribute 0');
+      assertThrowsNamed(run([1, 25, 0, 0, 0, 0], f32, a), 'fused', 'attribute 1');
+      assertThrowsNamed(run([1, 1, 99, 0, 0, 0], f32, a), 'fused', 'attribute 2');
+      assertThrowsNamed(run([1, 1, 20, 0, 1, 0], f32, a), 'fused', 'attribute 4', '[0, 0]');  // reads a register not yet written
+      assertThrowsNamed(run([1, 2, 0, 0, 0, 0, 0, 2, 0, 0], f32, a), 'fused', 'attribute 7');
+      // The gradient of the cross-entropy (opcode 32) reads a third register.
+      assertThrowsNamed(run([2, 1, 32, 0, 1, 2], f32, a, b), 'fused', 'attribute 5', '[0, 1]');
+      assertThrowsNamed(run([2, 1, 20, 0, 1, 0], f32, a), 'fused', 'reads 2 inputs, got 1');
+      assertThrowsNamed(run([1, 1, 0, 0, 0, 0], dtypeCode.int32, rv.tensor([1, 2, 3], [3], 'int32').handle()), 'fused', 'int32', 'not supported');
+      assertThrowsNamed(run([1, 1, 0, 0, 0, 0], f32, rv.tensor([1, 2, 3], [3], 'float64').handle()), 'fused', 'input 0', 'float64');
+      assertThrowsNamed(run([1, 1, 0, 0, 0, 0], f32, rv.tensor([1, 2], [2], 'float32').handle()), 'fused', 'does not broadcast');
     });
   });
 
@@ -267,11 +300,11 @@ describe('elementwise fusion of captured graphs', () => {
       const pool = [rv.ones([3], 'float32'), rv.ones([2, 3], 'float32'), rv.ones([1], 'float32'), rv.ones([3], 'float64'),
         rv.ones([3], 'int32'), rv.ones([3], 'bool'), rv.ones([0, 3], 'float32'), rv.transpose(rv.ones([3, 2], 'float32'))].map((t) => t.handle());
       for (let call = 0; call < 3000; call++) {
-        // Well-formed programs (29 opcodes, registers written before), then some of them broken:
+        // Well-formed programs (33 opcodes, registers written before), then some of them broken:
         // counts and registers out of range, values removed or added, non-integers.
         const inputs = int(1, 8), instructions = int(1, 24);
         const attrs = [inputs, instructions];
-        for (let j = 0; j < instructions; j++) attrs.push(int(0, 28), int(0, inputs + j - 1), int(0, inputs + j - 1));
+        for (let j = 0; j < instructions; j++) attrs.push(int(0, 32), int(0, inputs + j - 1), int(0, inputs + j - 1), int(0, inputs + j - 1));
         if (rng() < 0.3) attrs.splice(int(0, attrs.length), int(0, 2), ...(rng() < 0.5 ? [] : [rng() < 0.5 ? int(-2, 40) : rng() * 40]));
         const args = Array.from({ length: rng() < 0.9 ? inputs : int(0, 10) }, () => pool[rng() < 0.7 ? int(0, 2) : int(0, pool.length - 1)]);
         const shape = rng() < 0.8 ? [2, 3] : [int(0, 3)];

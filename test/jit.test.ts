@@ -215,29 +215,61 @@ describe('jit', () => {
     });
   }
 
-  it('launches 15 kernels per leapfrog step of NUTS on logistic regression: the leaf graph with its elementwise chains fused', async () => {
-    const target = (c: rv.Tensor) => logJoint(X, { coeffs: c, labels: y });
+  // Enough rows and features for product fusion (native/graph_products.h) to take the leaf's two products.
+  const wideX = rv.keep(rv.randomNormal([1500, 20], 0, 0.3, 'float32', 3));
+  const wideY = rv.keep(rv.randomBernoulli([1500], 0.4, 'int32', 4));
+  const wideTarget = (c: rv.Tensor) => logJoint(wideX, { coeffs: c, labels: wideY });
+
+  it('gives NUTS (jit: true) the same draws, bit for bit, as the TypeScript tree op by op where the leaf\'s products are fused', async () => {
+    const run = (captured: boolean) => rv.mcmc.nuts({
+      target: wideTarget, init: rv.zeros([20]), numChains: 2, numWarmup: 30, numSamples: 20, seed: 6, progress: false, jit: captured,
+    });
+    const plain = await run(false);
+    let fused = 0;
+    const make = binding.makeGraph;
+    binding.makeGraph = (spec) => {
+      const graph = make(spec);
+      if (binding.graphSteps(graph).includes('fusedProducts')) fused++;
+      return graph;
+    };
+    let captured: Awaited<ReturnType<typeof run>>;
+    try {
+      captured = await run(true);
+    } finally {
+      binding.makeGraph = make;
+    }
+    assert.equal(fused > 0, rv.getDevice() === 'cpu', `${fused} graphs with fusedProducts`);
+    assert.deepEqual(Array.from((captured.draws as rv.Tensor).dataSync()), Array.from((plain.draws as rv.Tensor).dataSync()));
+    assert.deepEqual(Array.from(captured.stats.numSteps.dataSync()), Array.from(plain.stats.numSteps.dataSync()));
+  });
+
+  it('launches 12 kernels per leapfrog step of NUTS on logistic regression on the CPU (15 on a GPU): the leaf graph fused', async () => {
     const leafGraphs: string[][] = [];
     const make = binding.makeGraph;
     binding.makeGraph = (spec) => {
       const graph = make(spec);
       const steps = binding.graphSteps(graph);
-      if (steps.includes('where') && steps.includes('sigmoidCrossEntropyGrad')) leafGraphs.push(steps);
+      if (steps.includes('where') && (steps.includes('fusedProducts') || steps.includes('matMul'))) leafGraphs.push(steps);
       return graph;
     };
     try {
-      await rv.mcmc.nuts({ target, init: rv.zeros([7]), numChains: 1, numWarmup: 0, numSamples: 2, seed: 5, stepSize: 0.1, adaptStepSize: false, metric: 'unit', progress: false, jit: true });
+      await rv.mcmc.nuts({ target: wideTarget, init: rv.zeros([20]), numChains: 1, numWarmup: 0, numSamples: 2, seed: 5, stepSize: 0.1, adaptStepSize: false, metric: 'unit', progress: false, jit: true });
     } finally {
       binding.makeGraph = make;
     }
     assert.equal(leafGraphs.length, 1, 'one leaf graph captured');
-    // Unfused, the same graph launches 32. Reshapes are views, no launch. The three wheres apply
-    // the last leaf's candidate choice; the fused steps are the momentum's half step with the
-    // position update, the prior's log density ((q - loc) / scale ...) summed, the gradient's
-    // prior term, the momentum's second half step, the kinetic energy (p · p summed), and the
-    // Hamiltonian.
-    assert.deepEqual(leafGraphs[0].filter((k) => k !== 'reshape'), ['where', 'where', 'where', 'fused', 'fusedSum', 'matMul',
-      'sigmoidCrossEntropy', 'sum', 'add', 'sigmoidCrossEntropyGrad', 'matMul', 'fused', 'fused', 'fusedSum', 'fused']);
+    // Unfused, the same graph launches 32. Reshapes and slices are views, no launch. The three
+    // wheres apply the last leaf's candidate choice; the fused steps are the momentum's half step
+    // with the position update, the prior's log density ((q - loc) / scale ...) summed, the
+    // logits X·q with the gradient's residual and its product with X in one pass over X
+    // (fusedProducts, on the CPU), the likelihood summed (its cross-entropy op fused into the sum,
+    // on the CPU), the gradient's prior term, the momentum's second half step, the kinetic energy
+    // (p · p summed), and the Hamiltonian.
+    const expected = rv.getDevice() === 'cpu'
+      ? ['where', 'where', 'where', 'fused', 'fusedSum', 'fusedProducts', 'fusedSum', 'add', 'fused', 'fused', 'fusedSum', 'fused']
+      : ['where', 'where', 'where', 'fused', 'fusedSum', 'matMul', 'sigmoidCrossEntropy', 'sum', 'add', 'sigmoidCrossEntropyGrad',
+          'matMul', 'fused', 'fused', 'fusedSum', 'fused'];
+    assert.deepEqual(leafGraphs[0].filter((k) => k !== 'reshape' && k !== 'slice'), expected);
   });
 
   it('runs fn on a disposed argument, which gives the op\'s error', () => {

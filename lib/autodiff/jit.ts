@@ -17,6 +17,8 @@ import { mapLeaves, tensorLeaves } from './tree';
  * fewer launches and passes over memory); RANDVAR_FUSE=0 turns it off, to compare.
  */
 const fuseElementwise = process.env.RANDVAR_FUSE !== '0';
+// Product fusion (native/graph_products.h): RANDVAR_FUSE_PRODUCTS=0 turns it off alone, to compare.
+const fuseProducts = fuseElementwise && process.env.RANDVAR_FUSE_PRODUCTS !== '0';
 
 /** Results of constants alone up to this many elements are folded into constants (larger ones, such as a copy of a closed-over matrix, would hold memory for the graph's life). */
 const maxFoldedElements = 4096;
@@ -84,7 +86,7 @@ class GraphRecorder implements Recorder {
   /** The native graph of what was recorded, with `outputs` as its outputs. */
   graph(outputs: readonly Tensor[]): NativeGraph {
     const outs = outputs.map((t) => this.slotOf(t.handle('jit'), t.deviceCode));
-    const graph = binding.makeGraph({ numSlots: this.next, inputs: this.inputs, constants: this.constants, steps: this.steps, outputs: outs, fuse: fuseElementwise });
+    const graph = binding.makeGraph({ numSlots: this.next, inputs: this.inputs, constants: this.constants, steps: this.steps, outputs: outs, fuse: fuseElementwise, fuseProducts });
     // The graph holds the constants now: their handles here would keep them alive until collected.
     for (const [, handle] of this.constants) binding.dispose(handle);
     return graph;

@@ -30,6 +30,8 @@ export interface NativeGraphSpec {
   outputs: number[];
   /** Fuse chains of elementwise steps into one step each (native/graph_fusion.h). */
   fuse?: boolean;
+  /** Fuse pairs of products with one long matrix and the elementwise step between them (native/graph_products.h). */
+  fuseProducts?: boolean;
 }
 
 /** A device as the addon lists it: code -1 is the CPU, N is cuda:N. */

@@ -12,9 +12,10 @@
 //     The fused kernel keeps a thread's slots in shared memory (sized by the slots the program
 //     needs), so they never leave the SM.
 // Each element of each instruction is still the op's own functor on the same values in the same
-// precision, as fused::apply computes it: the bits of the unfused kernels.
+// precision, as the CPU's fused kernel computes it: the bits of the unfused kernels.
 #pragma once
 #include <cstdint>
+#include <string>
 
 #include "../kernels/fused_ops.h"
 #include "common.cuh"
@@ -65,6 +66,8 @@ inline Code compile(const fused::Program& p) {
   for (int v = 0; v < values; v++) last_read[v] = -1;
   auto forwarded = [&](int j, int v) { return j > 0 && v == p.inputs + j - 1; };
   for (int j = 0; j < p.instructions; j++) {
+    // graph_fusion.cc gives a GPU no CPU-only opcode; a hand-made program is refused here.
+    if (fused::cpu_only(p.op[j])) throw Error("fused: opcode " + std::to_string(int(p.op[j])) + " runs on the CPU only");
     if (!forwarded(j, p.a[j])) last_read[p.a[j]] = j;
     if (fused::is_binary(p.op[j]) && !forwarded(j, p.b[j])) last_read[p.b[j]] = j;
   }

@@ -12,41 +12,47 @@
 #include "elementwise.h"
 
 namespace rv {
+namespace xent {
+
+// The contiguous routines: every operand unit-stride. Compiled per ISA (elementwise.h), as the
+// float32 math vectorises only with AVX2 / AVX-512.
+static RV_MULTIVERSION void log_likelihood_f32(float* __restrict o, const float* __restrict s, const float* __restrict l,
+                                        const float* __restrict n, int64_t len, double sign) {
+  for (int64_t i = 0; i < len; i++) o[i] = xent::log_likelihood<float>(s[i], n[i], l[i], sign);
+}
+static RV_MULTIVERSION void log_likelihood_grad_f32(float* __restrict o, const float* __restrict dy, const float* __restrict s,
+                                             const float* __restrict l, const float* __restrict n, int64_t len,
+                                             double sign) {
+  for (int64_t i = 0; i < len; i++) o[i] = xent::log_likelihood_grad<float>(dy[i], s[i], n[i], l[i], sign);
+}
+static void log_likelihood_f64(double* __restrict o, const double* __restrict s, const double* __restrict l,
+                        const double* __restrict n, int64_t len, double sign) {
+  for (int64_t i = 0; i < len; i++) o[i] = xent::log_likelihood<double>(s[i], n[i], l[i], sign);
+}
+static void log_likelihood_grad_f64(double* __restrict o, const double* __restrict dy, const double* __restrict s,
+                             const double* __restrict l, const double* __restrict n, int64_t len, double sign) {
+  for (int64_t i = 0; i < len; i++) o[i] = xent::log_likelihood_grad<double>(dy[i], s[i], n[i], l[i], sign);
+}
+
+void rows(float* o, const float* const* in, int64_t len, double sign, bool grad) {
+  if (grad) log_likelihood_grad_f32(o, in[0], in[1], in[2], in[3], len, sign);
+  else log_likelihood_f32(o, in[0], in[1], in[2], len, sign);
+}
+void rows(double* o, const double* const* in, int64_t len, double sign, bool grad) {
+  if (grad) log_likelihood_grad_f64(o, in[0], in[1], in[2], in[3], len, sign);
+  else log_likelihood_f64(o, in[0], in[1], in[2], len, sign);
+}
+
+}  // namespace xent
+
 namespace {
+
+using xent::rows;
 
 // Elements per staging chunk: the operands of one chunk stay in L1.
 constexpr int64_t kChunk = 512;
 // Parallel grain: an element costs an exp and a log (about 10 ns in float64's libm).
 constexpr int64_t kGrain = 8192;
-
-// The contiguous routines: every operand unit-stride. Compiled per ISA (elementwise.h), as the
-// float32 math vectorises only with AVX2 / AVX-512.
-RV_MULTIVERSION void log_likelihood_f32(float* __restrict o, const float* __restrict s, const float* __restrict l,
-                                        const float* __restrict n, int64_t len, double sign) {
-  for (int64_t i = 0; i < len; i++) o[i] = xent::log_likelihood<float>(s[i], n[i], l[i], sign);
-}
-RV_MULTIVERSION void log_likelihood_grad_f32(float* __restrict o, const float* __restrict dy, const float* __restrict s,
-                                             const float* __restrict l, const float* __restrict n, int64_t len,
-                                             double sign) {
-  for (int64_t i = 0; i < len; i++) o[i] = xent::log_likelihood_grad<float>(dy[i], s[i], n[i], l[i], sign);
-}
-void log_likelihood_f64(double* __restrict o, const double* __restrict s, const double* __restrict l,
-                        const double* __restrict n, int64_t len, double sign) {
-  for (int64_t i = 0; i < len; i++) o[i] = xent::log_likelihood<double>(s[i], n[i], l[i], sign);
-}
-void log_likelihood_grad_f64(double* __restrict o, const double* __restrict dy, const double* __restrict s,
-                             const double* __restrict l, const double* __restrict n, int64_t len, double sign) {
-  for (int64_t i = 0; i < len; i++) o[i] = xent::log_likelihood_grad<double>(dy[i], s[i], n[i], l[i], sign);
-}
-
-inline void rows(float* o, const float* const* in, int64_t len, double sign, bool grad) {
-  if (grad) log_likelihood_grad_f32(o, in[0], in[1], in[2], in[3], len, sign);
-  else log_likelihood_f32(o, in[0], in[1], in[2], len, sign);
-}
-inline void rows(double* o, const double* const* in, int64_t len, double sign, bool grad) {
-  if (grad) log_likelihood_grad_f64(o, in[0], in[1], in[2], in[3], len, sign);
-  else log_likelihood_f64(o, in[0], in[1], in[2], len, sign);
-}
 
 // Runs the kernel over out and `inputs` (in the contiguous routine's order; `trials` last, or
 // null for 1). Rows whose operands are all unit-stride go to the routine in place; any other

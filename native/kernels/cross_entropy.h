@@ -67,6 +67,12 @@ RV_HD inline T log_likelihood_grad(T dy, T s, T n, T l, double sign) {
   return T(sign * double(dy) * g);
 }
 
+// The CPU kernel's contiguous routines (cross_entropy.cc), which the fused kernel also runs:
+// o[i] = the value (in = {labels, logits, trials}) or, with grad, the gradient (in = {dy,
+// labels, logits, trials}) over len elements.
+void rows(float* o, const float* const* in, int64_t len, double sign, bool grad);
+void rows(double* o, const double* const* in, int64_t len, double sign, bool grad);
+
 // The checks both devices make: the sign attribute, the input count (with or without
 // trials), and one float dtype for every input and the output. Returns the sign.
 inline double check_call(const KernelCall& c, size_t base_inputs) {

@@ -11,40 +11,50 @@
 
 #include "../kernel.h"
 #include "../strided_loop.h"
+#include "cross_entropy.h"
 #include "elementwise.h"
 #include "unary_rows.h"
 
 namespace rv {
 namespace fused {
 
-int opcode_of(const std::string& kernel_name) {
+int opcode_of(const std::string& kernel_name, const std::vector<double>& attrs, size_t inputs) {
   static const std::unordered_map<std::string, int> table = {
 #define RV_FUSED_ENTRY(NAME, OP) {#NAME, op_##NAME},
       RV_FUSED_UNARY_OPS(RV_FUSED_ENTRY) RV_FUSED_BINARY_OPS(RV_FUSED_ENTRY)
 #undef RV_FUSED_ENTRY
   };
+  // The cross-entropy kernels without trials; the sign attribute picks the opcode.
+  const bool plus = attrs.size() == 1 && attrs[0] == 1.0, minus = attrs.size() == 1 && attrs[0] == -1.0;
+  if (kernel_name == "sigmoidCrossEntropy" && inputs == 2 && (plus || minus)) return plus ? op_logLikelihood : op_crossEntropy;
+  if (kernel_name == "sigmoidCrossEntropyGrad" && inputs == 3 && (plus || minus)) {
+    return plus ? op_logLikelihoodGrad : op_crossEntropyGrad;
+  }
   auto it = table.find(kernel_name);
-  return it == table.end() ? -1 : it->second;
+  if (it == table.end() || !attrs.empty() || inputs != size_t(arity(it->second))) return -1;
+  return it->second;
 }
 
 Program parse(const KernelCall& c) {
-  if (c.attrs.size() < 2) throw c.fail("expected the program as attributes [inputs, instructions, (opcode, a, b)...]");
+  if (c.attrs.size() < 2) throw c.fail("expected the program as attributes [inputs, instructions, (opcode, a, b, c)...]");
   Program p;
   p.inputs = int(c.attr_int(0, 1, kMaxInputs));
   p.instructions = int(c.attr_int(1, 1, kMaxInstructions));
-  if (c.attrs.size() != size_t(2 + 3 * p.instructions)) {
+  if (c.attrs.size() != size_t(2 + 4 * p.instructions)) {
     throw c.fail("a program of " + std::to_string(p.instructions) + " instructions has " +
-                 std::to_string(2 + 3 * p.instructions) + " attributes, got " + std::to_string(c.attrs.size()));
+                 std::to_string(2 + 4 * p.instructions) + " attributes, got " + std::to_string(c.attrs.size()));
   }
   if (c.num_inputs() != size_t(p.inputs)) {
     throw c.fail("the program reads " + std::to_string(p.inputs) + " inputs, got " + std::to_string(c.num_inputs()));
   }
   for (int j = 0; j < p.instructions; j++) {
-    const size_t at = size_t(2 + 3 * j);
+    const size_t at = size_t(2 + 4 * j);
     const int written = p.inputs + j;  // registers written before instruction j
-    p.op[j] = uint8_t(c.attr_int(at, 0, kNumOpcodes - 1));
+    const int64_t op = c.attr_int(at, 0, kNumOpcodes - 1);
+    p.op[j] = uint8_t(op);
     p.a[j] = uint8_t(c.attr_int(at + 1, 0, written - 1));
-    p.b[j] = is_binary(p.op[j]) ? uint8_t(c.attr_int(at + 2, 0, written - 1)) : p.a[j];
+    p.b[j] = arity(op) >= 2 ? uint8_t(c.attr_int(at + 2, 0, written - 1)) : p.a[j];
+    p.c[j] = arity(op) == 3 ? uint8_t(c.attr_int(at + 3, 0, written - 1)) : p.a[j];
   }
   if (c.out_dtype != DType::Float32 && c.out_dtype != DType::Float64) {
     throw c.fail(std::string("output dtype ") + dtype_name(c.out_dtype) + " is not supported (float32 or float64 expected)");
@@ -105,8 +115,19 @@ template <typename Op, typename T> void binary_rows(T* o, const T* x, const T* y
   for (int64_t i = 0; i < n; i++) o[i] = Op{}(x[i], y[i]);
 }
 
-// o = op(x, y) over n elements.
-template <typename T> void run_instruction(int opcode, T* o, const T* x, const T* y, int64_t n) {
+// Trials of 1 for the cross-entropy routines, a chunk's worth.
+template <typename T> const T* ones() {
+  static const struct Ones {
+    T v[kChunk];
+    Ones() {
+      for (T& x : v) x = T(1);
+    }
+  } table;
+  return table.v;
+}
+
+// o = op(x, y, z) over n elements (n <= kChunk).
+template <typename T> void run_instruction(int opcode, T* o, const T* x, const T* y, const T* z, int64_t n) {
   using namespace ops;
   switch (opcode) {
 #define RV_FUSED_UNARY_CASE(NAME, OP) \
@@ -117,36 +138,58 @@ template <typename T> void run_instruction(int opcode, T* o, const T* x, const T
   case op_##NAME: return binary_rows<OP, T>(o, x, y, n);
     RV_FUSED_BINARY_OPS(RV_FUSED_BINARY_CASE)
 #undef RV_FUSED_BINARY_CASE
+    case op_logLikelihood:
+    case op_crossEntropy: {
+      const T* in[3] = {x, y, ones<T>()};
+      return xent::rows(o, in, n, opcode == op_logLikelihood ? 1.0 : -1.0, false);
+    }
+    case op_logLikelihoodGrad:
+    case op_crossEntropyGrad: {
+      const T* in[4] = {x, y, z, ones<T>()};
+      return xent::rows(o, in, n, opcode == op_logLikelihoodGrad ? 1.0 : -1.0, true);
+    }
     default: return;  // parse() admits no other opcode
   }
 }
 
+}  // namespace
+
+namespace fused {
+
+template <typename T> void run_program_row(const Program& p, char** ptr, const int64_t* st, int64_t n) {
+  T registers[kMaxRegisters][kChunk];
+  const T* reg[kMaxRegisters];
+  const int last = p.inputs + p.instructions - 1;
+  for (int64_t done = 0; done < n; done += kChunk) {
+    const int64_t len = n - done < kChunk ? n - done : kChunk;
+    for (int k = 0; k < p.inputs; k++) {
+      reg[k] = stage_operand<T>(ptr[k + 1] + done * st[k + 1], st[k + 1], len, registers[k], done == 0);
+    }
+    // The output is contiguous; only a one-element output (stride 0) goes through a register.
+    T* out = reinterpret_cast<T*>(ptr[0] + done * st[0]);
+    const bool direct = st[0] == int64_t(sizeof(T));
+    for (int j = 0; j < p.instructions; j++) {
+      const int r = p.inputs + j;
+      T* o = r == last && direct ? out : registers[r];
+      run_instruction<T>(p.op[j], o, reg[p.a[j]], reg[p.b[j]], reg[p.c[j]], len);
+      reg[r] = o;
+    }
+    if (!direct) {
+      for (int64_t i = 0; i < len; i++) *reinterpret_cast<T*>(ptr[0] + (done + i) * st[0]) = reg[last][i];
+    }
+  }
+}
+template void run_program_row<float>(const Program&, char**, const int64_t*, int64_t);
+template void run_program_row<double>(const Program&, char**, const int64_t*, int64_t);
+
+}  // namespace fused
+
+namespace {
+
 template <typename T> void run_program(const Program& p, const StridedLoop& loop) {
   // Special functions cost tens of times an add: split smaller work into threads.
   const int64_t grain = kElementwiseGrain / p.instructions;
-  loop.run([&p](char** ptr, const int64_t* st, int64_t n) {
-    T registers[kMaxRegisters][kChunk];
-    const T* reg[kMaxRegisters];
-    const int last = p.inputs + p.instructions - 1;
-    for (int64_t done = 0; done < n; done += kChunk) {
-      const int64_t len = n - done < kChunk ? n - done : kChunk;
-      for (int k = 0; k < p.inputs; k++) {
-        reg[k] = stage_operand<T>(ptr[k + 1] + done * st[k + 1], st[k + 1], len, registers[k], done == 0);
-      }
-      // The output is contiguous; only a one-element output (stride 0) goes through a register.
-      T* out = reinterpret_cast<T*>(ptr[0] + done * st[0]);
-      const bool direct = st[0] == int64_t(sizeof(T));
-      for (int j = 0; j < p.instructions; j++) {
-        const int r = p.inputs + j;
-        T* o = r == last && direct ? out : registers[r];
-        run_instruction<T>(p.op[j], o, reg[p.a[j]], reg[p.b[j]], len);
-        reg[r] = o;
-      }
-      if (!direct) {
-        for (int64_t i = 0; i < len; i++) *reinterpret_cast<T*>(ptr[0] + (done + i) * st[0]) = reg[last][i];
-      }
-    }
-  }, grain < 1024 ? 1024 : grain);
+  loop.run([&p](char** ptr, const int64_t* st, int64_t n) { run_program_row<T>(p, ptr, st, n); }, grain < 1024 ? 1024 : grain);
 }
 
 Tensor fused_kernel(const KernelCall& c) {

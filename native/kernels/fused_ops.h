@@ -5,10 +5,14 @@
 // of the op's own kernel, so a fused result has the bits the unfused kernels would give.
 //
 // Encoding (the kernel's attributes, so a program travels as any kernel call does):
-//   [inputs, instructions, then per instruction: opcode, a, b]
+//   [inputs, instructions, then per instruction: opcode, a, b, c]
 // Registers 0..inputs-1 hold the inputs (broadcast to the output shape); instruction j writes
-// register inputs + j from registers a (and b for binary ops) written before it; the output is
-// the last register.
+// register inputs + j from registers a (b for binary and ternary ops, c for ternary ones)
+// written before it; the output is the last register. Operands an op does not take repeat a.
+//
+// The binary cross-entropy ops (kernels/cross_entropy.h, without trials) are fusable on the CPU
+// only: the GPU's program words have no third operand (cuda/fused.cuh), and graph_fusion.cc
+// leaves them alone on a GPU.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -36,15 +40,23 @@ namespace fused {
 enum Opcode : uint8_t {
 #define RV_FUSED_ENUM(NAME, OP) op_##NAME,
   RV_FUSED_UNARY_OPS(RV_FUSED_ENUM) kFirstBinary, kBeforeBinary = kFirstBinary - 1,
-  RV_FUSED_BINARY_OPS(RV_FUSED_ENUM) kNumOpcodes
+  RV_FUSED_BINARY_OPS(RV_FUSED_ENUM)
 #undef RV_FUSED_ENUM
+  // sigmoidCrossEntropy (labels, logits) with sign +1 and -1, then its gradient (dy, labels, logits).
+  op_logLikelihood, op_crossEntropy, kFirstTernary, kBeforeTernary = kFirstTernary - 1,
+  op_logLikelihoodGrad, op_crossEntropyGrad, kNumOpcodes
 };
+constexpr int kFirstCpuOnly = op_logLikelihood;
 
 constexpr int kMaxInputs = kMaxOperands - 1;  // the CPU kernel runs on one StridedLoop
 constexpr int kMaxInstructions = 24;
 constexpr int kMaxRegisters = kMaxInputs + kMaxInstructions;
 
-inline bool is_binary(int opcode) { return opcode > kBeforeBinary; }
+// Operands an opcode reads: 1, 2 or 3.
+inline int arity(int opcode) { return opcode >= kFirstTernary ? 3 : opcode >= kFirstBinary ? 2 : 1; }
+inline bool is_binary(int opcode) { return arity(opcode) == 2; }
+// Whether only the CPU kernel runs the opcode.
+inline bool cpu_only(int opcode) { return opcode >= kFirstCpuOnly; }
 
 // Passed to the GPU kernel by value.
 struct Program {
@@ -53,10 +65,12 @@ struct Program {
   uint8_t op[kMaxInstructions];
   uint8_t a[kMaxInstructions];
   uint8_t b[kMaxInstructions];
+  uint8_t c[kMaxInstructions];
 };
 
-// The opcode of a kernel name, or -1 when it is not fusable.
-int opcode_of(const std::string& kernel_name);
+// The opcode of a step of kernel `kernel_name` with these attributes and `inputs` inputs, or -1
+// when it is not fusable.
+int opcode_of(const std::string& kernel_name, const std::vector<double>& attrs, size_t inputs);
 
 // The program in c's attributes, checked against c's inputs and output: throws an Error naming
 // the kernel and what is wrong (any caller may pass any attributes).
@@ -77,21 +91,10 @@ FusedSum parse_sum(const KernelCall& c);
 KernelCall program_call(const KernelCall& c, const FusedSum& f);
 KernelCall sum_call(const KernelCall& c, const FusedSum& f, const Tensor& values);
 
-// Applies one instruction with the unfused kernels' functors.
-template <typename T> RV_HD inline T apply(int opcode, T x, T y) {
-  using namespace ops;
-  switch (opcode) {
-#define RV_FUSED_UNARY_CASE(NAME, OP) \
-  case op_##NAME: return OP{}(x);
-    RV_FUSED_UNARY_OPS(RV_FUSED_UNARY_CASE)
-#undef RV_FUSED_UNARY_CASE
-#define RV_FUSED_BINARY_CASE(NAME, OP) \
-  case op_##NAME: return OP{}(x, y);
-    RV_FUSED_BINARY_OPS(RV_FUSED_BINARY_CASE)
-#undef RV_FUSED_BINARY_CASE
-    default: return x;  // parse() admits no other opcode
-  }
-}
+// The program's values over n elements of one row: ptr[0] and st[0] the output, ptr[k + 1] and
+// st[k + 1] input k (byte strides; 0 broadcasts), as a StridedLoop's inner loop gives them. The
+// fused CPU kernel runs it over its loop; fusedProducts (kernels/matmul.cc) over rows of chunks.
+template <typename T> void run_program_row(const Program& p, char** ptr, const int64_t* st, int64_t n);
 
 }  // namespace fused
 }  // namespace rv

@@ -545,6 +545,10 @@ constexpr int64_t kSkinnyPartials = 1 << 22;   //        and bytes of all partia
 constexpr int64_t kSkinnyGrain = 1 << 15;      // values of L per parallel task, at least
 constexpr int64_t kSkinnyAhead = 8192;         // bytes between a prefetch and the rows read now
 
+using matmul::PairRows;
+using matmul::PairStep;
+using matmul::Product;
+
 #if defined(__GNUC__) && defined(__has_builtin)
 #if __has_builtin(__builtin_shufflevector)
 #define RV_SKINNY 1
@@ -862,61 +866,104 @@ int64_t skinny_safe_rows(int64_t count, int64_t lrs, int64_t over) {
   return std::max<int64_t>(0, count - (over + lrs - 1) / lrs);
 }
 
-// out[s * os + i * oi] = Σ_p S[s, p] L[i, p] for s < ns, i < count: S any strides, L's rows
-// lrs >= 1 apart with contiguous values.
-template <typename T>
-void skinny_dots(int ns, int64_t count, int64_t k, MatRef<T> small, const T* l, int64_t lrs, T* out, int64_t os,
-                 int64_t oi, const char* what) {
-  const SkinnyKernels<T> kern = skinny_kernels<T>();
-  const int64_t kp = (k + kern.lanes - 1) / kern.lanes * kern.lanes;
-  Scratch packed(sizeof(T) * size_t(ns) * size_t(kp), what);
-  T* sp = packed.as<T>();
-  for (int s = 0; s < ns; s++) {
-    for (int64_t p = 0; p < kp; p++) sp[s * kp + p] = p < k ? small.p[s * small.rs + p * small.cs] : T(0);
-  }
-  const Dots<T> d{l, lrs, k, sp, kp, ns, out, os, oi, skinny_safe_rows(count, lrs, kp - k)};
-  maybe_parallel(true, count, std::max<int64_t>(64, kSkinnyGrain / k), [&](int64_t begin, int64_t end) {
-    kern.dots(d, begin, end);
-  });
-}
+// One product as the skinny kernels run it, over the `count` rows of a long operand L (row i
+// at l + i * lrs, its values contiguous):
+//   dots:  out[s * os + i * oi] = Σ_p S[s, p] L[i, p] for s < ns, i < count (S any strides);
+//   axpys: out[s * os + w * ow] = Σ_i C[s, i] L[i, w] for s < ns, w < wide, C[s, i] at
+//          c + s * crs + i * cis.
+template <typename T> struct SkinnyPlan {
+  bool dots = false;
+  int ns = 0;
+  int64_t count = 0, depth = 0;  // rows of L, and values per row (k for dots, wide for axpys)
+  const T* l = nullptr;
+  int64_t lrs = 0;
+  MatRef<T> small{nullptr, 0, 0};  // dots
+  const T* c = nullptr;            // axpys
+  int64_t crs = 0, cis = 0;
+  T* out = nullptr;
+  int64_t os = 0, oi = 0;  // oi: the stride of out along i (dots) or w (axpys)
+};
 
-// out[s * os + w * ow] = Σ_i C[s, i] L[i, w] for s < ns, w < wide, i < count: C any strides,
-// L's rows lrs >= 1 apart with contiguous values.
-template <typename T>
-void skinny_axpys(int ns, int64_t count, int64_t wide, const T* c, int64_t crs, int64_t cis, const T* l, int64_t lrs,
-                  T* out, int64_t os, int64_t ow, const char* what) {
+// Dots on rows of L: the small side packed once, then any rows, in any split.
+template <typename T> struct DotsWork {
   const SkinnyKernels<T> kern = skinny_kernels<T>();
-  const int64_t wp = (wide + kern.lanes - 1) / kern.lanes * kern.lanes;
-  const int64_t block = std::clamp<int64_t>(kSkinnyBlock / (wide * int64_t(sizeof(T))), 8, 512);
-  // Chunks of whole blocks, fixed by the shape alone.
-  const int64_t size = ns * wp;
-  const int64_t max_chunks = std::clamp<int64_t>(kSkinnyPartials / (size * int64_t(sizeof(T))), 16, 512);
-  int64_t chunk = std::max(kSkinnyChunk / wide, (count + max_chunks - 1) / max_chunks);
-  chunk = (chunk + block - 1) / block * block;
-  const int64_t chunks = (count + chunk - 1) / chunk;
-  Scratch partial(sizeof(T) * size_t(chunks) * size_t(size), what);
-  T* part = partial.as<T>();
-  const Axpys<T> a{l, lrs, wide, c, crs, cis, ns, wp, skinny_safe_rows(count, lrs, wp - wide), block};
-  maybe_parallel(true, chunks, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t ch = begin; ch < end; ch++) {
-      T* p = part + ch * size;
-      std::fill(p, p + size, T(0));
-      kern.axpys(a, ch * chunk, std::min(count, (ch + 1) * chunk), p);
+  const int64_t kp;
+  Scratch packed;
+  Dots<T> d;
+  DotsWork(const SkinnyPlan<T>& p, const char* what)
+      : kp((p.depth + kern.lanes - 1) / kern.lanes * kern.lanes), packed(sizeof(T) * size_t(p.ns) * size_t(kp), what) {
+    T* sp = packed.as<T>();
+    for (int s = 0; s < p.ns; s++) {
+      for (int64_t q = 0; q < kp; q++) sp[s * kp + q] = q < p.depth ? p.small.p[s * p.small.rs + q * p.small.cs] : T(0);
     }
+    d = Dots<T>{p.l, p.lrs, p.depth, sp, kp, p.ns, p.out, p.os, p.oi, skinny_safe_rows(p.count, p.lrs, kp - p.depth)};
+  }
+  void rows(int64_t i0, int64_t i1) const { kern.dots(d, i0, i1); }
+};
+
+// Axpys on rows of L: chunks of rows fixed by the shape, each with its partial sum, added in
+// order at the end (finish), so the bits do not depend on the threads.
+template <typename T> struct AxpysWork {
+  const SkinnyKernels<T> kern = skinny_kernels<T>();
+  const SkinnyPlan<T>& p;
+  const int64_t wp, block, size;
+  int64_t chunk = 0, chunks = 0;
+  Scratch partial;
+  Axpys<T> a;
+  AxpysWork(const SkinnyPlan<T>& plan, const char* what)
+      : p(plan),
+        wp((plan.depth + kern.lanes - 1) / kern.lanes * kern.lanes),
+        block(std::clamp<int64_t>(kSkinnyBlock / (plan.depth * int64_t(sizeof(T))), 8, 512)),
+        size(plan.ns * wp),
+        chunk(layout(plan.count, plan.depth, size)),
+        chunks((plan.count + chunk - 1) / chunk),
+        partial(sizeof(T) * size_t(chunks) * size_t(size), what) {
+    a = Axpys<T>{p.l, p.lrs, p.depth, p.c, p.crs, p.cis, p.ns, wp, skinny_safe_rows(p.count, p.lrs, wp - p.depth), block};
+  }
+  // Rows per chunk: whole blocks, fixed by the shape alone.
+  int64_t layout(int64_t count, int64_t wide, int64_t part_size) const {
+    const int64_t max_chunks = std::clamp<int64_t>(kSkinnyPartials / (part_size * int64_t(sizeof(T))), 16, 512);
+    const int64_t rows = std::max(kSkinnyChunk / wide, (count + max_chunks - 1) / max_chunks);
+    return (rows + block - 1) / block * block;
+  }
+  int64_t begin(int64_t ch) const { return ch * chunk; }
+  int64_t end(int64_t ch) const { return std::min(p.count, (ch + 1) * chunk); }
+  void rows_of(int64_t ch) const {
+    T* part = partial.as<T>() + ch * size;
+    std::fill(part, part + size, T(0));
+    kern.axpys(a, begin(ch), end(ch), part);
+  }
+  void finish() const {
+    T* part = partial.as<T>();
+    for (int64_t ch = 1; ch < chunks; ch++) {
+      const T* q = part + ch * size;
+      for (int64_t j = 0; j < size; j++) part[j] += q[j];
+    }
+    for (int s = 0; s < p.ns; s++) {
+      for (int64_t w = 0; w < p.depth; w++) p.out[s * p.os + w * p.oi] = part[s * wp + w];
+    }
+  }
+};
+
+template <typename T> void skinny_run(const SkinnyPlan<T>& p, const char* what) {
+  if (p.dots) {
+    const DotsWork<T> work(p, what);
+    maybe_parallel(true, p.count, std::max<int64_t>(64, kSkinnyGrain / p.depth), [&](int64_t begin, int64_t end) {
+      work.rows(begin, end);
+    });
+    return;
+  }
+  const AxpysWork<T> work(p, what);
+  maybe_parallel(true, work.chunks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t ch = begin; ch < end; ch++) work.rows_of(ch);
   });
-  for (int64_t ch = 1; ch < chunks; ch++) {
-    const T* p = part + ch * size;
-    for (int64_t j = 0; j < size; j++) part[j] += p[j];
-  }
-  for (int s = 0; s < ns; s++) {
-    for (int64_t w = 0; w < wide; w++) out[s * os + w * ow] = part[s * wp + w];
-  }
+  work.finish();
 }
 
-// C (m x n, contiguous) = A · B on the skinny kernels when the shape and layout suit them;
-// false (nothing done) otherwise.
+// How the skinny kernels would compute C (m x n, contiguous) = A · B, when the shape and
+// layout suit them; false otherwise.
 template <typename T>
-bool skinny_product(int64_t m, int64_t n, int64_t k, MatRef<T> a, MatRef<T> b, T* c, const char* what) {
+bool skinny_plan(int64_t m, int64_t n, int64_t k, MatRef<T> a, MatRef<T> b, T* c, SkinnyPlan<T>& plan) {
   // Values along an axis are contiguous if their stride is 1 or there is only one.
   auto unit = [](int64_t extent, int64_t stride) { return stride == 1 || extent == 1; };
   // With one row (or column) on the small side the product is a matrix-vector one, and the
@@ -925,33 +972,90 @@ bool skinny_product(int64_t m, int64_t n, int64_t k, MatRef<T> a, MatRef<T> b, T
   // dots: the rows of A against the columns of B (k contiguous), or the mirror. Rows shorter
   // than kSkinnyMinDepth cost more in lane sums than they save.
   const bool depth = k >= kSkinnyMinDepth && k * std::min(m, n) * int64_t(sizeof(T)) <= kSkinnyMaxPacked;
+  plan = SkinnyPlan<T>{};
+  plan.out = c;
   if (m <= kSkinnyMax && n >= kSkinnyMinLong && depth && vector_ok(m, k) && unit(k, b.rs) && b.cs >= 1) {
-    skinny_dots<T>(int(m), n, k, a, b.p, b.cs, c, n, 1, what);
+    plan.dots = true, plan.ns = int(m), plan.count = n, plan.depth = k, plan.small = a;
+    plan.l = b.p, plan.lrs = b.cs, plan.os = n, plan.oi = 1;
     return true;
   }
   if (n <= kSkinnyMax && m >= kSkinnyMinLong && depth && vector_ok(n, k) && unit(k, a.cs) && a.rs >= 1) {
-    skinny_dots<T>(int(n), m, k, MatRef<T>{b.p, b.cs, b.rs}, a.p, a.rs, c, 1, n, what);
+    plan.dots = true, plan.ns = int(n), plan.count = m, plan.depth = k, plan.small = MatRef<T>{b.p, b.cs, b.rs};
+    plan.l = a.p, plan.lrs = a.rs, plan.os = 1, plan.oi = n;
     return true;
   }
   // axpys: the rows of B (n contiguous) scaled by the columns of A, or the mirror. Rows of
   // one value would make it a matrix-vector product of the other operand.
   auto wide_ok = [&](int64_t small, int64_t wide) { return wide >= 2 && wide <= kSkinnyMaxWide && vector_ok(small, wide); };
   if (m <= kSkinnyMax && k >= kSkinnyMinLong && wide_ok(m, n) && unit(n, b.cs) && b.rs >= 1) {
-    skinny_axpys<T>(int(m), k, n, a.p, a.rs, a.cs, b.p, b.rs, c, n, 1, what);
+    plan.ns = int(m), plan.count = k, plan.depth = n, plan.c = a.p, plan.crs = a.rs, plan.cis = a.cs;
+    plan.l = b.p, plan.lrs = b.rs, plan.os = n, plan.oi = 1;
     return true;
   }
   if (n <= kSkinnyMax && k >= kSkinnyMinLong && wide_ok(n, m) && unit(m, a.rs) && a.cs >= 1) {
-    skinny_axpys<T>(int(n), k, m, b.p, b.cs, b.rs, a.p, a.cs, c, 1, n, what);
+    plan.ns = int(n), plan.count = k, plan.depth = m, plan.c = b.p, plan.crs = b.cs, plan.cis = b.rs;
+    plan.l = a.p, plan.lrs = a.cs, plan.os = 1, plan.oi = n;
     return true;
   }
   return false;
+}
+
+// C (m x n, contiguous) = A · B on the skinny kernels when the shape and layout suit them;
+// false (nothing done) otherwise.
+template <typename T>
+bool skinny_product(int64_t m, int64_t n, int64_t k, MatRef<T> a, MatRef<T> b, T* c, const char* what) {
+  SkinnyPlan<T> plan;
+  if (!skinny_plan(m, n, k, a, b, c, plan)) return false;
+  skinny_run(plan, what);
+  return true;
+}
+
+// The plan of a checked product's one matrix (no batches), or false.
+template <typename T> bool plan_of(const Product& p, T* out, SkinnyPlan<T>& plan) {
+  return p.batches == 1 && skinny_plan<T>(p.m, p.n, p.k, MatRef<T>{p.a.t.ptr<T>(), p.a.rs, p.a.cs},
+                                          MatRef<T>{p.b.t.ptr<T>(), p.b.rs, p.b.cs}, out, plan);
+}
+
+template <typename T> bool pair_product(const Product& first, T* z, const Product& second, T* r, const PairStep& between,
+                                        const char* what) {
+  SkinnyPlan<T> p1, p2;
+  if (!plan_of(first, z, p1) || !plan_of(second, r, p2)) return false;
+  // Dots then axpys over the same rows of one long operand; the second reads its coefficients
+  // (s, i) where the first wrote (s, i).
+  if (!p1.dots || p2.dots || p1.l != p2.l || p1.lrs != p2.lrs || p1.count != p2.count || p1.ns != p2.ns) return false;
+  if (p2.cis != p1.oi || (p1.ns > 1 && p2.crs != p1.os)) return false;
+  const DotsWork<T> dots(p1, what);
+  const AxpysWork<T> axpys(p2, what);
+  const PairRows rows{p1.ns, p1.os, p1.oi};
+  maybe_parallel(true, axpys.chunks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t ch = begin; ch < end; ch++) {
+      dots.rows(axpys.begin(ch), axpys.end(ch));
+      between(rows, axpys.begin(ch), axpys.end(ch));
+      axpys.rows_of(ch);  // the chunk's rows of L are still in cache
+    }
+  });
+  axpys.finish();
+  return true;
 }
 
 #else
 
 template <typename T> bool skinny_product(int64_t, int64_t, int64_t, MatRef<T>, MatRef<T>, T*, const char*) { return false; }
 
+template <typename T> bool pair_product(const Product&, T*, const Product&, T*, const PairStep&, const char*) { return false; }
+
 #endif  // RV_SKINNY
+
+}  // namespace
+
+namespace matmul {
+bool skinny_pair(const Product& first, void* z, const Product& second, void* r, const PairStep& between, const char* what) {
+  if (first.a.t.dtype == DType::Float32) return pair_product<float>(first, static_cast<float*>(z), second, static_cast<float*>(r), between, what);
+  return pair_product<double>(first, static_cast<double*>(z), second, static_cast<double*>(r), between, what);
+}
+}  // namespace matmul
+
+namespace {
 
 // Products below this many multiply-adds skip packing.
 constexpr int64_t kSmallProduct = 8192;

@@ -2,6 +2,7 @@
 // ones (cuda/matmul.cu), so both accept and reject exactly the same calls.
 #pragma once
 #include <cstdint>
+#include <functional>
 
 #include "../kernel.h"
 
@@ -51,6 +52,24 @@ struct OuterOperands {
   Tensor column, row;
 };
 OuterOperands outer_operands(const KernelCall& c);
+
+// The rows of the first product's result that skinny_pair hands to `between`: element (s, i),
+// s < ns the small side and i a row of the long operand, at s * zs + i * zi.
+struct PairRows {
+  int ns;
+  int64_t zs, zi;
+};
+using PairStep = std::function<void(const PairRows&, int64_t i0, int64_t i1)>;
+
+// Two checked products over one long operand X, as fusedProducts runs them (kernels/
+// fused_products.cc): Z = the first (a row of X against each row of a small side; z its output,
+// contiguous), then R = the second (its coefficients from the first's result, the same rows of X
+// summed; r its output). Chunk by chunk of X's rows, the skinny kernels compute Z's rows,
+// between(rows, i0, i1) computes the second's coefficients for rows [i0, i1) in the same places,
+// and the rows of X still in cache are summed into R: X is read from memory once. The bits are
+// those of the two products run alone. False (nothing done) unless both run on the skinny
+// kernels with the same long operand; float32 or float64.
+bool skinny_pair(const Product& first, void* z, const Product& second, void* r, const PairStep& between, const char* what);
 
 }  // namespace matmul
 }  // namespace rv
