@@ -49,7 +49,7 @@ short=${GPU_CHECK_SHORT:-0}
 MOCHA="node node_modules/mocha/bin/mocha.js --no-config --node-option import=tsx --timeout 300000"
 step cuda-tests $([ "$short" = 1 ] && echo 60 || echo 240) $MOCHA test/cuda.test.ts
 # GPU_CHECK_OPS="a b": only these op test files (test/a.test.ts ...), for a short rerun.
-OPS=${GPU_CHECK_OPS:-"graph-replay jit fusion indexing reduction elementwise special layout view matmul linalg creation random tensor cross-entropy autodiff autodiff-elementwise autodiff-reduction autodiff-linalg distributions-continuous"}
+OPS=${GPU_CHECK_OPS:-"graph-replay jit fusion fused-products indexing reduction elementwise special layout view matmul linalg creation random tensor cross-entropy autodiff autodiff-elementwise autodiff-reduction autodiff-linalg distributions-continuous"}
 step device-suite $([ "$short" = 1 ] && echo 180 || echo 300) env RANDVAR_TEST_DEVICE=cuda:0 $MOCHA --require test/device-setup.ts $(for f in $OPS; do echo test/$f.test.ts; done)
 step bench-gpu $([ "$short" = 1 ] && echo 45 || echo 150) node --import tsx bench/gpu.ts $([ "$short" = 1 ] && echo --rounds 3)
 step logreg-gpu $([ "$short" = 1 ] && echo 50 || echo 300) node --import tsx bench/logreg-nuts.ts --device cuda:0 --profile --summary-out "$LOG/logreg-gpu.json" ${LOGREG_COMPARE:+--compare "$LOGREG_COMPARE"}

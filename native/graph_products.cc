@@ -75,6 +75,11 @@ class Products {
     return std::nullopt;
   }
 
+  // A matMul step on the CPU, with its two attributes (a malformed one is left to the kernel's checks).
+  bool is_product(const GraphStep& st) const {
+    return st.kernel == matmul_ && st.inputs.size() == 2 && st.attrs.size() == 2 && st.device == kCpu;
+  }
+
   bool is_matrix(int slot) const {
     const std::optional<Dims> s = shape_of(slot);
     return s && s->n == 2;
@@ -98,7 +103,7 @@ class Products {
   // The pair whose second product is step j, if any.
   std::optional<Pair> match(int j) const {
     const GraphStep& second = g_.steps[size_t(j)];
-    if (second.kernel != matmul_ || second.inputs.size() != 2 || second.device != kCpu) return std::nullopt;
+    if (!is_product(second)) return std::nullopt;
     if (second.out_dtype != DType::Float32 && second.out_dtype != DType::Float64) return std::nullopt;
     for (int side = 0; side < 2; side++) {
       Pair p;
@@ -115,7 +120,7 @@ class Products {
         const int f = producer_[size_t(z)];
         if (f < 0) continue;
         const GraphStep& first = g_.steps[size_t(f)];
-        if (first.kernel != matmul_ || first.inputs.size() != 2 || first.device != kCpu || first.out_dtype != second.out_dtype) continue;
+        if (!is_product(first) || first.out_dtype != second.out_dtype) continue;
         if (!same_dims(first.out_shape, between.out_shape) || first.out_shape.n < 1 || first.out_shape.n > 2) continue;
         const int xs = first.inputs[0] == p.x ? 0 : first.inputs[1] == p.x ? 1 : -1;
         if (xs < 0 || first.inputs[0] == first.inputs[1]) continue;
@@ -145,12 +150,28 @@ class Products {
     if (st.device != kCpu || (st.out_dtype != DType::Float32 && st.out_dtype != DType::Float64)) return false;
     if (st.kernel == fused_) {
       program = st.attrs;
-      return true;
+      return well_formed(program, st.inputs.size());
     }
     const int op = fused::opcode_of(kernels()[st.kernel].name, st.attrs, st.inputs.size());
     if (op < 0) return false;
     const double last = double(st.inputs.size() - 1);
     program = {double(st.inputs.size()), 1, double(op), 0, std::min(1.0, last), last};
+    return true;
+  }
+
+  // Whether a fused step's attributes are a program over `inputs` registers that reorder() can
+  // renumber (a graph made by hand may hold anything; the kernel reports what is wrong).
+  static bool well_formed(const std::vector<double>& p, size_t inputs) {
+    if (p.size() < 2 || p[0] != double(inputs) || p[1] < 1 || p[1] > fused::kMaxInstructions) return false;
+    if (p.size() != 2 + 4 * size_t(p[1])) return false;
+    for (size_t j = 0; j < size_t(p[1]); j++) {
+      const double written = double(inputs + j);
+      if (!(p[2 + 4 * j] >= 0 && p[2 + 4 * j] < fused::kNumOpcodes)) return false;
+      for (size_t r = 1; r < 4; r++) {
+        const double v = p[2 + 4 * j + r];
+        if (!(v >= 0 && v < written) || v != double(int64_t(v))) return false;
+      }
+    }
     return true;
   }
 

@@ -24,8 +24,13 @@ import { type FlatTarget, functionTarget } from './target';
 import { RunCache, type Transition, type TransitionContext, type TransitionStats } from './transition';
 import { adaptationWindows } from './windows';
 
-/** Milliseconds of sampling between yields to the event loop. */
-const yieldInterval = 20;
+/**
+ * Milliseconds of sampling between yields to the event loop: aborts, timers and I/O are served
+ * within about this long. A yield after a memory-bound step costs 0.1-0.5 ms (the event loop's
+ * turn runs with cold caches; more under a loader such as tsx), so yielding every 20 ms cost
+ * NUTS on logistic regression about 1% of its time on the CPU (bench/RESULTS.md).
+ */
+const yieldInterval = 50;
 
 interface Run {
   readonly sampler: string;
