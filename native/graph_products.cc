@@ -1,7 +1,9 @@
 #include "graph_products.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "kernels/fused_ops.h"
@@ -12,6 +14,16 @@ namespace {
 constexpr int64_t kAlign = 16;  // as kernels/fused_products.cc
 constexpr int64_t kMaxSmall = 8;  // the skinny kernels' small side, at most
 constexpr int64_t kMinRows = 1024;  // rows of X below which one more pass over X costs little
+
+// Whether steps on `device` are fused: the CPU's; a GPU's only with RANDVAR_GPU_FUSED_PRODUCTS=1,
+// until its one-pass kernel (cuda/matmul_skinny.cu) has been run on one.
+bool fuses_on(int device) {
+  static const bool gpu = [] {
+    const char* v = std::getenv("RANDVAR_GPU_FUSED_PRODUCTS");
+    return v != nullptr && std::string(v) == "1";
+  }();
+  return device == kCpu || gpu;
+}
 
 struct Pair {
   int first, between, second;  // step indices
@@ -77,7 +89,7 @@ class Products {
 
   // A matMul step on the CPU, with its two attributes (a malformed one is left to the kernel's checks).
   bool is_product(const GraphStep& st) const {
-    return st.kernel == matmul_ && st.inputs.size() == 2 && st.attrs.size() == 2 && st.device == kCpu;
+    return st.kernel == matmul_ && st.inputs.size() == 2 && st.attrs.size() == 2 && fuses_on(st.device);
   }
 
   bool is_matrix(int slot) const {
@@ -147,7 +159,7 @@ class Products {
 
   // The program a step computes (a fused step's, or one fusable op as one instruction).
   bool program_of(const GraphStep& st, std::vector<double>& program) const {
-    if (st.device != kCpu || (st.out_dtype != DType::Float32 && st.out_dtype != DType::Float64)) return false;
+    if (!fuses_on(st.device) || (st.out_dtype != DType::Float32 && st.out_dtype != DType::Float64)) return false;
     if (st.kernel == fused_) {
       program = st.attrs;
       return well_formed(program, st.inputs.size());

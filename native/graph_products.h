@@ -9,7 +9,8 @@
 namespace rv {
 
 // Rewrites g's steps (run after fuse_elementwise); g must pass finish() again after. Returns the
-// number of product pairs fused. Only steps on the CPU are fused: fusedProducts has no GPU kernel.
+// number of product pairs fused. Only steps on the CPU are fused, unless RANDVAR_GPU_FUSED_PRODUCTS=1:
+// the GPU's one-pass kernel has not been run on a GPU yet.
 int fuse_products(Graph& g);
 
 }  // namespace rv

@@ -7,7 +7,9 @@
 import { strict as assert } from 'assert';
 import { binding } from '../lib/backend/binding';
 import * as rv from '../lib/index';
+import { dtypeCode } from '../lib/tensor/dtype';
 import { philoxBlocks } from '../lib/tensor/random/key';
+import { Tensor } from '../lib/tensor/tensor';
 import { makeRng } from './helpers';
 
 const gpus = rv.devices().filter((d) => d.name !== 'cpu');
@@ -344,6 +346,53 @@ if (gpu === null) {
       assert.equal(uses(() => rv.matMul(rv.transpose(rv.clone(rv.transpose(x))), beta)), 0, 'X stored transposed');
       assert.equal(uses(() => rv.matMul(x, rv.randomNormal([55, 9], 0, 1, 'float32', 4))), 0, 'nine columns');
     }));
+  });
+
+  it('runs fusedProducts with the bits of its three steps run one by one on the GPU, and the CPU\'s values within rounding', () => {
+    const kernels = binding.kernels();
+    for (const [dtype, small] of [['float32', 1], ['float32', 4], ['float64', 3]] as const) {
+      rv.tidy(() => {
+        const code = dtypeCode[dtype];
+        const rng = makeRng(41);
+        const rows = 3000, width = 55;
+        const xs = data(rng, rows * width, -1, 1), bs = data(rng, small * width, -0.5, 0.5);
+        const ys = Array.from({ length: rows }, () => (rng() < 0.4 ? 1 : 0));
+        // Registers: Z, dy, the labels, one half. G = logLikelihoodGrad(dy, labels, Z) · half
+        // (opcodes 31 and 22, mul), a ternary instruction the GPU's fused kernel does not take.
+        const program = [4, 2, 31, 1, 2, 0, 22, 4, 3, 4];
+        const attrs = [0, 1, 1, 0, 0, 1, ...program];
+        const zn = small * rows, zpad = Math.ceil(zn / 16) * 16;
+        const run = (device: string) => rv.withDevice(device, () => {
+          const X = rv.tensor(xs, [rows, width], dtype), B = rv.tensor(bs, [small, width], dtype);
+          const dy = rv.tensor(1.5, [], dtype), labels = rv.tensor(ys, [rows], dtype), half = rv.tensor(0.5, [], dtype);
+          const deviceCode = device === 'cpu' ? -1 : Number(device.split(':')[1]);
+          const fused = binding.run(kernels.fusedProducts, [zpad + small * width], code, attrs, deviceCode,
+            X.handle(), B.handle(), dy.handle(), labels.handle(), half.handle());
+          const flat = binding.toData(fused) as Float32Array | Float64Array;
+          binding.dispose(fused);
+          // The three steps one by one.
+          const z = rv.matMul(B, X, false, true);
+          const gradient = binding.run(kernels.sigmoidCrossEntropyGrad, [small, rows], code, [1], deviceCode, dy.handle(), labels.handle(), z.handle());
+          const g = rv.mul(new Tensor(gradient, [small, rows], dtype, null, deviceCode), half);
+          const r = rv.matMul(g, X);
+          return { z: flat.subarray(0, zn), r: flat.subarray(zpad), stepZ: z.dataSync(), stepR: r.dataSync() };
+        });
+        const cpu = run('cpu'), gpuResult = run(gpu!);
+        const what = `${dtype}, ${small} row${small > 1 ? 's' : ''} of B`;
+        assert.deepEqual(Array.from(gpuResult.z), Array.from(gpuResult.stepZ), `${what}: Z as matMul gives it on the GPU`);
+        assert.deepEqual(Array.from(gpuResult.r), Array.from(gpuResult.stepR), `${what}: R as the three steps give it on the GPU`);
+        assert.deepEqual(Array.from(cpu.r), Array.from(cpu.stepR), `${what}: R as the three steps give it on the CPU`);
+        // Sums of 55 (Z) and 3000 (R) terms in other orders: within a few units of rounding of the sums' magnitudes.
+        const close = (a: ArrayLike<number>, b: ArrayLike<number>, rel: number, part: string) => {
+          for (let i = 0; i < a.length; i++) {
+            const err = Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(a[i]));
+            if (!(err <= rel)) assert.fail(`${what}: ${part}[${i}] is ${b[i]} on ${gpu}, ${a[i]} on the CPU (relative error ${err.toExponential(2)})`);
+          }
+        };
+        close(cpu.z, gpuResult.z, dtype === 'float32' ? 1e-5 : 1e-12, 'Z');
+        close(cpu.r, gpuResult.r, dtype === 'float32' ? 1e-4 : 1e-11, 'R');
+      });
+    }
   });
 
   it('has a GPU kernel for every kernel of the op table (no CPU fallbacks)', () => {

@@ -42,7 +42,8 @@ function capturedMatchesEager(fn: Fn, inputs: readonly rv.Tensor[], what: string
   });
 }
 
-const onCpu = () => rv.getDevice() === 'cpu';
+/** Whether graphs on the test device fuse products: on the CPU; on a GPU with RANDVAR_GPU_FUSED_PRODUCTS=1. */
+const fuses = () => rv.getDevice() === 'cpu' || process.env.RANDVAR_GPU_FUSED_PRODUCTS === '1';
 
 describe('product fusion of captured graphs', () => {
   for (const dtype of ['float32', 'float64'] as const) {
@@ -63,7 +64,7 @@ describe('product fusion of captured graphs', () => {
             return [rv.matMul(g, X), rv.sum(z)];
           };
           const steps = capturedMatchesEager(rowsFirst, [B, w], `${what}, B·Xᵀ`);
-          assert.deepEqual(steps, onCpu() ? ['fusedProducts', 'sum'] : ['matMul', 'fused', 'matMul', 'sum'], `${what}: ${steps.join(' ')}`);
+          assert.deepEqual(steps, fuses() ? ['fusedProducts', 'sum'] : ['matMul', 'fused', 'matMul', 'sum'], `${what}: ${steps.join(' ')}`);
           // The mirror: Z = X·Bᵀ [rows, small]; R = Xᵀ·G [features, small]; labels as a column.
           const column = rv.reshape(labels, [rows, 1]);
           const mirrored: Fn = ([b, v]) => {
@@ -71,7 +72,7 @@ describe('product fusion of captured graphs', () => {
             return [rv.matMul(X, rv.softplus(rv.mul(rv.sub(z, column), rv.reshape(v, [1, small]))), true, false)];
           };
           const mirror = capturedMatchesEager(mirrored, [B, w], `${what}, X·Bᵀ`);
-          assert.deepEqual(mirror, onCpu() ? ['fusedProducts'] : ['matMul', 'fused', 'matMul'], `${what}: ${mirror.join(' ')}`);
+          assert.deepEqual(mirror, fuses() ? ['fusedProducts'] : ['matMul', 'fused', 'matMul'], `${what}: ${mirror.join(' ')}`);
         }
       });
     });
@@ -94,13 +95,13 @@ describe('product fusion of captured graphs', () => {
         const { value, grad } = gradient(v);
         return [value, grad as rv.Tensor];
       }, [c], 'log joint');
-      assert.equal(steps.includes('fusedProducts'), onCpu(), steps.join(' '));
-      assert.equal(steps.filter((k) => k === 'matMul').length, onCpu() ? 0 : 2, steps.join(' '));
+      assert.equal(steps.includes('fusedProducts'), fuses(), steps.join(' '));
+      assert.equal(steps.filter((k) => k === 'matMul').length, fuses() ? 0 : 2, steps.join(' '));
     });
   });
 
   it('falls back to the three kernels where X\'s layout does not suit the skinny kernels, with the same bits', function () {
-    if (!onCpu()) this.skip();  // fusedProducts runs on the CPU only
+    if (!fuses()) this.skip();
     const rng = makeRng(33);
     rv.tidy(() => {
       const rows = 2000, features = 20;

@@ -33,6 +33,7 @@
 
 #include "common.cuh"
 #include "matmul_skinny.h"
+#include "program_eval.cuh"
 
 namespace rv {
 namespace cuda {
@@ -343,6 +344,150 @@ __global__ void __launch_bounds__(kBlock) skinny_partials_kernel(const T* __rest
   }
 }
 
+// ---- Both forms in one pass over L (fusedProducts: kernels/fused_products.cc).
+//
+// Z = the rows form's product of L's rows and the small side W; G = a program of Z (and other
+// inputs) at each element; out = the columns form's sums of G times L's rows. The columns form's
+// runs and tiles over L; in each tile, first each row against W as the rows form computes it
+// (`lanes` lanes a row, the same loop and butterfly: Z's bits), written to Z and, through the
+// program, to the tile's coefficients in shared memory, where the columns form would have copied
+// them from G; then the columns form's sums over the same tile. L is read from memory once.
+template <typename T, int C, int kColumns>
+__global__ void __launch_bounds__(kBlock, kMinBlocksPerSM)
+    skinny_pair_kernel(LongOperand<T> x, SmallOperand<T> w, int c, int lanes, T* __restrict__ z, int64_t z_long,
+                       int64_t z_small, fused::Program program, fused::ProgramInputs inputs, int64_t run_tiles, int64_t runs,
+                       T* __restrict__ out, int64_t out_width, int64_t out_small, T* __restrict__ partial) {
+  extern __shared__ __align__(16) unsigned char smem[];
+  // W as one C-vector per q, then a tile's coefficients as C-vectors, then two tile buffers (the
+  // first reused to combine the row groups).
+  const int64_t small_bytes = round16(int64_t(x.width) * C * int64_t(sizeof(T)));
+  const int64_t coefficient_bytes = round16(int64_t(x.tile_rows) * C * int64_t(sizeof(T)));
+  const Lanes<T, C>* small = reinterpret_cast<const Lanes<T, C>*>(smem);
+  T* small_values = reinterpret_cast<T*>(smem);
+  T* coefficient_values = reinterpret_cast<T*>(smem + small_bytes);
+  const Lanes<T, C>* coefficients = reinterpret_cast<const Lanes<T, C>*>(coefficient_values);
+  T* tile = reinterpret_cast<T*>(smem + small_bytes + coefficient_bytes);
+  const int width = x.width;
+  // The rows form's lanes.
+  const int row_group = int(threadIdx.x) / lanes, lane = int(threadIdx.x) % lanes, row_groups = kBlock / lanes;
+  // The columns form's threads.
+  const bool narrow = width <= kBlock;
+  const int groups = narrow ? kBlock / width : 1;
+  const int group = narrow ? int(threadIdx.x) / width : 0;
+  const int q0 = narrow ? int(threadIdx.x) % width : int(threadIdx.x);
+  const bool active = group < groups;
+  const int64_t run_rows = run_tiles * x.tile_rows;
+  auto put = [&](int64_t run, int q, int s, T value) {
+    if (runs == 1) out[q * out_width + s * out_small] = value;
+    else partial[(int64_t(q) * c + s) * runs + run] = value;
+  };
+  auto issue = [&](int64_t r0, int rows, int buf) {
+    return load_tile(x.x, r0 * x.stride, (r0 + rows - 1) * x.stride + x.width, tile + buf * kBufferElems<T>);
+  };
+  // W, read before the first tile is (a synchronisation below comes first).
+  for (int i = int(threadIdx.x); i < width * C; i += kBlock) {
+    const int q = i / C, s = i % C;
+    small_values[i] = s < c ? w.p[s * w.s_stride + q * w.q_stride] : T(0);
+  }
+  for (int64_t run = blockIdx.x; run < runs; run += gridDim.x) {
+    T acc[kColumns][C];
+#pragma unroll
+    for (int j = 0; j < kColumns; j++) {
+#pragma unroll
+      for (int s = 0; s < C; s++) acc[j][s] = T(0);
+    }
+    const int64_t end = min(x.rows, (run + 1) * run_rows);
+    int buf = 0;
+    int first = issue(run * run_rows, int(min(int64_t(x.tile_rows), end - run * run_rows)), 0);
+    copy_commit();
+    for (int64_t r0 = run * run_rows; r0 < end; r0 += x.tile_rows) {
+      const int rows = int(min(int64_t(x.tile_rows), end - r0));
+      const int64_t r1 = r0 + x.tile_rows;
+      const int next_first = r1 < end ? issue(r1, int(min(int64_t(x.tile_rows), end - r1)), buf ^ 1) : 0;
+      copy_commit();
+      copy_wait<1>();
+      __syncthreads();
+      const T* current = tile + buf * kBufferElems<T>;
+      // Z's rows of this tile, and their coefficients. Every lane of a warp runs every round, for the shuffles.
+      for (int base = 0; base < rows; base += row_groups) {
+        const int row = base + row_group;
+        T dot[C];
+#pragma unroll
+        for (int s = 0; s < C; s++) dot[s] = T(0);
+        if (row < rows) {
+          const T* values = current + first + row * int(x.stride);
+          for (int q = lane; q < width; q += lanes) {
+            const T v = values[q];
+            const Lanes<T, C> b = small[q];
+#pragma unroll
+            for (int s = 0; s < C; s++) dot[s] += v * b.v[s];
+          }
+        }
+        for (int off = lanes / 2; off > 0; off /= 2) {
+#pragma unroll
+          for (int s = 0; s < C; s++) dot[s] += __shfl_xor_sync(kFullMask, dot[s], off, lanes);
+        }
+        if (row < rows) {
+          const int64_t i = r0 + row;
+#pragma unroll
+          for (int s = 0; s < C; s++) {
+            if (s % lanes != lane) continue;
+            T coefficient = T(0);
+            if (s < c) {
+              z[i * z_long + s * z_small] = dot[s];
+              coefficient = program_at<T>(program, inputs, dot[s], i, s);
+            }
+            coefficient_values[row * C + s] = coefficient;
+          }
+        }
+      }
+      __syncthreads();  // the coefficients are in place
+      if (active) {
+#pragma unroll 2
+        for (int row = group; row < rows; row += groups) {
+          const Lanes<T, C> k = coefficients[row];
+          const T* values = current + first + row * int(x.stride);
+#pragma unroll
+          for (int j = 0; j < kColumns; j++) {
+            const int q = q0 + j * kBlock;
+            if (q < width) {
+              const T v = values[q];
+#pragma unroll
+              for (int s = 0; s < C; s++) acc[j][s] += v * k.v[s];
+            }
+          }
+        }
+      }
+      __syncthreads();  // the copy of the tile after next, and the next coefficients, overwrite these
+      buf ^= 1;
+      first = next_first;
+    }
+    if (groups > 1) {
+      if (active) {
+#pragma unroll
+        for (int s = 0; s < C; s++) tile[(group * width + q0) * C + s] = acc[0][s];
+      }
+      __syncthreads();
+      for (int o = int(threadIdx.x); o < width * c; o += kBlock) {
+        const int q = o / c, s = o % c;
+        T total = tile[q * C + s];
+        for (int g = 1; g < groups; g++) total += tile[(g * width + q) * C + s];
+        put(run, q, s, total);
+      }
+      __syncthreads();
+    } else if (active) {
+#pragma unroll
+      for (int j = 0; j < kColumns; j++) {
+        const int q = q0 + j * kBlock;
+#pragma unroll
+        for (int s = 0; s < C; s++) {
+          if (q < width && s < c) put(run, q, s, acc[j][s]);
+        }
+      }
+    }
+  }
+}
+
 // ---- Host side.
 
 std::atomic<int64_t> products_run{0};
@@ -379,12 +524,52 @@ int64_t max_rows_width(int c) {
   return kTileBytes / (padded * int64_t(sizeof(T)));
 }
 
+// The rows form's lanes per row: the fewest (a power of two, at most a warp) that give each at
+// most 8 values.
+inline int row_lanes(int width) {
+  int lanes = 1;
+  while (lanes < 32 && lanes * 8 < width) lanes *= 2;
+  return lanes;
+}
+
+// The columns form's tiles (rows each) and runs (of run_tiles tiles) over x, fixed by the shape.
+struct ColumnRuns {
+  int tile_rows;
+  int64_t run_tiles, runs;
+};
+template <typename T> ColumnRuns column_runs(const LongOperand<T>& x) {
+  const int groups = x.width <= kBlock ? kBlock / x.width : 1;
+  int rows = std::min(kMaxColumnTileRows, max_tile_rows<T>(x.width, x.stride));
+  if (rows >= groups) rows = rows / groups * groups;
+  const int64_t tiles = ceil_div(x.rows, rows);
+  const int64_t run_tiles = std::max(kMinRunTiles, ceil_div(tiles, kMaxRuns));
+  return {rows, run_tiles, ceil_div(tiles, run_tiles)};
+}
+
+// The columns form's partial sums, one per output and run, when there are several runs: freed
+// when the returned tensor goes while the kernels may still be queued, which is safe (the caching
+// allocator hands a block out again only to work queued later on the device's one stream).
+template <typename T> Tensor column_partials(int device, int64_t outputs, int64_t runs, const char* what) {
+  if (runs == 1) return Tensor();
+  Dims d;
+  d.push_back(outputs * runs, what);
+  return empty_tensor(sizeof(T) == 4 ? DType::Float32 : DType::Float64, d, what, device);
+}
+
+// Adds each output's partials (none with one run: the kernel wrote the outputs).
+template <typename T>
+void add_partials(int device, const Tensor& partial, int64_t runs, int c, int64_t outputs, T* out, int64_t out_width,
+                  int64_t out_small, const char* what) {
+  if (runs == 1) return;
+  skinny_partials_kernel<T><<<unsigned(std::min(outputs, kMaxGrid)), kBlock, 0, stream(device)>>>(
+      partial.ptr<T>(), runs, c, outputs, out, out_width, out_small);
+  check_launch(what);
+}
+
 template <typename T, int C>
 void launch_rows(int device, LongOperand<T> x, SmallOperand<T> w, int c, T* out, int64_t out_long, int64_t out_small,
                  const char* what) {
-  // Lanes per row: the fewest (a power of two, at most a warp) that give each at most 8 values.
-  int lanes = 1;
-  while (lanes < 32 && lanes * 8 < x.width) lanes *= 2;
+  const int lanes = row_lanes(x.width);
   const int groups = kBlock / lanes;
   int rows = max_tile_rows<T>(x.width, x.stride);
   if (rows >= groups) rows = rows / groups * groups;  // every group a row in each round
@@ -403,25 +588,13 @@ template <typename T, int C>
 void launch_columns(int device, LongOperand<T> x, SmallOperand<T> r, int c, T* out, int64_t out_width,
                     int64_t out_small, const char* what) {
   if (x.width > max_columns_width<T>(C)) throw Error(std::string(what) + ": skinny columns form given rows too wide");
-  const int groups = x.width <= kBlock ? kBlock / x.width : 1;
-  int rows = std::min(kMaxColumnTileRows, max_tile_rows<T>(x.width, x.stride));
-  if (rows >= groups) rows = rows / groups * groups;
+  const ColumnRuns plan = column_runs(x);
+  const int rows = plan.tile_rows;
+  const int64_t run_tiles = plan.run_tiles, runs = plan.runs;
   x.tile_rows = rows;
-  const int64_t tiles = ceil_div(x.rows, rows);
-  const int64_t run_tiles = std::max(kMinRunTiles, ceil_div(tiles, kMaxRuns));
-  const int64_t runs = ceil_div(tiles, run_tiles);
   const int64_t outputs = int64_t(x.width) * c;
-  // Partial sums, one per output and run: freed when `hold` goes while the kernels may still be
-  // queued, which is safe (the caching allocator hands a block out again only to work queued
-  // later on the device's one stream).
-  Tensor hold;
-  T* partial = nullptr;
-  if (runs > 1) {
-    Dims d;
-    d.push_back(outputs * runs, what);
-    hold = empty_tensor(sizeof(T) == 4 ? DType::Float32 : DType::Float64, d, what, device);
-    partial = hold.ptr<T>();
-  }
+  const Tensor hold = column_partials<T>(device, outputs, runs, what);
+  T* partial = runs > 1 ? hold.ptr<T>() : nullptr;
   const size_t smem = size_t(2 * round16(int64_t(rows) * C * int64_t(sizeof(T))) + 2 * kBufferBytes);
   const unsigned grid = unsigned(std::min(runs, kMaxGrid));
   cudaStream_t s = stream(device);
@@ -439,11 +612,7 @@ void launch_columns(int device, LongOperand<T> x, SmallOperand<T> r, int c, T* o
                                                                            out_small, partial);
     check_launch(what);
   }
-  if (runs > 1) {
-    skinny_partials_kernel<T><<<unsigned(std::min(outputs, kMaxGrid)), kBlock, 0, s>>>(
-        partial, runs, c, outputs, out, out_width, out_small);
-    check_launch(what);
-  }
+  add_partials<T>(device, hold, runs, c, outputs, out, out_width, out_small, what);
 }
 
 // Calls f with the smallest supported small-side width (1, 2, 4 or 8) that holds c.
@@ -466,40 +635,135 @@ void columns_form(int device, const LongOperand<T>& x, const SmallOperand<T>& r,
   by_width(c, [&](auto C) { launch_columns<T, decltype(C)::value>(device, x, r, c, out, out_width, out_small, what); });
 }
 
-}  // namespace
+// A product as the rows form takes it: out[i, s] at out[i * out_long + s * out_small].
+template <typename T> struct RowsForm {
+  LongOperand<T> x;
+  SmallOperand<T> w;
+  int c;
+  int64_t out_long, out_small;
+};
 
-template <typename T>
-bool skinny_product(int device, const matmul::Product& p, T* out, const char* what) {
-  if (p.batches != 1) return false;
+// A product as the columns form takes it: out[q, s] at out[q * out_width + s * out_small], R's
+// coefficient for row i and s at r.p[i * r.q_stride + s * r.s_stride].
+template <typename T> struct ColumnsForm {
+  LongOperand<T> x;
+  SmallOperand<T> r;
+  int c;
+  int64_t out_width, out_small;
+};
+
+// C [m, n] is contiguous: element (i, j) at i n + j.
+template <typename T> bool rows_form_of(const matmul::Product& p, RowsForm<T>& f) {
   const Operand& a = p.a;
   const Operand& b = p.b;
   const T* pa = a.t.ptr<T>();
   const T* pb = b.t.ptr<T>();
-  // C [m, n] is contiguous: element (i, j) at i n + j.
-  bool done = false;
+  if (p.batches != 1) return false;
   if (p.n <= kMaxSmall && p.m >= kMinLong && tiles_take<T>(p.k, a.rs, a.cs, max_rows_width<T>(int(p.n)))) {
     // X·B: the rows of A against the columns of B.
-    rows_form<T>(device, {pa, p.m, int(p.k), a.rs, 0}, {pb, b.cs, b.rs}, int(p.n), out, p.n, 1, what);
-    done = true;
-  } else if (p.m <= kMaxSmall && p.n >= kMinLong && tiles_take<T>(p.k, b.cs, b.rs, max_rows_width<T>(int(p.m)))) {
-    // W·Xᵀ: B's columns (the rows of the X it transposes) against the rows of A.
-    rows_form<T>(device, {pb, p.n, int(p.k), b.cs, 0}, {pa, a.rs, a.cs}, int(p.m), out, 1, p.n, what);
-    done = true;
-  } else if (p.n <= kMaxSmall && p.k >= kMinLong && tiles_take<T>(p.m, a.cs, a.rs, max_columns_width<T>(int(p.n)))) {
-    // Xᵀ·R: A's columns are the rows of the X it transposes, scaled by the rows of B.
-    columns_form<T>(device, {pa, p.k, int(p.m), a.cs, 0}, {pb, b.cs, b.rs}, int(p.n), out, p.n, 1, what);
-    done = true;
-  } else if (p.m <= kMaxSmall && p.k >= kMinLong && tiles_take<T>(p.n, b.rs, b.cs, max_columns_width<T>(int(p.m)))) {
-    // R·X: the rows of B scaled by the columns of A.
-    columns_form<T>(device, {pb, p.k, int(p.n), b.rs, 0}, {pa, a.rs, a.cs}, int(p.m), out, 1, p.n, what);
-    done = true;
+    f = {{pa, p.m, int(p.k), a.rs, 0}, {pb, b.cs, b.rs}, int(p.n), p.n, 1};
+    return true;
   }
-  if (done) products_run.fetch_add(1, std::memory_order_relaxed);
-  return done;
+  if (p.m <= kMaxSmall && p.n >= kMinLong && tiles_take<T>(p.k, b.cs, b.rs, max_rows_width<T>(int(p.m)))) {
+    // W·Xᵀ: B's columns (the rows of the X it transposes) against the rows of A.
+    f = {{pb, p.n, int(p.k), b.cs, 0}, {pa, a.rs, a.cs}, int(p.m), 1, p.n};
+    return true;
+  }
+  return false;
+}
+
+template <typename T> bool columns_form_of(const matmul::Product& p, ColumnsForm<T>& f) {
+  const Operand& a = p.a;
+  const Operand& b = p.b;
+  const T* pa = a.t.ptr<T>();
+  const T* pb = b.t.ptr<T>();
+  if (p.batches != 1) return false;
+  if (p.n <= kMaxSmall && p.k >= kMinLong && tiles_take<T>(p.m, a.cs, a.rs, max_columns_width<T>(int(p.n)))) {
+    // Xᵀ·R: A's columns are the rows of the X it transposes, scaled by the rows of B.
+    f = {{pa, p.k, int(p.m), a.cs, 0}, {pb, b.cs, b.rs}, int(p.n), p.n, 1};
+    return true;
+  }
+  if (p.m <= kMaxSmall && p.k >= kMinLong && tiles_take<T>(p.n, b.rs, b.cs, max_columns_width<T>(int(p.m)))) {
+    // R·X: the rows of B scaled by the columns of A.
+    f = {{pb, p.k, int(p.n), b.rs, 0}, {pa, a.rs, a.cs}, int(p.m), 1, p.n};
+    return true;
+  }
+  return false;
+}
+
+// Z = the rows form of `first` and out = the columns form of `second` over the same long
+// operand, in one pass (skinny_pair_kernel), the coefficients from the program.
+template <typename T, int C>
+void launch_pair(int device, const RowsForm<T>& first, T* z, const ColumnsForm<T>& second, T* out,
+                 const fused::Program& program, const fused::ProgramInputs& inputs, const char* what) {
+  LongOperand<T> x = second.x;
+  const ColumnRuns plan = column_runs(x);
+  x.tile_rows = plan.tile_rows;
+  const int c = second.c;
+  const int64_t outputs = int64_t(x.width) * c;
+  const Tensor hold = column_partials<T>(device, outputs, plan.runs, what);
+  T* partial = plan.runs > 1 ? hold.ptr<T>() : nullptr;
+  const size_t smem = size_t(round16(int64_t(x.width) * C * int64_t(sizeof(T))) +
+                             round16(int64_t(plan.tile_rows) * C * int64_t(sizeof(T))) + 2 * kBufferBytes);
+  const unsigned grid = unsigned(std::min(plan.runs, kMaxGrid));
+  const int lanes = row_lanes(x.width);
+  auto launch = [&](auto kernel) {
+    kernel<<<grid, kBlock, smem, stream(device)>>>(x, first.w, c, lanes, z, first.out_long, first.out_small, program, inputs,
+                                                  plan.run_tiles, plan.runs, out, second.out_width, second.out_small, partial);
+    check_launch(what);
+  };
+  if constexpr (kWideColumns<T, C>) {
+    if (x.width > kBlock) {
+      allow_dynamic_shared<skinny_pair_kernel<T, C, kMaxColumnsPerThread>>(device, smem, what);
+      launch(skinny_pair_kernel<T, C, kMaxColumnsPerThread>);
+    }
+  }
+  if (x.width <= kBlock) {
+    allow_dynamic_shared<skinny_pair_kernel<T, C, 1>>(device, smem, what);
+    launch(skinny_pair_kernel<T, C, 1>);
+  }
+  add_partials<T>(device, hold, plan.runs, c, outputs, out, second.out_width, second.out_small, what);
+}
+
+}  // namespace
+
+template <typename T>
+bool skinny_product(int device, const matmul::Product& p, T* out, const char* what) {
+  RowsForm<T> rows;
+  ColumnsForm<T> columns;
+  if (rows_form_of(p, rows)) {
+    rows_form<T>(device, rows.x, rows.w, rows.c, out, rows.out_long, rows.out_small, what);
+  } else if (columns_form_of(p, columns)) {
+    columns_form<T>(device, columns.x, columns.r, columns.c, out, columns.out_width, columns.out_small, what);
+  } else {
+    return false;
+  }
+  products_run.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+template <typename T>
+bool skinny_pair(int device, const matmul::Product& first, T* z, int64_t zi, const matmul::Product& second, T* out,
+                 const fused::Program& program, const fused::ProgramInputs& inputs, const char* what) {
+  RowsForm<T> rows;
+  ColumnsForm<T> columns;
+  if (!rows_form_of(first, rows) || !columns_form_of(second, columns) || rows.out_long != zi) return false;
+  // One long operand, read the same way; the second's coefficient (i, s) where the first writes (i, s).
+  const LongOperand<T>& a = rows.x;
+  const LongOperand<T>& b = columns.x;
+  if (a.x != b.x || a.rows != b.rows || a.width != b.width || a.stride != b.stride || rows.c != columns.c) return false;
+  if (columns.r.q_stride != rows.out_long || (rows.c > 1 && columns.r.s_stride != rows.out_small)) return false;
+  by_width(rows.c, [&](auto C) { launch_pair<T, decltype(C)::value>(device, rows, z, columns, out, program, inputs, what); });
+  products_run.fetch_add(2, std::memory_order_relaxed);
+  return true;
 }
 
 template bool skinny_product<float>(int, const matmul::Product&, float*, const char*);
 template bool skinny_product<double>(int, const matmul::Product&, double*, const char*);
+template bool skinny_pair<float>(int, const matmul::Product&, float*, int64_t, const matmul::Product&, float*,
+                                 const fused::Program&, const fused::ProgramInputs&, const char*);
+template bool skinny_pair<double>(int, const matmul::Product&, double*, int64_t, const matmul::Product&, double*,
+                                  const fused::Program&, const fused::ProgramInputs&, const char*);
 
 int64_t skinny_products() { return products_run.load(std::memory_order_relaxed); }
 

@@ -7,6 +7,7 @@
 #pragma once
 #include <cstdint>
 
+#include "../kernels/fused_ops.h"
 #include "../kernels/matmul.h"
 
 namespace rv {
@@ -17,6 +18,16 @@ namespace cuda {
 // otherwise. T is float or double, the product's dtype. Errors name `what`.
 template <typename T>
 bool skinny_product(int device, const matmul::Product& p, T* out, const char* what);
+
+// Queues fusedProducts' one pass (kernels/fused_products.cc) when both checked products suit the
+// skinny kernels over the same long operand X: Z = `first` (X's rows against a small side) at z,
+// the program of Z and `inputs` at each element (i, s) (i a row of X: the inputs' strides assume
+// that Z's offset moves by zi along i), and `second` (those values times X's rows, summed) at
+// out, reading X once, with the bits the two products and the program give run one by one.
+// Returns false, queuing nothing, otherwise.
+template <typename T>
+bool skinny_pair(int device, const matmul::Product& first, T* z, int64_t zi, const matmul::Product& second, T* out,
+                 const fused::Program& program, const fused::ProgramInputs& inputs, const char* what);
 
 // Products run on the GPU's skinny kernels since start (0 in a build without CUDA).
 int64_t skinny_products();

@@ -68,6 +68,16 @@ struct Program {
   uint8_t c[kMaxInstructions];
 };
 
+// A program's inputs after register 0 over a product's rows (fusedProducts on a GPU,
+// cuda/program_eval.cuh): input k's value for element (i, s) at p[k][i * along_i[k] + s *
+// along_s[k]], in elements of the program's dtype.
+struct ProgramInputs {
+  int count = 0;
+  const void* p[kMaxInputs] = {};
+  int64_t along_i[kMaxInputs] = {};
+  int64_t along_s[kMaxInputs] = {};
+};
+
 // The opcode of a step of kernel `kernel_name` with these attributes and `inputs` inputs, or -1
 // when it is not fusable.
 int opcode_of(const std::string& kernel_name, const std::vector<double>& attrs, size_t inputs);
