@@ -140,10 +140,148 @@ __device__ __forceinline__ int load_tile(const T* __restrict__ x, int64_t e0, in
   return V - head;
 }
 
+// ---- Pieces the kernels share (each kernel's bits are these pieces', so the one-pass kernel
+// below gives the two forms' bits).
+
+// The small side as one C-vector per q in shared memory (zero-padded past c).
+template <typename T, int C>
+__device__ __forceinline__ void load_small(T* small_values, const SmallOperand<T>& w, int width, int c) {
+  for (int i = int(threadIdx.x); i < width * C; i += kBlock) {
+    const int q = i / C, s = i % C;
+    small_values[i] = s < c ? w.p[s * w.s_stride + q * w.q_stride] : T(0);
+  }
+}
+
+// The rows form's sums for one row of a tile (`row` of `rows`, at tile + row * stride): `lanes`
+// lanes a row, lane l taking the values q = l, l + lanes, ...; then a butterfly, after which every
+// lane holds the sums (each step adds two values either way round). Every lane of the warp calls
+// it, for the shuffles.
+template <typename T, int C>
+__device__ __forceinline__ void row_sums(T (&acc)[C], const T* tile, int row, int rows, int stride, const Lanes<T, C>* small,
+                                         int width, int lane, int lanes) {
+#pragma unroll
+  for (int s = 0; s < C; s++) acc[s] = T(0);
+  if (row < rows) {
+    const T* values = tile + row * stride;
+    for (int q = lane; q < width; q += lanes) {
+      const T v = values[q];
+      const Lanes<T, C> b = small[q];
+#pragma unroll
+      for (int s = 0; s < C; s++) acc[s] += v * b.v[s];
+    }
+  }
+  for (int off = lanes / 2; off > 0; off /= 2) {
+#pragma unroll
+    for (int s = 0; s < C; s++) acc[s] += __shfl_xor_sync(kFullMask, acc[s], off, lanes);
+  }
+}
+
+// The columns form's threads: rows of at most kBlock values (kColumns 1) take kBlock / width row
+// groups, thread (g, q) taking column q of rows g, g + groups, ...; wider rows (kColumns
+// kMaxColumnsPerThread) one group, thread t taking columns t, t + kBlock, ...
+struct ColumnThreads {
+  int groups, group, q0;
+  bool active;
+  __device__ explicit ColumnThreads(int width) {
+    const bool narrow = width <= kBlock;
+    groups = narrow ? kBlock / width : 1;
+    group = narrow ? int(threadIdx.x) / width : 0;
+    q0 = narrow ? int(threadIdx.x) % width : int(threadIdx.x);
+    active = group < groups;
+  }
+};
+
+// The columns form's sums over a tile's rows (at tile + row * stride) with their coefficients.
+template <typename T, int C, int kColumns>
+__device__ __forceinline__ void column_sums(T (&acc)[kColumns][C], const ColumnThreads& th, const Lanes<T, C>* coefficients,
+                                            const T* tile, int rows, int stride, int width) {
+  if (!th.active) return;
+#pragma unroll 2
+  for (int row = th.group; row < rows; row += th.groups) {
+    const Lanes<T, C> k = coefficients[row];
+    const T* values = tile + row * stride;
+#pragma unroll
+    for (int j = 0; j < kColumns; j++) {
+      const int q = th.q0 + j * kBlock;
+      if (q < width) {
+        const T v = values[q];
+#pragma unroll
+        for (int s = 0; s < C; s++) acc[j][s] += v * k.v[s];
+      }
+    }
+  }
+}
+
+// A run's sums, put(q, s, value) for q < width, s < c: row groups added in order 0, 1, ...
+// through `scratch` (groups * width * C <= kBlock * C values; every thread calls it).
+template <typename T, int C, int kColumns, class Put>
+__device__ __forceinline__ void put_column_sums(const T (&acc)[kColumns][C], const ColumnThreads& th, T* scratch, int width, int c,
+                                                Put put) {
+  if (th.groups > 1) {
+    if (th.active) {
+#pragma unroll
+      for (int s = 0; s < C; s++) scratch[(th.group * width + th.q0) * C + s] = acc[0][s];
+    }
+    __syncthreads();
+    for (int o = int(threadIdx.x); o < width * c; o += kBlock) {
+      const int q = o / c, s = o % c;
+      T total = scratch[q * C + s];
+      for (int g = 1; g < th.groups; g++) total += scratch[(g * width + q) * C + s];
+      put(q, s, total);
+    }
+    __syncthreads();  // the next run's tile overwrites the scratch
+  } else if (th.active) {
+#pragma unroll
+    for (int j = 0; j < kColumns; j++) {
+      const int q = th.q0 + j * kBlock;
+#pragma unroll
+      for (int s = 0; s < C; s++) {
+        if (q < width && s < c) put(q, s, acc[j][s]);
+      }
+    }
+  }
+}
+
+// The columns form's runs u = blockIdx.x, + gridDim.x, ... of run_tiles tiles each, in two stages:
+// while a tile is read from buffers buf, the run's next arrives in the others. issue(r0, rows,
+// buf) starts the copies of the tile of rows [r0, r0 + rows) into buffers buf and returns its
+// `first`; read(acc, r0, rows, buf, first) reads it once every thread's copies are in; done(acc,
+// run) takes the run's sums (no copy is in flight then: the last group is empty).
+template <typename T, int C, int kColumns, class Issue, class Read, class Done>
+__device__ __forceinline__ void column_runs(const LongOperand<T>& x, int64_t run_tiles, int64_t runs, Issue issue, Read read,
+                                            Done done) {
+  const int64_t run_rows = run_tiles * x.tile_rows;
+  for (int64_t run = blockIdx.x; run < runs; run += gridDim.x) {
+    T acc[kColumns][C];
+#pragma unroll
+    for (int j = 0; j < kColumns; j++) {
+#pragma unroll
+      for (int s = 0; s < C; s++) acc[j][s] = T(0);
+    }
+    const int64_t end = min(x.rows, (run + 1) * run_rows);
+    int buf = 0;
+    int first = issue(run * run_rows, int(min(int64_t(x.tile_rows), end - run * run_rows)), 0);
+    copy_commit();
+    for (int64_t r0 = run * run_rows; r0 < end; r0 += x.tile_rows) {
+      const int rows = int(min(int64_t(x.tile_rows), end - r0));
+      const int64_t r1 = r0 + x.tile_rows;
+      const int next_first = r1 < end ? issue(r1, int(min(int64_t(x.tile_rows), end - r1)), buf ^ 1) : 0;
+      copy_commit();     // (an empty group after the run's last tile)
+      copy_wait<1>();    // this thread's copies of this tile are done
+      __syncthreads();   // everyone's are
+      read(acc, r0, rows, buf, first);
+      __syncthreads();   // the copy of the tile after next overwrites these buffers
+      buf ^= 1;
+      first = next_first;
+    }
+    done(acc, run);
+  }
+}
+
 // Rows form, C = c rounded up to 1, 2, 4 or 8 (the small side zero-padded): tiles t = blockIdx.x,
-// + gridDim.x, ... of x.tile_rows rows; groups of `lanes` threads take a row each, lane l the
-// values q = l, l + lanes, ... of it. out[i, s] at out[i * out_long + s * out_small].
-// Registers capped for one more block an SM where C <= 4 (at most 48 a thread: none spill).
+// + gridDim.x, ... of x.tile_rows rows; groups of `lanes` threads take a row each (row_sums).
+// out[i, s] at out[i * out_long + s * out_small]. Registers capped for one more block an SM where
+// C <= 4 (at most 48 a thread: none spill).
 template <typename T, int C>
 __global__ void __launch_bounds__(kBlock, C <= 4 ? kMinBlocksPerSM + 1 : kMinBlocksPerSM)
     skinny_rows_kernel(LongOperand<T> x, SmallOperand<T> w, int c, int lanes, T* __restrict__ out, int64_t out_long,
@@ -152,7 +290,6 @@ __global__ void __launch_bounds__(kBlock, C <= 4 ? kMinBlocksPerSM + 1 : kMinBlo
   // The small side as one C-vector per q, then two tile buffers.
   const Lanes<T, C>* small = reinterpret_cast<const Lanes<T, C>*>(smem);
   T* tile = reinterpret_cast<T*>(smem + round16(int64_t(x.width) * C * int64_t(sizeof(T))));
-  T* small_values = reinterpret_cast<T*>(smem);
   const int group = int(threadIdx.x) / lanes, lane = int(threadIdx.x) % lanes, groups = kBlock / lanes;
   const int64_t tiles = ceil_div(x.rows, x.tile_rows);
   // Tile t's copy starts into buffer `buf`; returns its `first`.
@@ -165,11 +302,7 @@ __global__ void __launch_bounds__(kBlock, C <= 4 ? kMinBlocksPerSM + 1 : kMinBlo
   int buf = 0;
   int first = blockIdx.x < tiles ? issue(blockIdx.x, 0) : 0;
   copy_commit();
-  // The small side while the first tile arrives.
-  for (int i = int(threadIdx.x); i < x.width * C; i += kBlock) {
-    const int q = i / C, s = i % C;
-    small_values[i] = s < c ? w.p[s * w.s_stride + q * w.q_stride] : T(0);
-  }
+  load_small<T, C>(reinterpret_cast<T*>(smem), w, x.width, c);  // while the first tile arrives
   for (int64_t t = blockIdx.x; t < tiles; t += gridDim.x) {
     const int64_t r0 = t * x.tile_rows;
     const int rows = int(min(int64_t(x.tile_rows), x.rows - r0));
@@ -177,27 +310,11 @@ __global__ void __launch_bounds__(kBlock, C <= 4 ? kMinBlocksPerSM + 1 : kMinBlo
     copy_commit();     // (an empty group after the last tile)
     copy_wait<1>();    // this thread's copies of tile t are done
     __syncthreads();   // everyone's are (and, the first time, the small side is in place)
-    const T* current = tile + buf * kBufferElems<T>;
-    // Every lane of a warp runs every round, for the shuffles.
+    const T* current = tile + buf * kBufferElems<T> + first;
     for (int base = 0; base < rows; base += groups) {
       const int r = base + group;
       T acc[C];
-#pragma unroll
-      for (int s = 0; s < C; s++) acc[s] = T(0);
-      if (r < rows) {
-        const T* row = current + first + r * int(x.stride);
-        for (int q = lane; q < x.width; q += lanes) {
-          const T v = row[q];
-          const Lanes<T, C> b = small[q];
-#pragma unroll
-          for (int s = 0; s < C; s++) acc[s] += v * b.v[s];
-        }
-      }
-      // A butterfly: every lane ends with the same sums (each step adds two values either way round).
-      for (int off = lanes / 2; off > 0; off /= 2) {
-#pragma unroll
-        for (int s = 0; s < C; s++) acc[s] += __shfl_xor_sync(kFullMask, acc[s], off, lanes);
-      }
+      row_sums<T, C>(acc, current, r, rows, int(x.stride), small, x.width, lane, lanes);
       if (r < rows) {
         const int64_t i = r0 + r;
 #pragma unroll
@@ -213,11 +330,9 @@ __global__ void __launch_bounds__(kBlock, C <= 4 ? kMinBlocksPerSM + 1 : kMinBlo
   copy_wait<0>();
 }
 
-// Columns form, C as above: runs u = blockIdx.x, + gridDim.x, ... of run_tiles tiles each. Rows
-// of at most kBlock values (kColumns 1): kBlock / width row groups, thread (g, q) taking column q
-// of rows g, g + groups, ... of each tile; wider rows (kColumns kMaxColumnsPerThread): one group,
-// thread t taking columns t, t + kBlock, ... out[q, s] goes to out[q * out_width + s * out_small]
-// (one run) or partial[(q c + s) runs + u].
+// Columns form, C as above: runs u = blockIdx.x, + gridDim.x, ... of run_tiles tiles each, their
+// rows summed by the column threads (ColumnThreads). out[q, s] goes to out[q * out_width + s *
+// out_small] (one run) or partial[(q c + s) runs + u].
 template <typename T, int C, int kColumns>
 __global__ void __launch_bounds__(kBlock, kMinBlocksPerSM)
     skinny_columns_kernel(LongOperand<T> x, SmallOperand<T> r, int c, int64_t run_tiles, int64_t runs,
@@ -227,17 +342,7 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSM)
   // combine the row groups).
   const int64_t coefficient_bytes = round16(int64_t(x.tile_rows) * C * int64_t(sizeof(T)));
   T* tile = reinterpret_cast<T*>(smem + 2 * coefficient_bytes);
-  const int width = x.width;
-  const bool narrow = width <= kBlock;
-  const int groups = narrow ? kBlock / width : 1;
-  const int group = narrow ? int(threadIdx.x) / width : 0;
-  const int q0 = narrow ? int(threadIdx.x) % width : int(threadIdx.x);
-  const bool active = group < groups;
-  const int64_t run_rows = run_tiles * x.tile_rows;
-  auto put = [&](int64_t run, int q, int s, T value) {
-    if (runs == 1) out[q * out_width + s * out_small] = value;
-    else partial[(int64_t(q) * c + s) * runs + run] = value;
-  };
+  const ColumnThreads th(x.width);
   // The copy of the tile of rows [r0, r0 + rows) and R's rows of it starts into buffers `buf`;
   // returns its `first`.
   auto issue = [&](int64_t r0, int rows, int buf) {
@@ -250,73 +355,19 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSM)
     }
     return first;
   };
-  for (int64_t run = blockIdx.x; run < runs; run += gridDim.x) {
-    T acc[kColumns][C];
-#pragma unroll
-    for (int j = 0; j < kColumns; j++) {
-#pragma unroll
-      for (int s = 0; s < C; s++) acc[j][s] = T(0);
-    }
-    const int64_t end = min(x.rows, (run + 1) * run_rows);
-    // Two stages: while a tile is read from buffers buf, the run's next arrives in the others.
-    int buf = 0;
-    int first = issue(run * run_rows, int(min(int64_t(x.tile_rows), end - run * run_rows)), 0);
-    copy_commit();
-    for (int64_t r0 = run * run_rows; r0 < end; r0 += x.tile_rows) {
-      const int rows = int(min(int64_t(x.tile_rows), end - r0));
-      const int64_t r1 = r0 + x.tile_rows;
-      const int next_first = r1 < end ? issue(r1, int(min(int64_t(x.tile_rows), end - r1)), buf ^ 1) : 0;
-      copy_commit();     // (an empty group after the run's last tile)
-      copy_wait<1>();    // this thread's copies of this tile are done
-      __syncthreads();   // everyone's are
-      const Lanes<T, C>* coefficients = reinterpret_cast<const Lanes<T, C>*>(smem + buf * coefficient_bytes);
-      const T* current = tile + buf * kBufferElems<T>;
-      if (active) {
-#pragma unroll 2
-        for (int row = group; row < rows; row += groups) {
-          const Lanes<T, C> k = coefficients[row];
-          const T* values = current + first + row * int(x.stride);
-#pragma unroll
-          for (int j = 0; j < kColumns; j++) {
-            const int q = q0 + j * kBlock;
-            if (q < width) {
-              const T v = values[q];
-#pragma unroll
-              for (int s = 0; s < C; s++) acc[j][s] += v * k.v[s];
-            }
-          }
-        }
-      }
-      __syncthreads();  // the copy of the tile after next overwrites these buffers
-      buf ^= 1;
-      first = next_first;
-    }
-    // No copy is in flight here: the last group was empty.
-    if (groups > 1) {
-      // Row groups in order 0, 1, ..., through the tile's memory (groups * width * C <= kBlock * C values).
-      if (active) {
-#pragma unroll
-        for (int s = 0; s < C; s++) tile[(group * width + q0) * C + s] = acc[0][s];
-      }
-      __syncthreads();
-      for (int o = int(threadIdx.x); o < width * c; o += kBlock) {
-        const int q = o / c, s = o % c;
-        T total = tile[q * C + s];
-        for (int g = 1; g < groups; g++) total += tile[(g * width + q) * C + s];
-        put(run, q, s, total);
-      }
-      __syncthreads();  // the next run's tile overwrites these
-    } else if (active) {
-#pragma unroll
-      for (int j = 0; j < kColumns; j++) {
-        const int q = q0 + j * kBlock;
-#pragma unroll
-        for (int s = 0; s < C; s++) {
-          if (q < width && s < c) put(run, q, s, acc[j][s]);
-        }
-      }
-    }
-  }
+  column_runs<T, C, kColumns>(
+      x, run_tiles, runs, issue,
+      [&](T(&acc)[kColumns][C], int64_t, int rows, int buf, int first) {
+        const Lanes<T, C>* coefficients = reinterpret_cast<const Lanes<T, C>*>(smem + buf * coefficient_bytes);
+        column_sums<T, C, kColumns>(acc, th, coefficients, tile + buf * kBufferElems<T> + first, rows, int(x.stride), x.width);
+      },
+      [&](const T(&acc)[kColumns][C], int64_t run) {
+        // The first tile buffer is scratch.
+        put_column_sums<T, C, kColumns>(acc, th, tile, x.width, c, [&](int q, int s, T value) {
+          if (runs == 1) out[q * out_width + s * out_small] = value;
+          else partial[(int64_t(q) * c + s) * runs + run] = value;
+        });
+      });
 }
 
 // Output o = q c + s of the columns form: the sum of its `runs` partials, in an order fixed by
@@ -363,129 +414,47 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSM)
   const int64_t small_bytes = round16(int64_t(x.width) * C * int64_t(sizeof(T)));
   const int64_t coefficient_bytes = round16(int64_t(x.tile_rows) * C * int64_t(sizeof(T)));
   const Lanes<T, C>* small = reinterpret_cast<const Lanes<T, C>*>(smem);
-  T* small_values = reinterpret_cast<T*>(smem);
   T* coefficient_values = reinterpret_cast<T*>(smem + small_bytes);
   const Lanes<T, C>* coefficients = reinterpret_cast<const Lanes<T, C>*>(coefficient_values);
   T* tile = reinterpret_cast<T*>(smem + small_bytes + coefficient_bytes);
-  const int width = x.width;
-  // The rows form's lanes.
   const int row_group = int(threadIdx.x) / lanes, lane = int(threadIdx.x) % lanes, row_groups = kBlock / lanes;
-  // The columns form's threads.
-  const bool narrow = width <= kBlock;
-  const int groups = narrow ? kBlock / width : 1;
-  const int group = narrow ? int(threadIdx.x) / width : 0;
-  const int q0 = narrow ? int(threadIdx.x) % width : int(threadIdx.x);
-  const bool active = group < groups;
-  const int64_t run_rows = run_tiles * x.tile_rows;
-  auto put = [&](int64_t run, int q, int s, T value) {
-    if (runs == 1) out[q * out_width + s * out_small] = value;
-    else partial[(int64_t(q) * c + s) * runs + run] = value;
-  };
+  const ColumnThreads th(x.width);
   auto issue = [&](int64_t r0, int rows, int buf) {
     return load_tile(x.x, r0 * x.stride, (r0 + rows - 1) * x.stride + x.width, tile + buf * kBufferElems<T>);
   };
-  // W, read before the first tile is (a synchronisation below comes first).
-  for (int i = int(threadIdx.x); i < width * C; i += kBlock) {
-    const int q = i / C, s = i % C;
-    small_values[i] = s < c ? w.p[s * w.s_stride + q * w.q_stride] : T(0);
-  }
-  for (int64_t run = blockIdx.x; run < runs; run += gridDim.x) {
-    T acc[kColumns][C];
+  load_small<T, C>(reinterpret_cast<T*>(smem), w, x.width, c);  // in place by the first tile's synchronisation
+  column_runs<T, C, kColumns>(
+      x, run_tiles, runs, issue,
+      [&](T(&acc)[kColumns][C], int64_t r0, int rows, int buf, int first) {
+        const T* current = tile + buf * kBufferElems<T> + first;
+        // Z's rows of this tile as the rows form computes them, and their coefficients.
+        for (int base = 0; base < rows; base += row_groups) {
+          const int row = base + row_group;
+          T dot[C];
+          row_sums<T, C>(dot, current, row, rows, int(x.stride), small, x.width, lane, lanes);
+          if (row < rows) {
+            const int64_t i = r0 + row;
 #pragma unroll
-    for (int j = 0; j < kColumns; j++) {
-#pragma unroll
-      for (int s = 0; s < C; s++) acc[j][s] = T(0);
-    }
-    const int64_t end = min(x.rows, (run + 1) * run_rows);
-    int buf = 0;
-    int first = issue(run * run_rows, int(min(int64_t(x.tile_rows), end - run * run_rows)), 0);
-    copy_commit();
-    for (int64_t r0 = run * run_rows; r0 < end; r0 += x.tile_rows) {
-      const int rows = int(min(int64_t(x.tile_rows), end - r0));
-      const int64_t r1 = r0 + x.tile_rows;
-      const int next_first = r1 < end ? issue(r1, int(min(int64_t(x.tile_rows), end - r1)), buf ^ 1) : 0;
-      copy_commit();
-      copy_wait<1>();
-      __syncthreads();
-      const T* current = tile + buf * kBufferElems<T>;
-      // Z's rows of this tile, and their coefficients. Every lane of a warp runs every round, for the shuffles.
-      for (int base = 0; base < rows; base += row_groups) {
-        const int row = base + row_group;
-        T dot[C];
-#pragma unroll
-        for (int s = 0; s < C; s++) dot[s] = T(0);
-        if (row < rows) {
-          const T* values = current + first + row * int(x.stride);
-          for (int q = lane; q < width; q += lanes) {
-            const T v = values[q];
-            const Lanes<T, C> b = small[q];
-#pragma unroll
-            for (int s = 0; s < C; s++) dot[s] += v * b.v[s];
-          }
-        }
-        for (int off = lanes / 2; off > 0; off /= 2) {
-#pragma unroll
-          for (int s = 0; s < C; s++) dot[s] += __shfl_xor_sync(kFullMask, dot[s], off, lanes);
-        }
-        if (row < rows) {
-          const int64_t i = r0 + row;
-#pragma unroll
-          for (int s = 0; s < C; s++) {
-            if (s % lanes != lane) continue;
-            T coefficient = T(0);
-            if (s < c) {
-              z[i * z_long + s * z_small] = dot[s];
-              coefficient = program_at<T>(program, inputs, dot[s], i, s);
-            }
-            coefficient_values[row * C + s] = coefficient;
-          }
-        }
-      }
-      __syncthreads();  // the coefficients are in place
-      if (active) {
-#pragma unroll 2
-        for (int row = group; row < rows; row += groups) {
-          const Lanes<T, C> k = coefficients[row];
-          const T* values = current + first + row * int(x.stride);
-#pragma unroll
-          for (int j = 0; j < kColumns; j++) {
-            const int q = q0 + j * kBlock;
-            if (q < width) {
-              const T v = values[q];
-#pragma unroll
-              for (int s = 0; s < C; s++) acc[j][s] += v * k.v[s];
+            for (int s = 0; s < C; s++) {
+              if (s % lanes != lane) continue;
+              T coefficient = T(0);
+              if (s < c) {
+                z[i * z_long + s * z_small] = dot[s];
+                coefficient = program_at<T>(program, inputs, dot[s], i, s);
+              }
+              coefficient_values[row * C + s] = coefficient;
             }
           }
         }
-      }
-      __syncthreads();  // the copy of the tile after next, and the next coefficients, overwrite these
-      buf ^= 1;
-      first = next_first;
-    }
-    if (groups > 1) {
-      if (active) {
-#pragma unroll
-        for (int s = 0; s < C; s++) tile[(group * width + q0) * C + s] = acc[0][s];
-      }
-      __syncthreads();
-      for (int o = int(threadIdx.x); o < width * c; o += kBlock) {
-        const int q = o / c, s = o % c;
-        T total = tile[q * C + s];
-        for (int g = 1; g < groups; g++) total += tile[(g * width + q) * C + s];
-        put(run, q, s, total);
-      }
-      __syncthreads();
-    } else if (active) {
-#pragma unroll
-      for (int j = 0; j < kColumns; j++) {
-        const int q = q0 + j * kBlock;
-#pragma unroll
-        for (int s = 0; s < C; s++) {
-          if (q < width && s < c) put(run, q, s, acc[j][s]);
-        }
-      }
-    }
-  }
+        __syncthreads();  // the coefficients are in place (the next tile's are written after column_runs' synchronisation)
+        column_sums<T, C, kColumns>(acc, th, coefficients, current, rows, int(x.stride), x.width);
+      },
+      [&](const T(&acc)[kColumns][C], int64_t run) {
+        put_column_sums<T, C, kColumns>(acc, th, tile, x.width, c, [&](int q, int s, T value) {
+          if (runs == 1) out[q * out_width + s * out_small] = value;
+          else partial[(int64_t(q) * c + s) * runs + run] = value;
+        });
+      });
 }
 
 // ---- Host side.
