@@ -282,11 +282,14 @@ Napi::Value Layout(const Napi::CallbackInfo& info) {
   });
 }
 
-// toDevice(tensor, device) -> a contiguous copy on `device` (the tensor itself there already).
+// toDevice(tensor, device) -> the tensor on `device`: a contiguous copy from another device; a
+// handle of its own to the same storage, layout kept, when it is there already (a captured
+// graph's constant then reads a closed-over view as the function did).
 Napi::Value ToDevice(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
     Tensor* t = unwrap(env, info[0], "to", 0);
     int device = read_device(info[1], "to");
+    if (t->device() == device) return wrap(env, Tensor(*t));
     return wrap(env, to_device(*t, device, "to"));
   });
 }

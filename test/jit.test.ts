@@ -274,6 +274,19 @@ describe('jit', () => {
     assert.deepEqual(leafGraphs[0].filter((k) => k !== 'reshape' && k !== 'slice'), expected);
   });
 
+  it('reads a closed-over view as the function did (its layout kept, not a contiguous copy): the same bits', () => {
+    rv.tidy(() => {
+      const base = rv.randomNormal([20, 2000], 0, 1, 'float64', 9);
+      const X = rv.transpose(base);  // [2000, 20], its rows not contiguous
+      const f = (b: rv.Tensor) => rv.matMul(rv.tanh(rv.matMul(b, X, false, true)), X);
+      const jitted = rv.jit(f);
+      for (let seed = 10; seed < 13; seed++) {
+        const b = rv.randomNormal([2, 20], 0, 1, 'float64', seed);
+        same(f(b), jitted(b) as rv.Tensor);
+      }
+    });
+  });
+
   it('runs fn on a disposed argument, which gives the op\'s error', () => {
     const f = rv.jit((x: rv.Tensor) => rv.exp(x));
     const x = rv.tensor([1]);

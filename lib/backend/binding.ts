@@ -85,7 +85,7 @@ export interface Binding {
   run(kernel: number, outShape: readonly number[] | null, outDtype: number, attrs: readonly number[] | null,
     device: number, ...inputs: NativeTensor[]): NativeTensor;
   fromData(dtype: number, shape: readonly number[], data: ArrayBufferView, device?: number): NativeTensor;
-  /** A contiguous copy on `device` (the tensor itself when it is already there and contiguous). */
+  /** A contiguous copy on `device`; a handle of its own to the same storage (layout kept) when the tensor is already there. */
   toDevice(t: NativeTensor, device: number): NativeTensor;
   devices(): NativeDevice[];
   cudaInfo(): NativeCudaInfo;
