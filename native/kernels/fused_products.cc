@@ -11,9 +11,9 @@
 // Attributes: [transposeA, transposeB, x_is_b of the first product, the same for the second,
 // then the program (kernels/fused_ops.h)]. Inputs: X, B, then the program's other inputs; the
 // program's register 0 is Z. X is a matrix and B a matrix or a vector (then Z is a vector, as
-// matMul makes it); the output is one flat tensor: Z (Z's shape,
-// row-major), unused values up to a multiple of 16, then R (R's shape, row-major), which the
-// graph takes apart with views.
+// matMul makes it). The output is one flat tensor: Z (Z's shape, row-major), unused values up to
+// a multiple of 16, then R (R's shape, row-major), which the graph takes apart with views. A GPU
+// runs the op in cuda/fused_products.cu.
 #include <cstdint>
 #include <string>
 #include <vector>
