@@ -141,6 +141,46 @@ describe('product fusion of captured graphs', () => {
     });
   });
 
+  it('gives the bits of op by op on 120 random graphs (orientations, vectors, 1-8 rows, programs, inputs made late, Z and G read elsewhere)', () => {
+    const rng = makeRng(35);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)];
+    let fusedGraphs = 0;
+    for (let g = 0; g < 120; g++) {
+      rv.tidy(() => {
+        const dtype = pick(['float32', 'float64'] as const);
+        const rows = pick([1024, 1500, 3001]), k = pick([16, 24, 55]);
+        const vector = rng() < 0.2, mirrored = !vector && rng() < 0.5;
+        const c = vector ? 1 : pick([1, 2, 3, 4, 8]);
+        const X = rv.tensor(randomData(rng, rows * k, dtype, -1, 1), [rows, k], dtype);
+        const B = vector ? rv.tensor(randomData(rng, k, dtype, -0.5, 0.5), [k], dtype) : rv.tensor(randomData(rng, c * k, dtype, -0.5, 0.5), [c, k], dtype);
+        const zShape = vector ? [rows] : mirrored ? [rows, c] : [c, rows];
+        // Inputs for the program: one along X's rows, broadcast as Z's shape takes it, and a scalar.
+        const along = rv.tensor(randomData(rng, rows, dtype, -1, 1), vector ? [rows] : mirrored ? [rows, 1] : [rows], dtype);
+        const scale = rv.tensor(randomData(rng, 1, dtype, 0.5, 2), [], dtype);
+        const late = rng() < 0.3, readZ = rng() < 0.3, readG = rng() < 0.15;
+        const steps = [(z: rv.Tensor, a: rv.Tensor, s: rv.Tensor) => rv.sub(a, rv.sigmoid(z)), (z: rv.Tensor) => rv.tanh(z),
+          (z: rv.Tensor, a: rv.Tensor, s: rv.Tensor) => rv.mul(rv.softplus(z), s), (z: rv.Tensor, a: rv.Tensor) => rv.add(rv.mul(z, a), 1)];
+        const chosen = Array.from({ length: 1 + Math.floor(rng() * 3) }, () => pick(steps));
+        const fn: Fn = ([b, a, s]) => {
+          const z = vector ? rv.matMul(X, b) : mirrored ? rv.matMul(X, b, false, true) : rv.matMul(b, X, false, true);
+          // An input the program reads, computed after the first product (moved before it when fused).
+          const sc = late ? rv.mul(s, 1.5) : s;
+          let gv = z;
+          for (const f of chosen) gv = f(gv, a, sc);
+          const r = vector ? rv.matMul(gv, X) : mirrored ? rv.matMul(X, gv, true, false) : rv.matMul(gv, X);
+          const out = [r];
+          if (readZ) out.push(rv.sum(z));
+          if (readG) out.push(gv);
+          return out;
+        };
+        const found = capturedMatchesEager(fn, [B, along, scale], `graph ${g}: ${dtype} X [${rows}, ${k}], Z ${JSON.stringify(zShape)}`);
+        if (found.includes('fusedProducts')) fusedGraphs++;
+        else assert.ok(readG || !fuses(), `graph ${g}: not fused (${found.join(' ')})`);
+      });
+    }
+    if (fuses()) assert.ok(fusedGraphs > 80, `only ${fusedGraphs} of 120 graphs fused`);
+  });
+
   it('rejects malformed fusedProducts calls with Errors naming the kernel', () => {
     const kernel = binding.kernels().fusedProducts;
     const f32 = dtypeCode.float32;
