@@ -5,7 +5,8 @@
  * M⁻¹ = Σ [chains, dim, dim] with its Cholesky factor L (Σ = LLᵀ), through which momenta are
  * drawn as p = L⁻ᵀz, whose covariance is Σ⁻¹ = M.
  */
-import { eye, ones } from '../../tensor/ops/creation';
+import { getDevice } from '../../tensor/device';
+import { eye, ones, scalar } from '../../tensor/ops/creation';
 import { mul, rsqrt } from '../../tensor/ops/elementwise';
 import { cholesky, triangularSolve } from '../../tensor/ops/linalg';
 import { matMul } from '../../tensor/ops/matmul';
@@ -20,6 +21,13 @@ import type { Tensor } from '../../tensor/tensor';
 export type MetricKind = 'diag' | 'dense' | 'unit';
 
 export class Metric {
+  /**
+   * N(0, 1)'s parameters as float64 scalars (the dtype JS numbers give a draw's parameters), made
+   * once on the run's device: every transition draws momenta, and two scalar tensors made and
+   * freed per draw cost two uploads on a GPU.
+   */
+  private standard: { device: string; zero: Tensor; one: Tensor } | null = null;
+
   /**
    * @param inverse M⁻¹: [chains, dim] (diag) or [chains, dim, dim] (dense); null for unit.
    * @param factor diag: M^½ = 1/√M⁻¹ elementwise; dense: the Cholesky factor L of M⁻¹.
@@ -65,15 +73,33 @@ export class Metric {
   /** Momenta p ~ N(0, M) [chains, dim]. */
   sampleMomentum(numChains: number, dim: number, dtype: DType, key: RandomKey): Tensor {
     if (this.kind === 'dense') {
-      const z = randomNormal([numChains, dim, 1], 0, 1, dtype, key);
+      const { zero, one } = this.standardNormal();
+      const z = randomNormal([numChains, dim, 1], zero, one, dtype, key);
       return reshape(triangularSolve(this.factor as Tensor, z, true, true), [numChains, dim]);
     }
-    const z = randomNormal([numChains, dim], 0, 1, dtype, key);
+    const { zero, one } = this.standardNormal();
+    const z = randomNormal([numChains, dim], zero, one, dtype, key);
     return this.factor === null ? z : mul(z, this.factor);
+  }
+
+  private standardNormal(): { zero: Tensor; one: Tensor } {
+    const device = getDevice();
+    if (this.standard === null || this.standard.device !== device) {
+      this.releaseStandard();
+      this.standard = { device, zero: keep(scalar(0, 'float64')), one: keep(scalar(1, 'float64')) };
+    }
+    return this.standard;
+  }
+
+  private releaseStandard(): void {
+    this.standard?.zero.dispose();
+    this.standard?.one.dispose();
+    this.standard = null;
   }
 
   dispose(): void {
     this.inverse?.dispose();
     this.factor?.dispose();
+    this.releaseStandard();
   }
 }
