@@ -105,15 +105,17 @@ struct Indexer {
   }
 };
 
+// The layout of `loop`'s first `operands` operands (all N by default); the ones past them read
+// nothing (null, stride 0).
 template <int N, typename Index>
-Indexer<N, Index> make_indexer(const StridedLoop& loop) {
+Indexer<N, Index> make_indexer(const StridedLoop& loop, int operands = N) {
   Indexer<N, Index> ix;
   ix.ndim = loop.ndim();
   for (int d = 0; d < loop.ndim(); d++) {
     ix.dims[d] = Index(loop.dim(d));
-    for (int k = 0; k < N; k++) ix.strides[k][d] = loop.stride(k, d);
+    for (int k = 0; k < N; k++) ix.strides[k][d] = k < operands ? loop.stride(k, d) : 0;
   }
-  for (int k = 0; k < N; k++) ix.base[k] = loop.base(k);
+  for (int k = 0; k < N; k++) ix.base[k] = k < operands ? loop.base(k) : nullptr;
   return ix;
 }
 

@@ -77,18 +77,6 @@ __global__ void __launch_bounds__(kFusedBlock) fused_strided(const __grid_consta
   }
 }
 
-// The strided layout of `loop`'s operands; operands past its count read nothing (null, stride 0).
-template <typename Index> cuda::Indexer<kMaxOperands, Index> indexer(const StridedLoop& loop, int operands) {
-  cuda::Indexer<kMaxOperands, Index> ix;
-  ix.ndim = loop.ndim();
-  for (int d = 0; d < loop.ndim(); d++) {
-    ix.dims[d] = Index(loop.dim(d));
-    for (int k = 0; k < kMaxOperands; k++) ix.strides[k][d] = k < operands ? loop.stride(k, d) : 0;
-  }
-  for (int k = 0; k < kMaxOperands; k++) ix.base[k] = k < operands ? loop.base(k) : nullptr;
-  return ix;
-}
-
 // A block's shared memory: its threads' slots.
 template <typename T> size_t slot_bytes(int slots) {
   return size_t(std::max(slots, 1)) * kFusedBlock * sizeof(Lanes<T, kE<T>>);
@@ -122,11 +110,11 @@ template <typename T> void launch(const KernelCall& c, const Program& p, const T
     if (n <= int64_t(INT32_MAX)) {
       constexpr auto kernel = fused_strided<T, uint32_t>;
       kernel<<<blocks<kernel, T>(threads, device, code.slots, c.name), kFusedBlock, bytes, s>>>(
-          StridedArgs<T, uint32_t>{uint32_t(n), indexer<uint32_t>(loop, p.inputs + 1), code});
+          StridedArgs<T, uint32_t>{uint32_t(n), cuda::make_indexer<kMaxOperands, uint32_t>(loop, p.inputs + 1), code});
     } else {
       constexpr auto kernel = fused_strided<T, int64_t>;
       kernel<<<blocks<kernel, T>(threads, device, code.slots, c.name), kFusedBlock, bytes, s>>>(
-          StridedArgs<T, int64_t>{n, indexer<int64_t>(loop, p.inputs + 1), code});
+          StridedArgs<T, int64_t>{n, cuda::make_indexer<kMaxOperands, int64_t>(loop, p.inputs + 1), code});
     }
   }
   cuda::check_launch(c.name);

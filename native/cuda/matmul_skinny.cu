@@ -461,18 +461,26 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSM)
 
 std::atomic<int64_t> products_run{0};
 
+// Rows of `width` values `stride` apart that fit in a tile.
+template <typename T>
+int max_tile_rows(int64_t width, int64_t stride) {
+  return int((kTileElems<T> - width) / stride + 1);
+}
+
 // Rows of `width` values at unit stride (`unit`), `stride` apart, that tiles take: at least two
 // values, gaps at most one row long (a tile reads them), kMinTileRows rows in a tile.
 template <typename T>
 bool tiles_take(int64_t width, int64_t stride, int64_t unit, int64_t max_width) {
   return width >= 2 && width <= max_width && unit == 1 && stride >= width && stride <= 2 * width &&
-         (kTileElems<T> - width) / stride + 1 >= kMinTileRows;
+         max_tile_rows<T>(width, stride) >= kMinTileRows;
 }
 
-// Rows of `width` values `stride` apart that fit in a tile.
-template <typename T>
-int max_tile_rows(int64_t width, int64_t stride) {
-  return int((kTileElems<T> - width) / stride + 1);
+// Calls f with the smallest supported small-side width (1, 2, 4 or 8) that holds c.
+template <typename F> void by_width(int c, F&& f) {
+  if (c <= 1) f(std::integral_constant<int, 1>{});
+  else if (c <= 2) f(std::integral_constant<int, 2>{});
+  else if (c <= 4) f(std::integral_constant<int, 4>{});
+  else f(std::integral_constant<int, 8>{});
 }
 
 // Whether the columns form takes rows wider than kBlock for C: kMaxColumnsPerThread columns of C
@@ -482,14 +490,16 @@ template <typename T, int C> constexpr bool kWideColumns = kMaxColumnsPerThread 
 // The most values per row the columns form takes.
 template <typename T>
 int64_t max_columns_width(int c) {
-  const bool wide = c <= 1 ? kWideColumns<T, 1> : c <= 2 ? kWideColumns<T, 2> : c <= 4 ? kWideColumns<T, 4> : kWideColumns<T, 8>;
+  bool wide = false;
+  by_width(c, [&](auto C) { wide = kWideColumns<T, decltype(C)::value>; });
   return int64_t(kBlock) * (wide ? kMaxColumnsPerThread : 1);
 }
 
 // The most values per row the rows form takes: its small side (width C-vectors) fits in a tile's bytes.
 template <typename T>
 int64_t max_rows_width(int c) {
-  const int64_t padded = c <= 1 ? 1 : c <= 2 ? 2 : c <= 4 ? 4 : 8;
+  int64_t padded = 0;
+  by_width(c, [&](auto C) { padded = decltype(C)::value; });
   return kTileBytes / (padded * int64_t(sizeof(T)));
 }
 
@@ -582,14 +592,6 @@ void launch_columns(int device, LongOperand<T> x, SmallOperand<T> r, int c, T* o
     check_launch(what);
   }
   add_partials<T>(device, hold, runs, c, outputs, out, out_width, out_small, what);
-}
-
-// Calls f with the smallest supported small-side width (1, 2, 4 or 8) that holds c.
-template <typename F> void by_width(int c, F&& f) {
-  if (c <= 1) f(std::integral_constant<int, 1>{});
-  else if (c <= 2) f(std::integral_constant<int, 2>{});
-  else if (c <= 4) f(std::integral_constant<int, 4>{});
-  else f(std::integral_constant<int, 8>{});
 }
 
 template <typename T>
