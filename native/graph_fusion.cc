@@ -224,8 +224,7 @@ int fuse_sums(Graph& g) {
     } else {
       const int op = step_opcode(f);
       if (op < 0) continue;
-      const double last = double(f.inputs.size() - 1);
-      program = {double(f.inputs.size()), 1, double(op), 0, std::min(1.0, last), last};
+      program = fused::single_instruction(op);
     }
     std::vector<double> attrs{double(f.out_shape.n)};
     for (int d = 0; d < f.out_shape.n; d++) attrs.push_back(double(f.out_shape[d]));

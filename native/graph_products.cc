@@ -7,11 +7,11 @@
 #include <vector>
 
 #include "kernels/fused_ops.h"
+#include "kernels/fused_products.h"
 
 namespace rv {
 namespace {
 
-constexpr int64_t kAlign = 16;  // as kernels/fused_products.cc
 constexpr int64_t kMaxSmall = 8;  // the skinny kernels' small side, at most
 constexpr int64_t kMinRows = 1024;  // rows of X below which one more pass over X costs little
 
@@ -166,8 +166,7 @@ class Products {
     }
     const int op = fused::opcode_of(kernels()[st.kernel].name, st.attrs, st.inputs.size());
     if (op < 0) return false;
-    const double last = double(st.inputs.size() - 1);
-    program = {double(st.inputs.size()), 1, double(op), 0, std::min(1.0, last), last};
+    program = fused::single_instruction(op);
     return true;
   }
 
@@ -222,7 +221,7 @@ class Products {
     const GraphStep& first = g_.steps[size_t(p.first)];
     const GraphStep& second = g_.steps[size_t(p.second)];
     const int64_t zn = checked_numel(first.out_shape, "fusedProducts"), rn = checked_numel(second.out_shape, "fusedProducts");
-    const int64_t zpad = (zn + kAlign - 1) / kAlign * kAlign;
+    const int64_t zpad = products::padded(zn);
     auto flat = [](int64_t n) {
       Dims d;
       d.push_back(n, "fusedProducts");

@@ -68,6 +68,12 @@ struct Program {
   uint8_t c[kMaxInstructions];
 };
 
+// The program of one op alone: its operands in registers 0, 1, 2 (as many as it reads).
+inline std::vector<double> single_instruction(int opcode) {
+  const int n = arity(opcode);
+  return {double(n), 1, double(opcode), 0, double(n > 1 ? 1 : 0), double(n > 2 ? 2 : 0)};
+}
+
 // A program's inputs after register 0 over a product's rows (fusedProducts on a GPU,
 // cuda/program_eval.cuh): input k's value for element (i, s) at p[k][i * along_i[k] + s *
 // along_s[k]], in elements of the program's dtype.

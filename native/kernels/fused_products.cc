@@ -64,7 +64,7 @@ Call::Call(const KernelCall& c) {
   }
   first = product(c, x, b, first_side, first_call);
   const Dims& zshape = first_call.out_shape;
-  const int64_t zn = checked_numel(zshape, c.name), zpad = (zn + kAlign - 1) / kAlign * kAlign;
+  const int64_t zpad = padded(checked_numel(zshape, c.name));
   g = empty_tensor(x.dtype, zshape, c.name, c.device);
   second = product(c, x, g, second_side, second_call);
   const Dims& rshape = second_call.out_shape;
@@ -133,7 +133,7 @@ Tensor fused_products_kernel(const KernelCall& c) {
   if (call.out.numel() == 0) return call.out;
   const bool fused = dispatch_float(call.out.dtype, c.name, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    return matmul::skinny_pair(call.first, call.z.ptr<T>(), call.second, call.r.ptr<T>(),
+    return matmul::skinny_pair<T>(call.first, call.z.ptr<T>(), call.second, call.r.ptr<T>(),
                                [&](const matmul::PairRows& rows, int64_t i0, int64_t i1) { run_between<T>(call, rows, i0, i1); },
                                c.name);
   });

@@ -884,6 +884,9 @@ template <typename T> struct SkinnyPlan {
   int64_t os = 0, oi = 0;  // oi: the stride of out along i (dots) or w (axpys)
 };
 
+// n values rounded up to whole vectors of `lanes`.
+inline int64_t whole_vectors(int64_t n, int lanes) { return (n + lanes - 1) / lanes * lanes; }
+
 // Dots on rows of L: the small side packed once, then any rows, in any split.
 template <typename T> struct DotsWork {
   const SkinnyKernels<T> kern = skinny_kernels<T>();
@@ -891,7 +894,7 @@ template <typename T> struct DotsWork {
   Scratch packed;
   Dots<T> d;
   DotsWork(const SkinnyPlan<T>& p, const char* what)
-      : kp((p.depth + kern.lanes - 1) / kern.lanes * kern.lanes), packed(sizeof(T) * size_t(p.ns) * size_t(kp), what) {
+      : kp(whole_vectors(p.depth, kern.lanes)), packed(sizeof(T) * size_t(p.ns) * size_t(kp), what) {
     T* sp = packed.as<T>();
     for (int s = 0; s < p.ns; s++) {
       for (int64_t q = 0; q < kp; q++) sp[s * kp + q] = q < p.depth ? p.small.p[s * p.small.rs + q * p.small.cs] : T(0);
@@ -912,18 +915,18 @@ template <typename T> struct AxpysWork {
   Axpys<T> a;
   AxpysWork(const SkinnyPlan<T>& plan, const char* what)
       : p(plan),
-        wp((plan.depth + kern.lanes - 1) / kern.lanes * kern.lanes),
+        wp(whole_vectors(plan.depth, kern.lanes)),
         block(std::clamp<int64_t>(kSkinnyBlock / (plan.depth * int64_t(sizeof(T))), 8, 512)),
         size(plan.ns * wp),
-        chunk(layout(plan.count, plan.depth, size)),
+        chunk(chunk_rows()),
         chunks((plan.count + chunk - 1) / chunk),
         partial(sizeof(T) * size_t(chunks) * size_t(size), what) {
     a = Axpys<T>{p.l, p.lrs, p.depth, p.c, p.crs, p.cis, p.ns, wp, skinny_safe_rows(p.count, p.lrs, wp - p.depth), block};
   }
-  // Rows per chunk: whole blocks, fixed by the shape alone.
-  int64_t layout(int64_t count, int64_t wide, int64_t part_size) const {
-    const int64_t max_chunks = std::clamp<int64_t>(kSkinnyPartials / (part_size * int64_t(sizeof(T))), 16, 512);
-    const int64_t rows = std::max(kSkinnyChunk / wide, (count + max_chunks - 1) / max_chunks);
+  // Rows per chunk: whole blocks, fixed by the shape alone (block and size are set).
+  int64_t chunk_rows() const {
+    const int64_t max_chunks = std::clamp<int64_t>(kSkinnyPartials / (size * int64_t(sizeof(T))), 16, 512);
+    const int64_t rows = std::max(kSkinnyChunk / p.depth, (p.count + max_chunks - 1) / max_chunks);
     return (rows + block - 1) / block * block;
   }
   int64_t begin(int64_t ch) const { return ch * chunk; }
@@ -1049,10 +1052,12 @@ template <typename T> bool pair_product(const Product&, T*, const Product&, T*, 
 }  // namespace
 
 namespace matmul {
-bool skinny_pair(const Product& first, void* z, const Product& second, void* r, const PairStep& between, const char* what) {
-  if (first.a.t.dtype == DType::Float32) return pair_product<float>(first, static_cast<float*>(z), second, static_cast<float*>(r), between, what);
-  return pair_product<double>(first, static_cast<double*>(z), second, static_cast<double*>(r), between, what);
+template <typename T>
+bool skinny_pair(const Product& first, T* z, const Product& second, T* r, const PairStep& between, const char* what) {
+  return pair_product<T>(first, z, second, r, between, what);
 }
+template bool skinny_pair<float>(const Product&, float*, const Product&, float*, const PairStep&, const char*);
+template bool skinny_pair<double>(const Product&, double*, const Product&, double*, const PairStep&, const char*);
 }  // namespace matmul
 
 namespace {

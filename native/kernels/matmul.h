@@ -68,8 +68,9 @@ using PairStep = std::function<void(const PairRows&, int64_t i0, int64_t i1)>;
 // between(rows, i0, i1) computes the second's coefficients for rows [i0, i1) in the same places,
 // and the rows of X still in cache are summed into R: X is read from memory once. The bits are
 // those of the two products run alone. False (nothing done) unless both run on the skinny
-// kernels with the same long operand; float32 or float64.
-bool skinny_pair(const Product& first, void* z, const Product& second, void* r, const PairStep& between, const char* what);
+// kernels with the same long operand. T is float or double, the products' dtype.
+template <typename T>
+bool skinny_pair(const Product& first, T* z, const Product& second, T* r, const PairStep& between, const char* what);
 
 }  // namespace matmul
 }  // namespace rv
