@@ -586,36 +586,43 @@ T* typed(Napi::Value v, size_t count, const char* what, const char* name) {
   return reinterpret_cast<T*>(static_cast<uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset());
 }
 
-// nutsTree(grow, leaf, join, merge, leaf[5], sample[3], stepSize, inverse | null, maxDepth,
-// startEnergy, rng, treeDepth, numSteps, diverging, energy, acceptSum) -> sample[3]: the tree
-// building of one NUTS transition (native/nuts.h); the per-chain typed arrays are updated in place.
+// nutsTree([grow, leaf, choose, join, merge], leaf[5], sample[3], stepSize, inverse | null, maxDepth,
+// speculate, startEnergy, rng, treeDepth, numSteps, diverging, energy, acceptSum) -> sample[3]: the
+// tree building of one NUTS transition (native/nuts.h); the per-chain typed arrays are updated in place.
 Napi::Value NutsTree(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
     const char* what = "nutsTree";
-    if (info.Length() != 16) throw Error("nutsTree: expected 16 arguments");
-    NutsGraphs graphs{&graph_arg(env, info[0], what), &graph_arg(env, info[1], what), &graph_arg(env, info[2], what),
-                      &graph_arg(env, info[3], what)};
-    std::vector<Tensor> leaf = tensor_list(env, info[4], 5, what);
-    std::vector<Tensor> sample = tensor_list(env, info[5], 3, what);
-    const Tensor* step_size = unwrap(env, info[6], what, 6);
-    const Tensor* inverse = info[7].IsNull() ? nullptr : unwrap(env, info[7], what, 7);
-    double depth = number(info[8], what, "maxDepth");
+    if (info.Length() != 14) throw Error("nutsTree: expected 14 arguments");
+    if (!info[0].IsArray() || info[0].As<Napi::Array>().Length() != 5) {
+      throw Error("nutsTree: expected an array of 5 graphs (grow, leaf, choose, join, merge)");
+    }
+    Napi::Array g = info[0].As<Napi::Array>();
+    NutsGraphs graphs{&graph_arg(env, g.Get(0u), what), &graph_arg(env, g.Get(1u), what), &graph_arg(env, g.Get(2u), what),
+                      &graph_arg(env, g.Get(3u), what), &graph_arg(env, g.Get(4u), what)};
+    std::vector<Tensor> leaf = tensor_list(env, info[1], 5, what);
+    std::vector<Tensor> sample = tensor_list(env, info[2], 3, what);
+    const Tensor* step_size = unwrap(env, info[3], what, 3);
+    const Tensor* inverse = info[4].IsNull() ? nullptr : unwrap(env, info[4], what, 4);
+    double depth = number(info[5], what, "maxDepth");
     if (!(depth >= 0 && depth <= 30) || std::floor(depth) != depth) throw Error("nutsTree: maxDepth must be an integer in [0, 30]");
+    if (!info[6].IsBoolean()) throw Error("nutsTree: speculate must be a boolean");
+    const bool speculate = info[6].As<Napi::Boolean>().Value();
     if (leaf[0].shape.size() < 1) throw Error("nutsTree: positions must be [chains, dim]");
     size_t n = size_t(leaf[0].shape[0]);
-    const Tensor* start_energy = unwrap(env, info[9], what, 9);
+    const Tensor* start_energy = unwrap(env, info[7], what, 7);
     if (start_energy->numel() != int64_t(n) || (start_energy->dtype != DType::Float32 && start_energy->dtype != DType::Float64)) {
       throw Error("nutsTree: startEnergy must be a float tensor of " + std::to_string(n) + " values (one per chain), got " +
                   dtype_name(start_energy->dtype) + " " + start_energy->shape.to_string());
     }
     NutsChains chains{int64_t(n),
-                      typed<uint32_t, napi_uint32_array>(info[10], 4 * n, what, "rng"),
-                      typed<int32_t, napi_int32_array>(info[11], n, what, "treeDepth"),
-                      typed<int32_t, napi_int32_array>(info[12], n, what, "numSteps"),
-                      typed<uint8_t, napi_uint8_array>(info[13], n, what, "diverging"),
-                      typed<double, napi_float64_array>(info[14], n, what, "energy"),
-                      typed<double, napi_float64_array>(info[15], n, what, "acceptSum")};
-    return wrap_all(env, nuts_tree(graphs, execute, leaf, sample, *start_energy, *step_size, inverse, int(depth), chains));
+                      typed<uint32_t, napi_uint32_array>(info[8], 4 * n, what, "rng"),
+                      typed<int32_t, napi_int32_array>(info[9], n, what, "treeDepth"),
+                      typed<int32_t, napi_int32_array>(info[10], n, what, "numSteps"),
+                      typed<uint8_t, napi_uint8_array>(info[11], n, what, "diverging"),
+                      typed<double, napi_float64_array>(info[12], n, what, "energy"),
+                      typed<double, napi_float64_array>(info[13], n, what, "acceptSum")};
+    return wrap_all(env, nuts_tree(graphs, execute, leaf, sample, *start_energy, *step_size, inverse, int(depth), speculate,
+                                   chains));
   });
 }
 

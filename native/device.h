@@ -56,16 +56,21 @@ void copy_bytes(void* dst, int dst_device, const void* src, int src_device, size
 // Waits for every kernel queued on the device; throws an Error naming `what` on a CUDA error.
 void synchronize(int device, const char* what);
 
-// One range of bytes to copy: read_to_host's (device to host) and copy_ranges' (on one device).
+// One range of bytes to copy: a read's (device to host) and copy_ranges' (on one device).
 struct ByteRange {
   void* dst;
   const void* src;
   size_t bytes;
 };
 
-// Copies several ranges of one device's memory to the host, waiting for the device once (each
-// copy_bytes to the host waits on its own): queued into pinned staging memory, then copied out.
-void read_to_host(const ByteRange* reads, size_t count, int device, const char* what);
+// Reads of one device's memory by the host that wait for nothing queued after them: begin_read
+// queues copies of the ranges (src on `device`, dst on the host) into pinned staging memory behind
+// the work queued so far, and returns a handle; end_read waits for those copies alone and, with
+// `copy_out`, fills each dst. So the host can queue more work before it takes the values. Every
+// handle is ended once; end_read without copy_out (an abandoned read) never throws. A null handle
+// is a read already done (on the emulated device, or without pinned memory: copied at once).
+void* begin_read(const ByteRange* reads, size_t count, int device, const char* what);
+void end_read(void* read, bool copy_out, const char* what);
 
 // Queues the copies on the device's stream in one kernel launch (per 32 ranges).
 void copy_ranges(const ByteRange* ranges, size_t count, int device, const char* what);

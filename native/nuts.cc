@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include "device.h"
@@ -82,42 +83,73 @@ Tensor mask(const std::vector<uint8_t>& flags, int device) {
   return device == kCpu ? host : to_device(host, device, "nuts");
 }
 
-// The values of small float tensors, as doubles, tensor k holding counts[k]: on a GPU, every copy
-// to the host is queued before the one wait for the device.
-std::vector<std::vector<double>> read(const Tensors& ts, const std::vector<int64_t>& counts, const char* const* what) {
-  Tensors dense;
-  std::vector<std::vector<unsigned char>> host(ts.size());
-  std::vector<cuda::ByteRange> reads;
-  for (size_t k = 0; k < ts.size(); k++) {
-    const Tensor& t = ts[k];
-    if (t.numel() != counts[k]) {
-      throw Error(std::string("nuts: the ") + what[k] + " graph gave " + std::to_string(t.numel()) + " values, expected " +
-                  std::to_string(counts[k]) + " (graphs captured for another number of chains?)");
+// The values of small float tensors for the host, as doubles, tensor k holding counts[k]. On a GPU
+// the copies are queued behind the work queued so far and taken later, waiting for them alone:
+// the host can queue the next leaf first, and decide on this one while the device computes that.
+class Readout {
+ public:
+  Readout(const Tensors& ts, std::vector<int64_t> counts, const std::vector<const char*>& what)
+      : counts_(std::move(counts)), host_(ts.size()) {
+    std::vector<cuda::ByteRange> reads;
+    Tensors dense;
+    for (size_t k = 0; k < ts.size(); k++) {
+      const Tensor& t = ts[k];
+      if (t.numel() != counts_[k]) {
+        throw Error(std::string("nuts: the ") + what[k] + " graph gave " + std::to_string(t.numel()) + " values, expected " +
+                    std::to_string(counts_[k]) + " (graphs captured for another number of chains?)");
+      }
+      if (t.dtype != DType::Float32 && t.dtype != DType::Float64) throw Error("nuts: energies and dot products must be float32 or float64");
+      if (t.device() != ts[0].device()) throw Error(std::string("nuts: the ") + what[k] + " values are on another device than the leaf's");
+      dtypes_.push_back(t.dtype);
+      // Freed before the copy runs, the contiguous copy's memory is reused only by work queued after it.
+      dense.push_back(contiguous(t, "nuts"));
+      host_[k].resize(size_t(t.numel()) * itemsize(t.dtype));
+      reads.push_back({host_[k].data(), dense.back().data(), host_[k].size()});
     }
-    if (t.dtype != DType::Float32 && t.dtype != DType::Float64) throw Error("nuts: energies and dot products must be float32 or float64");
-    if (t.device() != ts[0].device()) throw Error(std::string("nuts: the ") + what[k] + " values are on another device than the leaf's");
-    dense.push_back(contiguous(t, "nuts"));
-    host[k].resize(size_t(t.numel()) * itemsize(t.dtype));
-    reads.push_back({host[k].data(), dense.back().data(), host[k].size()});
-  }
-  const int device = ts.empty() ? kCpu : ts[0].device();
-  if (device == kCpu) {
-    for (const cuda::ByteRange& r : reads) std::memcpy(r.dst, r.src, r.bytes);
-  } else {
-    cuda::read_to_host(reads.data(), reads.size(), device, "nuts");
-  }
-  std::vector<std::vector<double>> out(ts.size());
-  for (size_t k = 0; k < ts.size(); k++) {
-    out[k].resize(size_t(counts[k]));
-    if (ts[k].dtype == DType::Float32) {
-      const float* f = reinterpret_cast<const float*>(host[k].data());
-      for (size_t i = 0; i < out[k].size(); i++) out[k][i] = double(f[i]);
+    const int device = ts.empty() ? kCpu : ts[0].device();
+    if (device == kCpu) {
+      for (const cuda::ByteRange& r : reads) std::memcpy(r.dst, r.src, r.bytes);
     } else {
-      std::memcpy(out[k].data(), host[k].data(), host[k].size());
+      pending_ = cuda::begin_read(reads.data(), reads.size(), device, "nuts");
     }
   }
-  return out;
-}
+  ~Readout() { cuda::end_read(pending_, false, "nuts"); }
+  Readout(const Readout&) = delete;
+  Readout& operator=(const Readout&) = delete;
+
+  std::vector<std::vector<double>> take() {
+    void* pending = pending_;
+    pending_ = nullptr;
+    cuda::end_read(pending, true, "nuts");
+    std::vector<std::vector<double>> out(host_.size());
+    for (size_t k = 0; k < host_.size(); k++) {
+      out[k].resize(size_t(counts_[k]));
+      if (dtypes_[k] == DType::Float32) {
+        const float* f = reinterpret_cast<const float*>(host_[k].data());
+        for (size_t i = 0; i < out[k].size(); i++) out[k][i] = double(f[i]);
+      } else {
+        std::memcpy(out[k].data(), host_[k].data(), host_[k].size());
+      }
+    }
+    return out;
+  }
+
+ private:
+  std::vector<int64_t> counts_;
+  std::vector<DType> dtypes_;
+  std::vector<std::vector<unsigned char>> host_;
+  void* pending_ = nullptr;
+};
+
+// A leaf queued: its fresh Leaf, and its readout (energies, the dot products of the joins it
+// completes, at the tree's first leaf the start energies).
+struct Queued {
+  Tensors fresh;
+  std::unique_ptr<Readout> readout;
+  int closes = 0;  // the subtrees it completes (slots 0 up)
+  bool last = false;  // the subtree's last leaf: it also joins the trajectory
+  bool with_start = false;
+};
 
 // Span (pFirst, vFirst, pLast, vLast, rho) of a single leaf.
 Tensors leaf_span(const Tensors& leaf) { return {leaf[1], leaf[4], leaf[1], leaf[4], leaf[1]}; }
@@ -126,7 +158,8 @@ Tensors leaf_span(const Tensors& leaf) { return {leaf[1], leaf[4], leaf[1], leaf
 
 std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const std::vector<Tensor>& leaf,
                               const std::vector<Tensor>& sample_in, const Tensor& start_energy_tensor,
-                              const Tensor& step_size, const Tensor* inverse, int max_depth, NutsChains& chains) {
+                              const Tensor& step_size, const Tensor* inverse, int max_depth, bool speculate,
+                              NutsChains& chains) {
   if (leaf.size() != 5 || sample_in.size() != 3) throw Error("nuts: a leaf has 5 tensors and a position 3");
   const Runner run{execute};
   const int64_t n = chains.count;
@@ -149,6 +182,7 @@ std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const 
     return false;
   };
 
+  bool start_queued = false;  // whether a leaf's readout carries the start energies
   for (int depth = 0; depth < max_depth && any_active(); depth++) {
     // Each chain flips its own coin for the direction of this doubling (a stopped chain draws none).
     std::vector<uint8_t> forward_flags(count);
@@ -161,52 +195,57 @@ std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const 
     Tensor signed_step = grown.at(7);
     std::fill(subtree_log_weight.begin(), subtree_log_weight.end(), -INFINITY);
 
-    // The first leaf takes no candidate from before it (take = false for all).
-    Tensors fresh = start, candidate = {start[0], start[2], start[3]};
-    Tensor take = mask(std::vector<uint8_t>(count, 0), device);
+    // The subtree's first leaf takes no candidate from before it: every valid chain takes it.
+    Tensors fresh, candidate = {start[0], start[2], start[3]};
+    Tensor take;
     std::vector<Tensors> slots(size_t(depth) + 1);
     Tensors joined;
     const int64_t num_leaves = int64_t(1) << depth;
-    for (int64_t index = 0; index < num_leaves && any_active(); index++) {
-      const bool last = index == num_leaves - 1;
-      int closes = 0;
-      while ((index >> closes) & 1) closes++;
-      Tensors out = run(*graphs.leaf, "leaf", {&fresh, &candidate}, {&take, &signed_step, inverse});
-      fresh = slice(out, 0, 5, "leaf");
-      candidate = slice(out, 5, 3, "leaf");
-      // The subtrees this leaf completes (slots 0 up), then, at the last leaf, the trajectory.
-      // All of it is queued before anything is read back, so a GPU waits for the host once.
-      Tensors dot_tensors;
-      Tensors node = leaf_span(fresh);
+    // Queues leaf `index`, a leapfrog step from `from`: the subtrees it completes, then, at the
+    // last leaf, the trajectory joined with the whole subtree, and its readout, so that a GPU
+    // waits for the host once per leaf. The joins depend on the leaves only, not on decisions.
+    auto queue = [&](int64_t index, const Tensors& from) {
+      Queued q;
+      q.last = index == num_leaves - 1;
+      while ((index >> q.closes) & 1) q.closes++;
+      Tensors out = run(*graphs.leaf, "leaf", {&from}, {&signed_step, inverse});
+      q.fresh = slice(out, 0, 5, "leaf");
+      Tensors readouts{out.at(5)};
+      std::vector<int64_t> counts{n};
+      std::vector<const char*> names{"leaf"};
+      Tensors node = leaf_span(q.fresh);
       auto join = [&](const Tensors& first, const Tensors& second) {
         Tensors r = run(*graphs.join, "join", {&first, &second}, {});
-        dot_tensors.push_back(r.at(1));
+        readouts.push_back(r.at(1));
+        counts.push_back(6 * n);
+        names.push_back("join");
         return Tensors{first[0], first[1], second[2], second[3], r.at(0)};
       };
-      for (int h = 0; h < closes; h++) {
+      for (int h = 0; h < q.closes; h++) {
         node = join(slots[size_t(h)], node);
         slots[size_t(h)].clear();
       }
-      if (last) joined = join(trajectory, node);
-      else slots[size_t(closes)] = node;
-      // The energies and every join's dot products (and, at the first leaf, the start energies),
-      // read back with one wait.
-      Tensors readouts{out.at(8)};
-      std::vector<int64_t> counts{n};
-      std::vector<const char*> names{"leaf"};
-      for (const Tensor& d : dot_tensors) {
-        readouts.push_back(d);
-        counts.push_back(6 * n);
-        names.push_back("join");
-      }
-      const bool first = start_energy.empty();
-      if (first) {
+      if (q.last) joined = join(trajectory, node);
+      else slots[size_t(q.closes)] = node;
+      if (!start_queued) {
         readouts.push_back(start_energy_tensor);
         counts.push_back(n);
         names.push_back("start energy");
+        q.with_start = start_queued = true;
       }
-      std::vector<std::vector<double>> dots = read(readouts, counts, names.data());
-      if (first) {
+      q.readout = std::make_unique<Readout>(readouts, std::move(counts), names);
+      return q;
+    };
+
+    Queued current = queue(0, start);
+    for (int64_t index = 0;; index++) {
+      // Ahead of the decisions on this leaf, the next leaf, whose leapfrog step does not depend on
+      // them: the device computes it while the host decides (wasted when every chain stops here).
+      Queued next;
+      const bool ahead = speculate && !current.last;
+      if (ahead) next = queue(index + 1, current.fresh);
+      std::vector<std::vector<double>> dots = current.readout->take();
+      if (current.with_start) {
         read_start(std::move(dots.back()));
         dots.pop_back();
       }
@@ -233,12 +272,17 @@ std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const 
           candidate_energy[i] = energy;
         }
         subtree_log_weight[i] = total;
-        for (int j = 0; j < closes; j++) {
+        for (int j = 0; j < current.closes; j++) {
           if (turned(dots[size_t(j)], c)) active[i] = 0;
         }
-        if (last) turns_at_join[i] = turned(dots[size_t(closes)], c);
+        if (current.last) turns_at_join[i] = turned(dots[size_t(current.closes)], c);
       }
+      fresh = std::move(current.fresh);
       take = mask(take_flags, device);
+      if (current.last || !any_active()) break;
+      // The choice applied now; the last leaf's is left to the merge.
+      candidate = run(*graphs.choose, "choose", {&candidate}, {&fresh[0], &fresh[2], &fresh[3], &take});
+      current = ahead ? std::move(next) : queue(index + 1, fresh);
     }
     if (!any_active()) break;
 
@@ -266,8 +310,7 @@ std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const 
     rho = joined.at(4);
   }
   if (start_energy.empty()) {
-    const char* what = "start energy";
-    read_start(std::move(read({start_energy_tensor}, {n}, &what)[0]));
+    read_start(std::move(Readout({start_energy_tensor}, {n}, {"start energy"}).take()[0]));
   }
   return sample;
 }

@@ -13,16 +13,18 @@
 
 namespace rv {
 
-// The four graphs, over flat lists of tensors. Leaf = (q, p, grad, logp, v), Position = (q, grad,
+// The five graphs, over flat lists of tensors. Leaf = (q, p, grad, logp, v), Position = (q, grad,
 // logp), Span = (pFirst, vFirst, pLast, vLast, rho); masks are bool [chains].
-//   grow:  forward Leaf, backward Leaf, rho, direction, stepSize -> start Leaf, far p, far v, signed step size
-//   leaf:  fresh Leaf, candidate Position, take, signed step size [, M⁻¹] -> fresh Leaf, candidate Position, energy
-//   join:  first Span, second Span -> rho, dots [chains, 6]
+//   grow:   forward Leaf, backward Leaf, rho, direction, stepSize -> start Leaf, far p, far v, signed step size
+//   leaf:   Leaf, signed step size [, M⁻¹] -> the Leaf a leapfrog step on, its energy [chains]
+//   choose: candidate Position, fresh Position, take -> candidate Position (fresh where take)
+//   join:   first Span, second Span -> rho, dots [chains, 6]
 //   merge: forward Leaf, backward Leaf, fresh Leaf, candidate Position, sample Position, take, direction, accept
 //          -> forward Leaf, backward Leaf, sample Position
 struct NutsGraphs {
   const Graph* grow;
   const Graph* leaf;
+  const Graph* choose;
   const Graph* join;
   const Graph* merge;
 };
@@ -41,9 +43,11 @@ struct NutsChains {
 // Builds the trees from the start `leaf` (Leaf: forward and backward end) and returns the draw
 // (Position). `start_energy` is the start's Hamiltonian [chains] (read back with the first leaf's
 // energies: a GPU waits once for both); `step_size` is [chains, 1]; `inverse` M⁻¹ (null for the
-// unit metric).
+// unit metric). With `speculate`, each leaf but a subtree's last is followed by the next before
+// the host reads it, so that a GPU computes the next leaf while the host decides on this one; the
+// draws are the same, and a leaf is computed in vain where every chain stops inside a subtree.
 std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const std::vector<Tensor>& leaf,
                               const std::vector<Tensor>& sample, const Tensor& start_energy, const Tensor& step_size,
-                              const Tensor* inverse, int max_depth, NutsChains& chains);
+                              const Tensor* inverse, int max_depth, bool speculate, NutsChains& chains);
 
 }  // namespace rv

@@ -423,25 +423,30 @@ describe('rv.mcmc.nuts', () => {
   }
 
   it('rejects malformed arguments to the native tree building with Errors, not crashes', () => {
-    const args = (): unknown[] => [null, null, null, null, [], [], null, null, 10, null, new Uint32Array(8),
+    const args = (): unknown[] => [null, [], [], null, null, 10, false, null, new Uint32Array(8),
       new Int32Array(2), new Int32Array(2), new Uint8Array(2), new Float64Array(2), new Float64Array(2)];
     const call = (a: unknown[]) => (binding.nutsTree as (...xs: unknown[]) => unknown)(...a);
-    assert.throws(() => call([]), /nutsTree: expected 16 arguments/);
-    assert.throws(() => call(args()), /nutsTree: not a graph/);
+    assert.throws(() => call([]), /nutsTree: expected 14 arguments/);
+    assert.throws(() => call(args()), /nutsTree: expected an array of 5 graphs \(grow, leaf, choose, join, merge\)/);
     const graph = binding.makeGraph({ numSlots: 1, inputs: [0], constants: [], steps: [], outputs: [0] });
     const withGraphs = args();
-    withGraphs.splice(0, 4, graph, graph, graph, graph);
+    withGraphs[0] = [graph, graph, graph, graph, null];
+    assert.throws(() => call(withGraphs), /nutsTree: not a graph/);
+    withGraphs[0] = [graph, graph, graph, graph, graph];
     assert.throws(() => call(withGraphs), /nutsTree: expected an array of 5 tensors/);
     const leaf = [0, 1, 2, 3, 4].map(() => rv.zeros([2, 3]).handle());
     const position = [0, 1, 2].map(() => rv.zeros([2, 3]).handle());
-    withGraphs.splice(4, 3, leaf, position, rv.zeros([2, 1]).handle());
-    assert.throws(() => call(withGraphs), /nutsTree: argument 9 is not a tensor/);
-    withGraphs[9] = rv.zeros([3]).handle();
+    withGraphs.splice(1, 3, leaf, position, rv.zeros([2, 1]).handle());
+    withGraphs[6] = 'yes';
+    assert.throws(() => call(withGraphs), /nutsTree: speculate must be a boolean/);
+    withGraphs[6] = true;
+    assert.throws(() => call(withGraphs), /nutsTree: argument 7 is not a tensor/);
+    withGraphs[7] = rv.zeros([3]).handle();
     assert.throws(() => call(withGraphs), /nutsTree: startEnergy must be a float tensor of 2 values \(one per chain\), got float32 \[3\]/);
-    withGraphs[9] = rv.zeros([2]).handle();
-    withGraphs[10] = new Uint32Array(2);
+    withGraphs[7] = rv.zeros([2]).handle();
+    withGraphs[8] = new Uint32Array(2);
     assert.throws(() => call(withGraphs), /nutsTree: rng must be a typed array of 8 elements/);
-    withGraphs[10] = new Uint32Array(8);
+    withGraphs[8] = new Uint32Array(8);
     // Graphs of the wrong arity are refused by their input count, and a disposed graph runs no more.
     assert.throws(() => call(withGraphs), /graph takes 1 inputs, got 13/);
     binding.disposeGraph(graph);

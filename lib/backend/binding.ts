@@ -125,12 +125,14 @@ export interface Binding {
   /** C = A·B with cuBLAS directly, for contiguous float matrices on one GPU (queued): the GPU matMul benchmark's reference. */
   cudaGemm(c: NativeTensor, a: NativeTensor, b: NativeTensor): void;
   /**
-   * The tree building of one NUTS transition over four captured graphs (native/nuts.h): from the
-   * start leaf [q, p, grad, logp, v], draw [q, grad, logp] and start energies [chains], gives the
-   * new draw; the per-chain arrays (sfc32 states, statistics) are read and updated in place.
+   * The tree building of one NUTS transition over five captured graphs, [grow, leaf, choose, join,
+   * merge] (native/nuts.h): from the start leaf [q, p, grad, logp, v], draw [q, grad, logp] and
+   * start energies [chains], gives the new draw; the per-chain arrays (sfc32 states, statistics)
+   * are read and updated in place. With `speculate`, each leaf but a subtree's last is followed
+   * by the next before the host reads it (for a GPU; the same draws).
    */
-  nutsTree(grow: NativeGraph, leaf: NativeGraph, join: NativeGraph, merge: NativeGraph, start: NativeTensor[], sample: NativeTensor[],
-    stepSize: NativeTensor, inverse: NativeTensor | null, maxDepth: number, startEnergy: NativeTensor, rng: Uint32Array,
+  nutsTree(graphs: readonly NativeGraph[], start: NativeTensor[], sample: NativeTensor[], stepSize: NativeTensor,
+    inverse: NativeTensor | null, maxDepth: number, speculate: boolean, startEnergy: NativeTensor, rng: Uint32Array,
     treeDepth: Int32Array, numSteps: Int32Array, diverging: Uint8Array, energy: Float64Array, acceptSum: Float64Array): NativeTensor[];
   /**
    * Switches the timing of every addon call on (from zero) or off; returns the nanoseconds spent

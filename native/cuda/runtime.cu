@@ -7,6 +7,7 @@
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "common.cuh"
 
@@ -160,59 +161,115 @@ void copy_bytes(void* dst, int dst_device, const void* src, int src_device, size
 
 namespace {
 
-// Pinned host memory per device for read_to_host: grown to the largest batch, kept for the
-// process (a few bytes per chain in a sampler's reads).
-struct Staging {
-  std::mutex mutex;
-  unsigned char* data = nullptr;
-  size_t bytes = 0;
+// A read in flight: the event that marks its copies done, and pinned staging memory kept for the
+// process and reused by later reads (a sampler reads a few bytes per chain per leaf).
+struct HostRead {
+  cudaEvent_t event = nullptr;
+  unsigned char* staging = nullptr;
+  size_t capacity = 0;
+  int device = 0;
+  std::vector<ByteRange> ranges;  // dst on the host, src in staging
 };
-Staging staging[kMaxDevices];
+
+struct ReadPool {
+  std::mutex mutex;
+  std::vector<HostRead*> free;
+};
+ReadPool read_pools[kMaxDevices];
 
 constexpr size_t kStagingAlign = 64;
 
 // Bytes a range takes in the staging memory (each starts on a kStagingAlign boundary).
 size_t staged(size_t bytes) { return (bytes + kStagingAlign - 1) / kStagingAlign * kStagingAlign; }
 
+void give_back(HostRead* r) {
+  ReadPool& pool = read_pools[r->device];
+  std::lock_guard<std::mutex> lock(pool.mutex);
+  pool.free.push_back(r);
+}
+
+// A pooled read for `device` with room for `bytes`, or null when pinned memory is not to be had.
+HostRead* take_read(int device, size_t bytes, const char* what) {
+  HostRead* r = nullptr;
+  {
+    ReadPool& pool = read_pools[device];
+    std::lock_guard<std::mutex> lock(pool.mutex);
+    if (!pool.free.empty()) {
+      r = pool.free.back();
+      pool.free.pop_back();
+    }
+  }
+  if (!r) {
+    r = new HostRead();
+    r->device = device;
+    cudaError_t e = cudaEventCreateWithFlags(&r->event, cudaEventDisableTiming);
+    if (e != cudaSuccess) {
+      delete r;
+      check(e, what);
+    }
+  }
+  if (r->capacity < bytes) {
+    if (r->staging) cudaFreeHost(r->staging);
+    r->staging = nullptr;
+    r->capacity = 0;
+    void* p = nullptr;
+    if (cudaHostAlloc(&p, bytes, cudaHostAllocDefault) != cudaSuccess) {
+      cudaGetLastError();
+      give_back(r);
+      return nullptr;
+    }
+    r->staging = static_cast<unsigned char*>(p);
+    r->capacity = bytes;
+  }
+  return r;
+}
+
 }  // namespace
 
-void read_to_host(const ByteRange* reads, size_t count, int device, const char* what) {
+void* begin_read(const ByteRange* reads, size_t count, int device, const char* what) {
   check_device(device, what);
-  size_t total = 0;
-  for (size_t i = 0; i < count; i++) total += staged(reads[i].bytes);
-  if (total == 0) return;
   if (runtime().fake) {
     for (size_t i = 0; i < count; i++) std::memcpy(reads[i].dst, reads[i].src, reads[i].bytes);
-    return;
+    return nullptr;
   }
-  Staging& st = staging[device];
-  std::lock_guard<std::mutex> lock(st.mutex);
+  size_t total = 0;
+  for (size_t i = 0; i < count; i++) total += staged(reads[i].bytes);
+  if (total == 0) return nullptr;
   cudaStream_t s = stream(device);
-  if (st.bytes < total) {
-    if (st.data) cudaFreeHost(st.data);
-    st.data = nullptr;
-    st.bytes = 0;
-    void* p = nullptr;
-    if (cudaHostAlloc(&p, total, cudaHostAllocDefault) != cudaSuccess) {
-      cudaGetLastError();
-      // No pinned memory: one waiting copy per range.
-      for (size_t i = 0; i < count; i++) copy_bytes(reads[i].dst, kCpu, reads[i].src, device, reads[i].bytes, what);
-      return;
-    }
-    st.data = static_cast<unsigned char*>(p);
-    st.bytes = total;
+  HostRead* r = take_read(device, total, what);
+  if (!r) {
+    // No pinned memory: one waiting copy per range.
+    for (size_t i = 0; i < count; i++) copy_bytes(reads[i].dst, kCpu, reads[i].src, device, reads[i].bytes, what);
+    return nullptr;
   }
+  r->ranges.clear();
   size_t offset = 0;
-  for (size_t i = 0; i < count; i++) {
-    if (reads[i].bytes) check(cudaMemcpyAsync(st.data + offset, reads[i].src, reads[i].bytes, cudaMemcpyDeviceToHost, s), what);
-    offset += staged(reads[i].bytes);
+  try {
+    for (size_t i = 0; i < count; i++) {
+      if (reads[i].bytes) {
+        check(cudaMemcpyAsync(r->staging + offset, reads[i].src, reads[i].bytes, cudaMemcpyDeviceToHost, s), what);
+        r->ranges.push_back({reads[i].dst, r->staging + offset, reads[i].bytes});
+      }
+      offset += staged(reads[i].bytes);
+    }
+    check(cudaEventRecord(r->event, s), what);
+  } catch (...) {
+    give_back(r);
+    throw;
   }
-  check(cudaStreamSynchronize(s), what);
-  offset = 0;
-  for (size_t i = 0; i < count; i++) {
-    std::memcpy(reads[i].dst, st.data + offset, reads[i].bytes);
-    offset += staged(reads[i].bytes);
+  return r;
+}
+
+void end_read(void* read, bool copy_out, const char* what) {
+  if (!read) return;
+  HostRead* r = static_cast<HostRead*>(read);
+  cudaError_t e = cudaEventSynchronize(r->event);
+  if (e == cudaSuccess && copy_out) {
+    for (const ByteRange& range : r->ranges) std::memcpy(range.dst, range.src, range.bytes);
   }
+  give_back(r);
+  if (copy_out) check(e, what);
+  else cudaGetLastError();
 }
 
 void synchronize(int device, const char* what) {

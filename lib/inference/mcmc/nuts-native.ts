@@ -1,6 +1,6 @@
 /**
  * NUTS's tree building run natively (native/nuts.h): the transition's tensor steps
- * (nuts-steps.ts) captured as four graphs over flat lists of tensors, and one native call per
+ * (nuts-steps.ts) captured as five graphs over flat lists of tensors, and one native call per
  * transition that replays them and makes the per-chain decisions between them as the TypeScript
  * transition (nuts.ts) does, with the chains' own generators: the same draws, and no JavaScript
  * between the leapfrog steps (after a memory-bound gradient has flushed the caches, each return
@@ -14,7 +14,7 @@ import { tidy } from '../../tensor/scope';
 import { Tensor } from '../../tensor/tensor';
 import type { BatchedGradient, Position } from './leapfrog';
 import type { MetricKind } from './metric';
-import { join, type Leaf, type Span, treeSteps } from './nuts-steps';
+import { choose, join, type Leaf, type Span, treeSteps } from './nuts-steps';
 import { ChainRandom } from './rng';
 import type { TransitionContext, TransitionStats } from './transition';
 
@@ -22,6 +22,7 @@ import type { TransitionContext, TransitionStats } from './transition';
 interface TreeGraphs {
   readonly grow: NativeGraph;
   readonly leaf: NativeGraph;
+  readonly choose: NativeGraph;
   readonly join: NativeGraph;
   readonly merge: NativeGraph;
 }
@@ -32,7 +33,7 @@ const positionList = (x: Position): Tensor[] => [x.q, x.grad, x.logp];
 const positionAt = (t: readonly Tensor[], i: number): Position => ({ q: t[i], grad: t[i + 1], logp: t[i + 2] });
 const spanAt = (t: readonly Tensor[], i: number): Span => ({ pFirst: t[i], vFirst: t[i + 1], pLast: t[i + 2], vLast: t[i + 3], rho: t[i + 4] });
 
-/** The four graphs for chains shaped like `leaf`; null when the gradient cannot be captured. */
+/** The five graphs for chains shaped like `leaf`; null when the gradient cannot be captured. */
 function captureTree(gradient: BatchedGradient, kind: MetricKind, leaf: Leaf, stepSize: Tensor, inverse: Tensor | null): TreeGraphs | null {
   const steps = treeSteps(gradient);
   const n = leaf.q.shape[0];
@@ -46,10 +47,14 @@ function captureTree(gradient: BatchedGradient, kind: MetricKind, leaf: Leaf, st
       const g = steps.grow({ forward: leafAt(t, 0), backward: leafAt(t, 5), rho: t[10] }, t[11], t[12]);
       return [...leafList(g.start), g.trajectory.pFirst, g.trajectory.vFirst, g.stepSize];
     }, [...leaves(2), clone(leaf.p), mask(), clone(stepSize)]);
+    // The leaf's leapfrog step alone: the candidate choice is a graph of its own, so that the next
+    // leaf can be queued before the host has made it.
     const leafGraph = captureGraph((t) => {
-      const r = steps.leaf({ fresh: leafAt(t, 0), candidate: positionAt(t, 5), take: t[8] }, t[9], kind, inverse === null ? null : t[10], [], null);
-      return [...leafList(r.fresh), ...positionList(r.candidate as Position), reshape(r.readout, [n])];
-    }, [...leaves(1), ...position(), mask(), clone(stepSize), ...(inverse === null ? [] : [clone(inverse)])]);
+      const r = steps.leaf(leafAt(t, 0), t[5], kind, inverse === null ? null : t[6], [], null);
+      return [...leafList(r.fresh), reshape(r.readout, [n])];
+    }, [...leaves(1), clone(stepSize), ...(inverse === null ? [] : [clone(inverse)])]);
+    const chooseGraph = captureGraph((t) => positionList(choose(t[6], positionAt(t, 3), positionAt(t, 0))),
+      [...position(), ...position(), mask()]);
     const joinGraph = captureGraph((t) => {
       const joined = join(spanAt(t, 0), spanAt(t, 5));
       return [joined.span.rho, joined.dots];
@@ -59,8 +64,19 @@ function captureTree(gradient: BatchedGradient, kind: MetricKind, leaf: Leaf, st
         t[0], t[22], t[23], positionAt(t, 18));
       return [...leafList(m.ends.forward), ...leafList(m.ends.backward), ...positionList(m.sample)];
     }, [...leaves(3), ...position(), ...position(), mask(), mask(), mask()]);
-    return grow && leafGraph && joinGraph && merge ? { grow, leaf: leafGraph, join: joinGraph, merge } : null;
+    return grow && leafGraph && chooseGraph && joinGraph && merge ? { grow, leaf: leafGraph, choose: chooseGraph, join: joinGraph, merge } : null;
   });
+}
+
+/**
+ * Whether the next leaf is queued before the host reads this one (native/nuts.h): on a GPU, whose
+ * device then computes it while the host decides. On the CPU the leaves run one after the other
+ * anyway, and a leaf queued ahead is computed in vain where every chain stops inside a subtree.
+ * RANDVAR_NUTS_SPECULATE=1 or 0 forces it on or off (tests: the draws are the same).
+ */
+function speculates(q: Tensor): boolean {
+  const forced = process.env.RANDVAR_NUTS_SPECULATE;
+  return forced === '1' ? true : forced === '0' ? false : q.device !== 'cpu';
 }
 
 /**
@@ -80,9 +96,9 @@ export function nativeTree(context: TransitionContext, leaf: Leaf, start: Positi
     return { value, release: () => { if (value !== null) Object.values(value).forEach(releaseGraph); } };
   });
   if (graphs === null) return null;
-  const handles = binding.nutsTree(graphs.grow, graphs.leaf, graphs.join, graphs.merge,
+  const handles = binding.nutsTree([graphs.grow, graphs.leaf, graphs.choose, graphs.join, graphs.merge],
     leafList(leaf).map((t) => t.handle('nuts')), positionList(start).map((t) => t.handle('nuts')), stepSize.handle('nuts'),
-    inverse === null ? null : inverse.handle('nuts'), maxTreeDepth, startEnergy.handle('nuts'), context.random.state,
+    inverse === null ? null : inverse.handle('nuts'), maxTreeDepth, speculates(leaf.q), startEnergy.handle('nuts'), context.random.state,
     stats.treeDepth, stats.numSteps, stats.diverging, stats.energy, acceptSum);
   const [q, grad, logp] = positionList(start).map((t, i) => new Tensor(handles[i], t.shape, t.dtype, null, t.deviceCode));
   return { q, grad, logp };

@@ -73,10 +73,15 @@ export function positionOf(point: PhasePoint): Position {
   return { q: point.q, grad: point.grad, logp: point.logp };
 }
 
+/** A leaf's candidate choice: `fresh` for the chains in `take` (bool [chains]), else `candidate`. */
+export function choose(take: Tensor, fresh: Position, candidate: Position): Position {
+  return select(take, fresh, candidate);
+}
+
 /** The candidate draw once `pending`'s choice is applied. */
 function candidateOf(pending: Pending): Position {
   const fresh = positionOf(pending.fresh);
-  return pending.candidate === null ? fresh : select(pending.take, fresh, pending.candidate);
+  return pending.candidate === null ? fresh : choose(pending.take, fresh, pending.candidate);
 }
 
 /**
