@@ -7,7 +7,8 @@
 #    with the GPU as the default device;
 # 4. the GPU benchmarks (bench:gpu) and the logistic-regression NUTS benchmark on the GPU, with
 #    NumPyro's NUTS on the same card and data shape side by side (and our 1-chain figure again
-#    without elementwise fusion, with product fusion on the GPU, and without CUDA graphs);
+#    without elementwise fusion, with product fusion on the GPU, with each leaf read before the
+#    next is queued, and without CUDA graphs);
 # and prints a short table last. Full logs go to LOGDIR. Each step has a time limit, so a hang
 # costs minutes, not the session.
 set -uo pipefail
@@ -59,6 +60,8 @@ step logreg-gpu-unfused $([ "$short" = 1 ] && echo 40 || echo 120) env RANDVAR_F
 # a GPU): its tests (the graphs it fuses give op by op's bits; NUTS's draws), then the 1-chain figure.
 step fused-products $([ "$short" = 1 ] && echo 60 || echo 120) env RANDVAR_TEST_DEVICE=cuda:0 RANDVAR_GPU_FUSED_PRODUCTS=1 $MOCHA --require test/device-setup.ts test/fused-products.test.ts test/jit.test.ts
 step logreg-gpu-fused-products $([ "$short" = 1 ] && echo 40 || echo 120) env RANDVAR_GPU_FUSED_PRODUCTS=1 node --import tsx bench/logreg-nuts.ts --device cuda:0 --draws 100
+# Without queueing the next leaf before the host reads this one (native/nuts.h), to see what it gives.
+step logreg-gpu-in-turn $([ "$short" = 1 ] && echo 40 || echo 120) env RANDVAR_NUTS_SPECULATE=0 node --import tsx bench/logreg-nuts.ts --device cuda:0 --draws 100
 # And without CUDA graphs (graphs replayed step by step), to see what they give.
 step logreg-gpu-stepwise $([ "$short" = 1 ] && echo 40 || echo 120) env RANDVAR_CUDA_GRAPHS=0 node --import tsx bench/logreg-nuts.ts --device cuda:0 --draws 100
 if [ -f .carry/peers/numpyro_logreg.py ]; then
@@ -82,6 +85,7 @@ echo "-- the same without elementwise fusion:"; summary logreg-gpu-unfused 'ms p
 echo "-- product fusion on the GPU (RANDVAR_GPU_FUSED_PRODUCTS=1): tests, then the figure:"; summary fused-products 'passing|failing|pending' 3
 grep -E '^  [0-9]+\) ' "$LOG/fused-products.txt" | head -10
 summary logreg-gpu-fused-products 'ms per leapfrog'
+echo "-- the same with each leaf read before the next is queued (RANDVAR_NUTS_SPECULATE=0):"; summary logreg-gpu-in-turn 'ms per leapfrog'
 echo "-- the same without CUDA graphs:"; summary logreg-gpu-stepwise 'ms per leapfrog'
 echo "-- NumPyro on the same GPU:"; summary numpyro 'numpyro|per leapfrog'
 ours=$(grep -oE 'ms per leapfrog [0-9.]+ \(1 chain\)' "$LOG/logreg-gpu.txt" 2>/dev/null | grep -oE '[0-9.]+' | head -1)

@@ -96,9 +96,11 @@ export function nativeTree(context: TransitionContext, leaf: Leaf, start: Positi
     return { value, release: () => { if (value !== null) Object.values(value).forEach(releaseGraph); } };
   });
   if (graphs === null) return null;
+  // Read once per run (process.env is slow to read), as the graphs are captured.
+  const speculate = context.cache.get('nuts native speculate', () => ({ value: speculates(leaf.q), release: () => {} }));
   const handles = binding.nutsTree([graphs.grow, graphs.leaf, graphs.choose, graphs.join, graphs.merge],
     leafList(leaf).map((t) => t.handle('nuts')), positionList(start).map((t) => t.handle('nuts')), stepSize.handle('nuts'),
-    inverse === null ? null : inverse.handle('nuts'), maxTreeDepth, speculates(leaf.q), startEnergy.handle('nuts'), context.random.state,
+    inverse === null ? null : inverse.handle('nuts'), maxTreeDepth, speculate, startEnergy.handle('nuts'), context.random.state,
     stats.treeDepth, stats.numSteps, stats.diverging, stats.energy, acceptSum);
   const [q, grad, logp] = positionList(start).map((t, i) => new Tensor(handles[i], t.shape, t.dtype, null, t.deviceCode));
   return { q, grad, logp };
