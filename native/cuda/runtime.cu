@@ -174,6 +174,7 @@ struct HostRead {
 struct ReadPool {
   std::mutex mutex;
   std::vector<HostRead*> free;
+  bool no_pinned = false;  // a pinned allocation failed: later reads copy at once, without trying again
 };
 ReadPool read_pools[kMaxDevices];
 
@@ -191,9 +192,10 @@ void give_back(HostRead* r) {
 // A pooled read for `device` with room for `bytes`, or null when pinned memory is not to be had.
 HostRead* take_read(int device, size_t bytes, const char* what) {
   HostRead* r = nullptr;
+  ReadPool& pool = read_pools[device];
   {
-    ReadPool& pool = read_pools[device];
     std::lock_guard<std::mutex> lock(pool.mutex);
+    if (pool.no_pinned) return nullptr;
     if (!pool.free.empty()) {
       r = pool.free.back();
       pool.free.pop_back();
@@ -209,6 +211,8 @@ HostRead* take_read(int device, size_t bytes, const char* what) {
     }
   }
   if (r->capacity < bytes) {
+    // At least a page: growing means cudaFreeHost, which waits for the device.
+    bytes = bytes > 4096 ? bytes : 4096;
     if (r->staging) cudaFreeHost(r->staging);
     r->staging = nullptr;
     r->capacity = 0;
@@ -216,6 +220,8 @@ HostRead* take_read(int device, size_t bytes, const char* what) {
     if (cudaHostAlloc(&p, bytes, cudaHostAllocDefault) != cudaSuccess) {
       cudaGetLastError();
       give_back(r);
+      std::lock_guard<std::mutex> lock(pool.mutex);
+      pool.no_pinned = true;
       return nullptr;
     }
     r->staging = static_cast<unsigned char*>(p);
