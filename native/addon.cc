@@ -184,22 +184,46 @@ Tensor execute(size_t id, KernelCall& call) {
   return gpu ? gpu(call) : run_on_cpu(entry, call, id);
 }
 
-// run(kernelId, outShape, outDtype, attrs, device, ...inputs) -> tensor. `device` places ops
-// without inputs (creation, random); with inputs, they must all be on one device, and it is used.
+// The kernel call that arguments first, first + 1, ... describe: (kernelId, outShape, outDtype,
+// attrs, device, ...inputs), run. `device` places ops without inputs (creation, random); with
+// inputs, they must all be on one device, and it is used.
+Tensor run_call(Napi::Env env, const Napi::CallbackInfo& info, size_t first) {
+  const auto& list = kernels();
+  double id = number(info[first], "run", "kernel id");
+  if (!(id >= 0 && id < double(list.size())) || std::floor(id) != id) throw Error("run: unknown kernel id");
+  const KernelEntry& entry = list[size_t(id)];
+  KernelCall call;
+  call.name = entry.name.c_str();
+  if (!info[first + 1].IsUndefined() && !info[first + 1].IsNull()) call.out_shape = read_shape(info[first + 1], call.name);
+  call.out_dtype = dtype_from_code(int64_t(number(info[first + 2], call.name, "dtype")));
+  call.attrs = read_numbers(info[first + 3], call.name);
+  const size_t inputs = first + 5;
+  for (size_t i = inputs; i < info.Length(); i++) call.inputs.push_back(unwrap(env, info[i], call.name, i - inputs));
+  const Napi::Value device = info[first + 4];
+  place(call, device.IsUndefined() || device.IsNull() ? kCpu : read_device(device, call.name));
+  return execute(size_t(id), call);
+}
+
+// run(kernelId, outShape, outDtype, attrs, device, ...inputs) -> tensor.
 Napi::Value Run(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value { return wrap(env, run_call(env, info, 0)); });
+}
+
+// runInto(spare, kernelId, outShape, outDtype, attrs, device, ...inputs) -> spare: run(), with the
+// result in `spare`, a disposed tensor's handle, instead of a new one. Making a handle (an external
+// with a finalizer) and collecting it cost as much as a small op itself; a loop of ops whose
+// results are disposed then makes none (lib/tensor/tensor.ts keeps disposed tensors' handles).
+Napi::Value RunInto(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    const auto& list = kernels();
-    double id = number(info[0], "run", "kernel id");
-    if (!(id >= 0 && id < double(list.size())) || std::floor(id) != id) throw Error("run: unknown kernel id");
-    const KernelEntry& entry = list[size_t(id)];
-    KernelCall call;
-    call.name = entry.name.c_str();
-    if (!info[1].IsUndefined() && !info[1].IsNull()) call.out_shape = read_shape(info[1], call.name);
-    call.out_dtype = dtype_from_code(int64_t(number(info[2], call.name, "dtype")));
-    call.attrs = read_numbers(info[3], call.name);
-    for (size_t i = 5; i < info.Length(); i++) call.inputs.push_back(unwrap(env, info[i], call.name, i - 5));
-    place(call, info[4].IsUndefined() || info[4].IsNull() ? kCpu : read_device(info[4], call.name));
-    return wrap(env, execute(size_t(id), call));
+    void* data = nullptr;
+    bool ours = false;
+    if (napi_get_value_external(env, info[0], &data) == napi_ok) napi_check_object_type_tag(env, info[0], &kTensorTag, &ours);
+    if (!ours || !tagging_supported) throw Error("runInto: argument 0 is not a randvar tensor");
+    Tensor* spare = static_cast<Tensor*>(data);
+    if (spare->storage) throw Error("runInto: argument 0 is a live tensor, not a disposed one");
+    *spare = run_call(env, info, 1);
+    report_memory(env);
+    return info[0];
   });
 }
 
@@ -702,6 +726,7 @@ Napi::Value TimeCalls(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("kernels", Napi::Function::New(env, Timed<Kernels>));
   exports.Set("run", Napi::Function::New(env, Timed<Run>));
+  exports.Set("runInto", Napi::Function::New(env, Timed<RunInto>));
   exports.Set("fromData", Napi::Function::New(env, Timed<FromData>));
   exports.Set("toData", Napi::Function::New(env, Timed<ToData>));
   exports.Set("dispose", Napi::Function::New(env, Timed<Dispose>));

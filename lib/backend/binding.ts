@@ -84,6 +84,9 @@ export interface Binding {
   /** `device` places ops without inputs; with inputs, the op runs where they are (all on one device). */
   run(kernel: number, outShape: readonly number[] | null, outDtype: number, attrs: readonly number[] | null,
     device: number, ...inputs: NativeTensor[]): NativeTensor;
+  /** run() with the result in `spare`, a disposed tensor's handle, instead of a new handle; gives `spare`. */
+  runInto(spare: NativeTensor, kernel: number, outShape: readonly number[] | null, outDtype: number,
+    attrs: readonly number[] | null, device: number, ...inputs: NativeTensor[]): NativeTensor;
   fromData(dtype: number, shape: readonly number[], data: ArrayBufferView, device?: number): NativeTensor;
   /** A contiguous copy on `device`; a handle of its own to the same storage (layout kept) when the tensor is already there. */
   toDevice(t: NativeTensor, device: number): NativeTensor;
@@ -144,7 +147,6 @@ export interface Binding {
 // lib/backend and dist/backend both sit two levels below the package root.
 const packageRoot = path.resolve(__dirname, '..', '..');
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 /**
  * The addon's functions with their failures thrown: natively a failure is returned as an Error
  * value rather than thrown (native/addon.cc, `guarded`, says why).
@@ -166,4 +168,24 @@ function throwingFailures(addon: Record<string, unknown>): Binding {
   return out as unknown as Binding;
 }
 
-export const binding: Binding = throwingFailures(require('node-gyp-build')(packageRoot));
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const addon = require('node-gyp-build')(packageRoot);
+export const binding: Binding = throwingFailures(addon);
+
+// Handles of disposed tensors that no Tensor holds any more (lib/tensor/tensor.ts gives them
+// here): run() puts its result into one of them (the addon's runInto) instead of a new handle,
+// which (an external with a finalizer, collected later) costs about as much as a small op.
+const spareHandles: NativeTensor[] = [];
+const maxSpareHandles = 32;
+
+/** @internal Keeps the handle of a disposed tensor, which nothing else holds, for a later result. */
+export function recycle(handle: NativeTensor): void {
+  if (spareHandles.length < maxSpareHandles) spareHandles.push(handle);
+}
+
+binding.run = (...args: Parameters<Binding['run']>) => {
+  const spare = spareHandles.pop();
+  const result = spare === undefined ? addon.run(...args) : addon.runInto(spare, ...args);
+  if (result instanceof Error) throw result;
+  return result;
+};

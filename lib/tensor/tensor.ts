@@ -3,7 +3,7 @@
  * table (./op.ts and ./ops/); their chainable methods are added to this class there.
  */
 import { inspect } from 'util';
-import { binding, type NativeTensor } from '../backend/binding';
+import { binding, type NativeTensor, recycle } from '../backend/binding';
 import type { DType, TypedArray } from './dtype';
 import { recorder } from './capture';
 import { checkedDeviceCode, deviceName } from './device';
@@ -121,6 +121,9 @@ export class Tensor {
     if (this.batch !== null) this.batch.value.dispose();
     if (this.native === null) return;
     binding.dispose(this.native);
+    // The handle, which no tensor holds now, can take a later op's result; not while a graph is
+    // recorded, which tells tensors apart by their handles.
+    if (recorder === null) recycle(this.native);
     this.native = null;
   }
 
