@@ -62,45 +62,70 @@ Napi::Value wrap(Napi::Env env, Tensor&& t) {
   return ext;
 }
 
+// Node-API calls check their arguments' types themselves: their status stands in for a typeof
+// (one Node-API call fewer per argument of every op).
 Tensor* unwrap(Napi::Env env, Napi::Value v, const char* what, size_t index) {
-  if (!v.IsExternal()) throw Error(std::string(what) + ": argument " + std::to_string(index) + " is not a tensor");
+  void* data = nullptr;
+  if (napi_get_value_external(env, v, &data) != napi_ok) {
+    throw Error(std::string(what) + ": argument " + std::to_string(index) + " is not a tensor");
+  }
   if (tagging_supported) {
     bool ok = false;
     napi_check_object_type_tag(env, v, &kTensorTag, &ok);
     if (!ok) throw Error(std::string(what) + ": argument " + std::to_string(index) + " is not a randvar tensor");
   }
-  Tensor* t = v.As<Napi::External<Tensor>>().Data();
+  Tensor* t = static_cast<Tensor*>(data);
   if (!t->storage) throw Error(std::string(what) + ": tensor argument " + std::to_string(index) + " is disposed");
   return t;
 }
 
 double number(Napi::Value v, const char* what, const char* name) {
-  if (!v.IsNumber()) throw Error(std::string(what) + ": " + name + " must be a number");
-  return v.As<Napi::Number>().DoubleValue();
+  double x = 0;
+  if (napi_get_value_double(v.Env(), v, &x) != napi_ok) throw Error(std::string(what) + ": " + name + " must be a number");
+  return x;
+}
+
+// Whether v is undefined or null (one typeof).
+bool absent(Napi::Value v) {
+  napi_valuetype type = napi_undefined;
+  napi_typeof(v.Env(), v, &type);
+  return type == napi_undefined || type == napi_null;
+}
+
+// The elements of the array v as numbers, each checked by `check` (which throws); `expected`
+// says what v must be.
+template <typename Check>
+void read_array(Napi::Value v, const char* what, const char* expected, const char* name, Check check) {
+  napi_env env = v.Env();
+  uint32_t n = 0;
+  if (napi_get_array_length(env, v, &n) != napi_ok) throw Error(std::string(what) + ": " + expected);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e = nullptr;
+    if (napi_get_element(env, v, i, &e) != napi_ok) throw Error(std::string(what) + ": " + expected);
+    check(i, n, number(Napi::Value(env, e), what, name));
+  }
 }
 
 Dims read_shape(Napi::Value v, const char* what) {
-  if (!v.IsArray()) throw Error(std::string(what) + ": shape must be an array");
-  Napi::Array a = v.As<Napi::Array>();
-  Dims d = Dims::of_rank(int(std::min<uint32_t>(a.Length(), kMaxRank + 1)), what);
-  for (uint32_t i = 0; i < a.Length(); i++) {
-    double x = number(a.Get(i), what, "shape entry");
+  Dims d;
+  read_array(v, what, "shape must be an array", "shape entry", [&](uint32_t i, uint32_t n, double x) {
+    if (i == 0) d = Dims::of_rank(int(std::min<uint32_t>(n, kMaxRank + 1)), what);
     if (!(x >= 0) || std::floor(x) != x || x > 9007199254740991.0) {
       throw Error(std::string(what) + ": shape entries must be non-negative integers, got " + std::to_string(x));
     }
     d[int(i)] = int64_t(x);
-  }
+  });
   checked_numel(d, what);
   return d;
 }
 
 std::vector<double> read_numbers(Napi::Value v, const char* what) {
   std::vector<double> out;
-  if (v.IsUndefined() || v.IsNull()) return out;
-  if (!v.IsArray()) throw Error(std::string(what) + ": attributes must be an array of numbers");
-  Napi::Array a = v.As<Napi::Array>();
-  out.reserve(a.Length());
-  for (uint32_t i = 0; i < a.Length(); i++) out.push_back(number(a.Get(i), what, "attribute"));
+  if (absent(v)) return out;
+  read_array(v, what, "attributes must be an array of numbers", "attribute", [&](uint32_t i, uint32_t n, double x) {
+    if (i == 0) out.reserve(n);
+    out.push_back(x);
+  });
   return out;
 }
 
@@ -134,7 +159,7 @@ Napi::Value Kernels(const Napi::CallbackInfo& info) {
 
 // A device code from JS: -1 for the CPU, else a CUDA ordinal that must be usable.
 int read_device(Napi::Value v, const char* what) {
-  if (v.IsUndefined() || v.IsNull()) return kCpu;
+  if (absent(v)) return kCpu;
   double d = number(v, what, "device");
   if (!(d >= -1 && d < kMaxDevices) || std::floor(d) != d) throw Error(std::string(what) + ": unknown device code");
   if (d != kCpu) cuda::check_device(int(d), what);
@@ -194,13 +219,13 @@ Tensor run_call(Napi::Env env, const Napi::CallbackInfo& info, size_t first) {
   const KernelEntry& entry = list[size_t(id)];
   KernelCall call;
   call.name = entry.name.c_str();
-  if (!info[first + 1].IsUndefined() && !info[first + 1].IsNull()) call.out_shape = read_shape(info[first + 1], call.name);
+  if (!absent(info[first + 1])) call.out_shape = read_shape(info[first + 1], call.name);
   call.out_dtype = dtype_from_code(int64_t(number(info[first + 2], call.name, "dtype")));
   call.attrs = read_numbers(info[first + 3], call.name);
   const size_t inputs = first + 5;
   for (size_t i = inputs; i < info.Length(); i++) call.inputs.push_back(unwrap(env, info[i], call.name, i - inputs));
   const Napi::Value device = info[first + 4];
-  place(call, device.IsUndefined() || device.IsNull() ? kCpu : read_device(device, call.name));
+  place(call, read_device(device, call.name));
   return execute(size_t(id), call);
 }
 
@@ -282,7 +307,6 @@ Napi::Value ToData(const Napi::CallbackInfo& info) {
 // dispose(tensor): releases this handle's reference to the storage now.
 Napi::Value Dispose(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    if (!info[0].IsExternal()) throw Error("dispose: not a tensor");
     Tensor* t = unwrap(env, info[0], "dispose", 0);
     t->storage.reset();
     report_memory(env);
