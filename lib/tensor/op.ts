@@ -131,15 +131,44 @@ export function defineOp<A>(declaration: OpDeclaration<A>): Op<A> {
   const kernelId = kernelIds[kernel];
   if (kernelId === undefined) throw new Error(`defineOp ${declaration.name}: the addon has no kernel '${kernel}'`);
   if (opTable.has(declaration.name)) throw new Error(`defineOp: op ${declaration.name} is declared twice`);
-  const op: Op<A> = {
-    ...declaration,
-    kernelId,
-    run(args: readonly TensorLike[], attrs: A, caller?: string): Tensor {
-      return execute(op, args, attrs, caller ?? op.name);
-    },
-  };
+  const op: Op<A> = new DeclaredOp(declaration, kernelId);
   opTable.set(declaration.name, op as unknown as Op<never>);
   return op;
+}
+
+/**
+ * An op of the table. Every op has the same fields in the same order (absent ones undefined), so
+ * that execute's reads of them see one object shape whichever op runs: with a literal per
+ * declaration, each set of optional fields was a shape of its own, and the reads went megamorphic.
+ */
+class DeclaredOp<A> implements Op<A> {
+  readonly name: string;
+  readonly kernel: string | undefined;
+  readonly inputs: readonly string[];
+  readonly variadicInputs: OpDeclaration<A>['variadicInputs'];
+  readonly dtype: OpDeclaration<A>['dtype'];
+  readonly shape: OpDeclaration<A>['shape'];
+  readonly kernelAttrs: OpDeclaration<A>['kernelAttrs'];
+  readonly gradient: OpDeclaration<A>['gradient'];
+  readonly batch: OpDeclaration<A>['batch'];
+  readonly random: boolean | undefined;
+
+  constructor(declaration: OpDeclaration<A>, readonly kernelId: number) {
+    this.name = declaration.name;
+    this.kernel = declaration.kernel;
+    this.inputs = declaration.inputs;
+    this.variadicInputs = declaration.variadicInputs;
+    this.dtype = declaration.dtype;
+    this.shape = declaration.shape;
+    this.kernelAttrs = declaration.kernelAttrs;
+    this.gradient = declaration.gradient;
+    this.batch = declaration.batch;
+    this.random = declaration.random;
+  }
+
+  run(args: readonly TensorLike[], attrs: A, caller?: string): Tensor {
+    return execute(this, args, attrs, caller ?? this.name);
+  }
 }
 
 /** Error for `op`, naming it first. */
