@@ -209,6 +209,17 @@ Tensor execute(size_t id, KernelCall& call) {
   return gpu ? gpu(call) : run_on_cpu(entry, call, id);
 }
 
+// The handle of a disposed tensor of this addon's, to take a new result (runInto, fromDataInto).
+Tensor* spare_arg(Napi::Env env, Napi::Value v, const char* what) {
+  void* data = nullptr;
+  bool ours = false;
+  if (napi_get_value_external(env, v, &data) == napi_ok) napi_check_object_type_tag(env, v, &kTensorTag, &ours);
+  if (!ours || !tagging_supported) throw Error(std::string(what) + ": argument 0 is not a randvar tensor");
+  Tensor* spare = static_cast<Tensor*>(data);
+  if (spare->storage) throw Error(std::string(what) + ": argument 0 is a live tensor, not a disposed one");
+  return spare;
+}
+
 // The kernel call that arguments first, first + 1, ... describe: (kernelId, outShape, outDtype,
 // attrs, device, ...inputs), run. `device` places ops without inputs (creation, random); with
 // inputs, they must all be on one device, and it is used.
@@ -240,12 +251,7 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
 // results are disposed then makes none (lib/tensor/tensor.ts keeps disposed tensors' handles).
 Napi::Value RunInto(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    void* data = nullptr;
-    bool ours = false;
-    if (napi_get_value_external(env, info[0], &data) == napi_ok) napi_check_object_type_tag(env, info[0], &kTensorTag, &ours);
-    if (!ours || !tagging_supported) throw Error("runInto: argument 0 is not a randvar tensor");
-    Tensor* spare = static_cast<Tensor*>(data);
-    if (spare->storage) throw Error("runInto: argument 0 is a live tensor, not a disposed one");
+    Tensor* spare = spare_arg(env, info[0], "runInto");
     *spare = run_call(env, info, 1);
     report_memory(env);
     return info[0];
@@ -258,30 +264,45 @@ void copy_from_host(const Tensor& t, const void* src, size_t bytes) {
   else cuda::copy_bytes(t.data(), t.device(), src, kCpu, bytes, "tensor");
 }
 
+// The tensor holding a copy of the data that arguments first, first + 1, ... describe: (dtype,
+// shape, typedArray, device).
+Tensor from_data(const Napi::CallbackInfo& info, size_t first) {
+  DType dtype = dtype_from_code(int64_t(number(info[first], "tensor", "dtype")));
+  Dims shape = read_shape(info[first + 1], "tensor");
+  int device = read_device(info[first + 3], "tensor");
+  if (!info[first + 2].IsTypedArray()) throw Error("tensor: data must be a typed array");
+  Napi::TypedArray array = info[first + 2].As<Napi::TypedArray>();
+  size_t bytes = size_t(checked_numel(shape, "tensor")) * itemsize(dtype);
+  if (array.ByteLength() != bytes) {
+    throw Error("tensor: data has " + std::to_string(array.ByteLength()) + " bytes, shape " + shape.to_string() +
+                " of " + dtype_name(dtype) + " needs " + std::to_string(bytes));
+  }
+  const uint8_t* src = static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+  // Bool bytes are normalised to 0/1 on the host first; other data go straight to the device.
+  bool normalise = dtype == DType::Bool;
+  Tensor t = empty_tensor(dtype, shape, "tensor", normalise ? kCpu : device);
+  if (bytes) copy_from_host(t, src, bytes);
+  if (normalise) {
+    uint8_t* p = t.ptr<uint8_t>();
+    for (size_t i = 0; i < bytes; i++) p[i] = p[i] != 0;
+    if (device != kCpu) return to_device(t, device, "tensor");
+  }
+  return t;
+}
+
 // fromData(dtype, shape, typedArray, device) -> tensor holding a copy of the data.
 Napi::Value FromData(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value { return wrap(env, from_data(info, 0)); });
+}
+
+// fromDataInto(spare, dtype, shape, typedArray, device) -> spare: fromData() into a disposed
+// tensor's handle (see runInto).
+Napi::Value FromDataInto(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    DType dtype = dtype_from_code(int64_t(number(info[0], "tensor", "dtype")));
-    Dims shape = read_shape(info[1], "tensor");
-    int device = read_device(info[3], "tensor");
-    if (!info[2].IsTypedArray()) throw Error("tensor: data must be a typed array");
-    Napi::TypedArray array = info[2].As<Napi::TypedArray>();
-    size_t bytes = size_t(checked_numel(shape, "tensor")) * itemsize(dtype);
-    if (array.ByteLength() != bytes) {
-      throw Error("tensor: data has " + std::to_string(array.ByteLength()) + " bytes, shape " + shape.to_string() +
-                  " of " + dtype_name(dtype) + " needs " + std::to_string(bytes));
-    }
-    const uint8_t* src = static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
-    // Bool bytes are normalised to 0/1 on the host first; other data go straight to the device.
-    bool normalise = dtype == DType::Bool;
-    Tensor t = empty_tensor(dtype, shape, "tensor", normalise ? kCpu : device);
-    if (bytes) copy_from_host(t, src, bytes);
-    if (normalise) {
-      uint8_t* p = t.ptr<uint8_t>();
-      for (size_t i = 0; i < bytes; i++) p[i] = p[i] != 0;
-      if (device != kCpu) return wrap(env, to_device(t, device, "tensor"));
-    }
-    return wrap(env, std::move(t));
+    Tensor* spare = spare_arg(env, info[0], "fromDataInto");
+    *spare = from_data(info, 1);
+    report_memory(env);
+    return info[0];
   });
 }
 
@@ -752,6 +773,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("run", Napi::Function::New(env, Timed<Run>));
   exports.Set("runInto", Napi::Function::New(env, Timed<RunInto>));
   exports.Set("fromData", Napi::Function::New(env, Timed<FromData>));
+  exports.Set("fromDataInto", Napi::Function::New(env, Timed<FromDataInto>));
   exports.Set("toData", Napi::Function::New(env, Timed<ToData>));
   exports.Set("dispose", Napi::Function::New(env, Timed<Dispose>));
   exports.Set("layout", Napi::Function::New(env, Timed<Layout>));

@@ -88,6 +88,8 @@ export interface Binding {
   runInto(spare: NativeTensor, kernel: number, outShape: readonly number[] | null, outDtype: number,
     attrs: readonly number[] | null, device: number, ...inputs: NativeTensor[]): NativeTensor;
   fromData(dtype: number, shape: readonly number[], data: ArrayBufferView, device?: number): NativeTensor;
+  /** fromData() into `spare`, a disposed tensor's handle; gives `spare`. */
+  fromDataInto(spare: NativeTensor, dtype: number, shape: readonly number[], data: ArrayBufferView, device?: number): NativeTensor;
   /** A contiguous copy on `device`; a handle of its own to the same storage (layout kept) when the tensor is already there. */
   toDevice(t: NativeTensor, device: number): NativeTensor;
   devices(): NativeDevice[];
@@ -173,8 +175,9 @@ const addon = require('node-gyp-build')(packageRoot);
 export const binding: Binding = throwingFailures(addon);
 
 // Handles of disposed tensors that no Tensor holds any more (lib/tensor/tensor.ts gives them
-// here): run() puts its result into one of them (the addon's runInto) instead of a new handle,
-// which (an external with a finalizer, collected later) costs about as much as a small op.
+// here): run() and fromData() put their result into one of them (the addon's runInto and
+// fromDataInto) instead of a new handle, which (an external with a finalizer, collected later)
+// costs about as much as a small op.
 const spareHandles: NativeTensor[] = [];
 const maxSpareHandles = 32;
 
@@ -183,9 +186,15 @@ export function recycle(handle: NativeTensor): void {
   if (spareHandles.length < maxSpareHandles) spareHandles.push(handle);
 }
 
-binding.run = (...args: Parameters<Binding['run']>) => {
-  const spare = spareHandles.pop();
-  const result = spare === undefined ? addon.run(...args) : addon.runInto(spare, ...args);
-  if (result instanceof Error) throw result;
-  return result;
-};
+/** `name`, into a spare handle when there is one (the addon's `${name}Into`). */
+function reusing<K extends 'run' | 'fromData'>(name: K): Binding[K] {
+  const fresh = addon[name], into = addon[`${name}Into`];
+  return ((...args: unknown[]) => {
+    const spare = spareHandles.pop();
+    const result = spare === undefined ? fresh(...args) : into(spare, ...args);
+    if (result instanceof Error) throw result;
+    return result;
+  }) as Binding[K];
+}
+binding.run = reusing('run');
+binding.fromData = reusing('fromData');
