@@ -9,6 +9,7 @@
  */
 import { strict as assert } from 'assert';
 import * as rv from '../lib/index';
+import { binding } from '../lib/backend/binding';
 
 const MB = 2 ** 20;
 const rss = () => process.memoryUsage().rss;
@@ -94,6 +95,33 @@ describe('memory', function () {
     for (let i = 0; i < 1e5; i++) disposedCycle();
     const growth = rss() - rssStart;
     assert.ok(growth < 16 * MB, `RSS grew ${(growth / MB).toFixed(1)} MB`);
+  });
+
+  it('gives a disposed tensor\'s handle to later results (runInto, fromDataInto), and the tensor stays disposed', () => {
+    const a = rv.tensor([1, 2, 3]);
+    const disposed = Array.from({ length: 40 }, (_, i) => a.add(i));
+    rv.dispose(disposed);
+    // Each result below takes one of the handles just freed.
+    const later = Array.from({ length: 40 }, (_, i) => i % 2 === 0 ? a.mul(i) : rv.tensor([i, i, i]));
+    for (const t of disposed) {
+      assert.ok(t.isDisposed);
+      assert.throws(() => t.dataSync(), /dataSync: tensor of shape \[3\] is disposed/);
+      t.dispose();  // again: harmless, and it must not free the result now in its old handle
+    }
+    later.forEach((t, i) => assert.deepEqual(Array.from(t.dataSync()), i % 2 === 0 ? [i, 2 * i, 3 * i] : [i, i, i]));
+    rv.dispose([a, ...later]);
+  });
+
+  it('reuses only disposed handles of its own: runInto and fromDataInto refuse others', () => {
+    const live = rv.tensor([1, 2]);
+    const add = binding.kernels().add;
+    assert.throws(() => binding.runInto(live.handle(), add, [2], 0, null, -1, live.handle(), live.handle()), /runInto: argument 0 is a live tensor, not a disposed one/);
+    assert.throws(() => binding.fromDataInto(live.handle(), 0, [1], new Float32Array(1)), /fromDataInto: argument 0 is a live tensor, not a disposed one/);
+    for (const other of [{}, 7, null, binding.makeGraph({ numSlots: 1, inputs: [0], constants: [], steps: [], outputs: [0] })]) {
+      assert.throws(() => binding.runInto(other as never, add, [2], 0, null, -1, live.handle(), live.handle()), /runInto: argument 0 is not a randvar tensor/);
+    }
+    assert.deepEqual(Array.from(live.dataSync()), [1, 2]);
+    live.dispose();
   });
 
   it('1e5 undisposed cycles in one synchronous loop keep live bytes bounded', () => {
