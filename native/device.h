@@ -65,10 +65,11 @@ struct ByteRange {
 
 // Reads of one device's memory by the host that wait for nothing queued after them: begin_read
 // queues copies of the ranges (src on `device`, dst on the host) into pinned staging memory behind
-// the work queued so far, and returns a handle; end_read waits for those copies alone and, with
-// `copy_out`, fills each dst. So the host can queue more work before it takes the values. Every
-// handle is ended once; end_read without copy_out (an abandoned read) never throws. A null handle
-// is a read already done (on the emulated device, or without pinned memory: copied at once).
+// the work queued so far, and returns a handle; end_read with `copy_out` waits for those copies
+// alone and fills each dst. So the host can queue more work before it takes the values. Every
+// handle is ended once; end_read without copy_out (an abandoned read) neither waits nor throws. A
+// null handle is a read already done (on the emulated device, or without pinned memory: copied
+// at once).
 void* begin_read(const ByteRange* reads, size_t count, int device, const char* what);
 void end_read(void* read, bool copy_out, const char* what);
 

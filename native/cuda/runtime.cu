@@ -174,6 +174,7 @@ struct HostRead {
 struct ReadPool {
   std::mutex mutex;
   std::vector<HostRead*> free;
+  std::vector<HostRead*> draining;  // abandoned while their copies may still run: free once their events have fired
   bool no_pinned = false;  // a pinned allocation failed: later reads copy at once, without trying again
 };
 ReadPool read_pools[kMaxDevices];
@@ -196,6 +197,15 @@ HostRead* take_read(int device, size_t bytes, const char* what) {
   {
     std::lock_guard<std::mutex> lock(pool.mutex);
     if (pool.no_pinned) return nullptr;
+    for (size_t i = 0; i < pool.draining.size();) {
+      if (cudaEventQuery(pool.draining[i]->event) == cudaErrorNotReady) {
+        i++;
+        continue;
+      }
+      cudaGetLastError();
+      pool.free.push_back(pool.draining[i]);
+      pool.draining.erase(pool.draining.begin() + long(i));
+    }
     if (!pool.free.empty()) {
       r = pool.free.back();
       pool.free.pop_back();
@@ -269,13 +279,20 @@ void* begin_read(const ByteRange* reads, size_t count, int device, const char* w
 void end_read(void* read, bool copy_out, const char* what) {
   if (!read) return;
   HostRead* r = static_cast<HostRead*>(read);
+  if (!copy_out) {
+    // Abandoned (a leaf queued ahead that no chain needs): no wait, so the host goes on while the
+    // device finishes it; its staging memory is reused once its copies are done.
+    ReadPool& pool = read_pools[r->device];
+    std::lock_guard<std::mutex> lock(pool.mutex);
+    pool.draining.push_back(r);
+    return;
+  }
   cudaError_t e = cudaEventSynchronize(r->event);
-  if (e == cudaSuccess && copy_out) {
+  if (e == cudaSuccess) {
     for (const ByteRange& range : r->ranges) std::memcpy(range.dst, range.src, range.bytes);
   }
   give_back(r);
-  if (copy_out) check(e, what);
-  else cudaGetLastError();
+  check(e, what);
 }
 
 void synchronize(int device, const char* what) {
