@@ -237,6 +237,22 @@ std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const 
       return q;
     };
 
+    // The candidate after a leaf's choice: where every chain still building takes the fresh leaf
+    // (always, with one chain) or none does, a stopped chain's candidate being of no account,
+    // it is the one or the other as it is, with no upload of the choice and no graph run.
+    auto choose = [&](const Tensors& before, const Tensors& leaf, const std::vector<uint8_t>& flags,
+                      const std::vector<uint8_t>& building) -> Tensors {
+      bool all = true, none = true;
+      for (size_t i = 0; i < count; i++) {
+        if (!building[i]) continue;
+        all = all && flags[i];
+        none = none && !flags[i];
+      }
+      if (none) return before;
+      if (all) return {leaf[0], leaf[2], leaf[3]};
+      Tensor taken = mask(flags, device);
+      return run(*graphs.choose, "choose", {&before}, {&leaf[0], &leaf[2], &leaf[3], &taken});
+    };
     Queued current = queue(0, start);
     for (int64_t index = 0;; index++) {
       // Ahead of the decisions on this leaf, the next leaf, whose leapfrog step does not depend on
@@ -278,10 +294,11 @@ std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const 
         if (current.last) turns_at_join[i] = turned(dots[size_t(current.closes)], c);
       }
       fresh = std::move(current.fresh);
-      take = mask(take_flags, device);
-      if (current.last || !any_active()) break;
-      // The choice applied now; the last leaf's is left to the merge.
-      candidate = run(*graphs.choose, "choose", {&candidate}, {&fresh[0], &fresh[2], &fresh[3], &take});
+      if (current.last || !any_active()) {
+        take = mask(take_flags, device);  // the last leaf's choice is left to the merge
+        break;
+      }
+      candidate = choose(candidate, fresh, take_flags, active);
       current = ahead ? std::move(next) : queue(index + 1, fresh);
     }
     if (!any_active()) break;
