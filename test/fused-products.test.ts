@@ -50,7 +50,8 @@ describe('product fusion of captured graphs', () => {
     it(`reads X once for B·Xᵀ, a program of it, and the program's values times X (${dtype}), with the bits of op by op`, () => {
       const rng = makeRng(31);
       rv.tidy(() => {
-        for (const [rows, features, small] of [[1024, 55, 1], [5003, 17, 3], [40_009, 32, 8], [2048, 100, 4]]) {
+        // 300 features: on a GPU, two columns a thread in the one pass (a review's suggestion).
+        for (const [rows, features, small] of [[1024, 55, 1], [5003, 17, 3], [40_009, 32, 8], [2048, 100, 4], [1536, 300, 2]]) {
           const X = rv.tensor(randomData(rng, rows * features, dtype, -1, 1), [rows, features], dtype);
           const labels = rv.tensor(Array.from({ length: rows }, () => (rng() < 0.4 ? 1 : 0)), [rows], dtype);
           const B = rv.tensor(randomData(rng, small * features, dtype, -0.5, 0.5), [small, features], dtype);
@@ -77,6 +78,20 @@ describe('product fusion of captured graphs', () => {
       });
     });
   }
+
+  it('reads X once where X is a view whose rows are apart and start off a vector boundary, with the bits of op by op', () => {
+    const rng = makeRng(35);
+    rv.tidy(() => {
+      const rows = 2001, features = 37;
+      // X's rows 40 elements apart, starting one element in: no 16-byte alignment, stride above the width.
+      const wide = rv.tensor(randomData(rng, rows * 40, 'float32', -1, 1), [rows, 40]);
+      const X = rv.slice(wide, [0, 1], [rows, features]);
+      const B = rv.tensor(randomData(rng, 2 * features, 'float32', -0.5, 0.5), [2, features]);
+      const fn: Fn = ([b]) => [rv.matMul(rv.tanh(rv.matMul(b, X, false, true)), X)];
+      const steps = capturedMatchesEager(fn, [B], 'X a view');
+      assert.deepEqual(steps, fuses() ? ['fusedProducts'] : ['matMul', 'tanh', 'matMul'], steps.join(' '));
+    });
+  });
 
   it('fuses the gradient of a logistic regression\'s log joint (one op between the products), with the bits of op by op', () => {
     const rng = makeRng(32);

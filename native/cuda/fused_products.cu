@@ -14,7 +14,8 @@ namespace {
 // G = the program at every element of Z (contiguous, seen as [rows, cols]): element (a, b) at
 // offset a * cols + b of both, the other inputs' strides along a and b in `in`.
 template <typename T>
-__global__ void __launch_bounds__(cuda::kBlock) program_kernel(fused::Program p, fused::ProgramInputs in, const T* __restrict__ z,
+__global__ void __launch_bounds__(cuda::kBlock) program_kernel(const __grid_constant__ fused::Program p,
+                                                               const __grid_constant__ fused::ProgramInputs in, const T* __restrict__ z,
                                                                T* __restrict__ g, int64_t n, int64_t cols) {
   for (int64_t o = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; o < n; o += int64_t(gridDim.x) * blockDim.x) {
     const int64_t a = o / cols;

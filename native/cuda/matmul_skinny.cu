@@ -406,7 +406,8 @@ __global__ void __launch_bounds__(kBlock) skinny_partials_kernel(const T* __rest
 template <typename T, int C, int kColumns>
 __global__ void __launch_bounds__(kBlock, kMinBlocksPerSM)
     skinny_pair_kernel(LongOperand<T> x, SmallOperand<T> w, int c, int lanes, T* __restrict__ z, int64_t z_long,
-                       int64_t z_small, fused::Program program, fused::ProgramInputs inputs, int64_t run_tiles, int64_t runs,
+                       int64_t z_small, const __grid_constant__ fused::Program program,
+                       const __grid_constant__ fused::ProgramInputs inputs, int64_t run_tiles, int64_t runs,
                        T* __restrict__ out, int64_t out_width, int64_t out_small, T* __restrict__ partial) {
   extern __shared__ __align__(16) unsigned char smem[];
   // W as one C-vector per q, then a tile's coefficients as C-vectors, then two tile buffers (the
@@ -667,6 +668,8 @@ template <typename T> bool columns_form_of(const matmul::Product& p, ColumnsForm
 template <typename T, int C>
 void launch_pair(int device, const RowsForm<T>& first, T* z, const ColumnsForm<T>& second, T* out,
                  const fused::Program& program, const fused::ProgramInputs& inputs, const char* what) {
+  // As launch_columns: wider rows have no kernel here (skinny_pair's forms rule them out).
+  if (second.x.width > max_columns_width<T>(C)) throw Error(std::string(what) + ": skinny pair given rows too wide");
   LongOperand<T> x = second.x;
   const ColumnRuns plan = column_runs(x);
   x.tile_rows = plan.tile_rows;
