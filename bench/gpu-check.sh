@@ -3,12 +3,13 @@
 #   bench/gpu-check.sh LOGDIR
 # 1. node: the machine's own, else the binary bench/gpu-carry.sh packed into .carry/;
 # 2. the addon: the CUDA build carried in build/Release (else builds it, when nvcc and cmake are there);
-# 3. the CUDA test suite (test/cuda.test.ts: every kernel against the CPU), then the op test files
-#    with the GPU as the default device;
+# 3. the CUDA test suite (test/cuda.test.ts: every kernel against the CPU) and the product fusion
+#    tests on the GPU;
 # 4. the GPU benchmarks (bench:gpu) and the logistic-regression NUTS benchmark on the GPU, with
 #    NumPyro's NUTS on the same card and data shape side by side (and our 1-chain figure again
-#    without elementwise fusion, with product fusion on the GPU, with each leaf read before the
-#    next is queued, and without CUDA graphs);
+#    with product fusion on the GPU and with each leaf read before the next is queued);
+# 5. the op test files with the GPU as the default device, and the 1-chain figure without
+#    elementwise fusion and without CUDA graphs;
 # and prints a short table last. Full logs go to LOGDIR. Each step has a time limit, so a hang
 # costs minutes, not the session.
 set -uo pipefail
@@ -49,26 +50,28 @@ fi
 short=${GPU_CHECK_SHORT:-0}
 MOCHA="node node_modules/mocha/bin/mocha.js --no-config --node-option import=tsx --timeout 300000"
 step cuda-tests $([ "$short" = 1 ] && echo 60 || echo 240) $MOCHA test/cuda.test.ts
-# GPU_CHECK_OPS="a b": only these op test files (test/a.test.ts ...), for a short rerun.
-OPS=${GPU_CHECK_OPS:-"graph-replay jit fusion fused-products indexing reduction elementwise special layout view matmul linalg creation random tensor cross-entropy autodiff autodiff-elementwise autodiff-reduction autodiff-linalg distributions-continuous"}
-step device-suite $([ "$short" = 1 ] && echo 180 || echo 300) env RANDVAR_TEST_DEVICE=cuda:0 $MOCHA --require test/device-setup.ts $(for f in $OPS; do echo test/$f.test.ts; done)
+# Product fusion on the GPU (RANDVAR_GPU_FUSED_PRODUCTS=1: off by default until this has passed on
+# a GPU): its tests (the graphs it fuses give op by op's bits; NUTS's draws).
+step fused-products $([ "$short" = 1 ] && echo 60 || echo 120) env RANDVAR_TEST_DEVICE=cuda:0 RANDVAR_GPU_FUSED_PRODUCTS=1 $MOCHA --require test/device-setup.ts test/fused-products.test.ts test/jit.test.ts
+# The figures first (issues 9 and 10), so that a run cut short still has them.
 step bench-gpu $([ "$short" = 1 ] && echo 45 || echo 150) node --import tsx bench/gpu.ts $([ "$short" = 1 ] && echo --rounds 3)
 step logreg-gpu $([ "$short" = 1 ] && echo 50 || echo 300) node --import tsx bench/logreg-nuts.ts --device cuda:0 --profile --summary-out "$LOG/logreg-gpu.json" ${LOGREG_COMPARE:+--compare "$LOGREG_COMPARE"}
-# The same 1-chain figure without elementwise fusion (jit's RANDVAR_FUSE=0), to see what fusion gives.
-step logreg-gpu-unfused $([ "$short" = 1 ] && echo 40 || echo 120) env RANDVAR_FUSE=0 node --import tsx bench/logreg-nuts.ts --device cuda:0 --draws 100
-# Product fusion on the GPU (RANDVAR_GPU_FUSED_PRODUCTS=1: off by default until this has passed on
-# a GPU): its tests (the graphs it fuses give op by op's bits; NUTS's draws), then the 1-chain figure.
-step fused-products $([ "$short" = 1 ] && echo 60 || echo 120) env RANDVAR_TEST_DEVICE=cuda:0 RANDVAR_GPU_FUSED_PRODUCTS=1 $MOCHA --require test/device-setup.ts test/fused-products.test.ts test/jit.test.ts
+# The 1-chain figure with product fusion on the GPU.
 step logreg-gpu-fused-products $([ "$short" = 1 ] && echo 40 || echo 120) env RANDVAR_GPU_FUSED_PRODUCTS=1 node --import tsx bench/logreg-nuts.ts --device cuda:0 --draws 100
 # Without queueing the next leaf before the host reads this one (native/nuts.h), to see what it gives.
 step logreg-gpu-in-turn $([ "$short" = 1 ] && echo 40 || echo 120) env RANDVAR_NUTS_SPECULATE=0 node --import tsx bench/logreg-nuts.ts --device cuda:0 --draws 100
-# And without CUDA graphs (graphs replayed step by step), to see what they give.
-step logreg-gpu-stepwise $([ "$short" = 1 ] && echo 40 || echo 120) env RANDVAR_CUDA_GRAPHS=0 node --import tsx bench/logreg-nuts.ts --device cuda:0 --draws 100
 if [ -f .carry/peers/numpyro_logreg.py ]; then
   step numpyro $([ "$short" = 1 ] && echo 40 || echo 240) python3 .carry/peers/numpyro_logreg.py --samples 100
 else
   echo "numpyro: .carry/peers/numpyro_logreg.py missing (run bench/gpu-carry.sh)" | tee -a "$LOG/steps.txt"
 fi
+# GPU_CHECK_OPS="a b": only these op test files (test/a.test.ts ...), for a short rerun.
+OPS=${GPU_CHECK_OPS:-"graph-replay jit fusion fused-products indexing reduction elementwise special layout view matmul linalg creation random tensor cross-entropy autodiff autodiff-elementwise autodiff-reduction autodiff-linalg distributions-continuous"}
+step device-suite $([ "$short" = 1 ] && echo 180 || echo 300) env RANDVAR_TEST_DEVICE=cuda:0 $MOCHA --require test/device-setup.ts $(for f in $OPS; do echo test/$f.test.ts; done)
+# The same 1-chain figure without elementwise fusion (jit's RANDVAR_FUSE=0), and without CUDA
+# graphs (graphs replayed step by step), to see what they give.
+step logreg-gpu-unfused $([ "$short" = 1 ] && echo 40 || echo 120) env RANDVAR_FUSE=0 node --import tsx bench/logreg-nuts.ts --device cuda:0 --draws 100
+step logreg-gpu-stepwise $([ "$short" = 1 ] && echo 40 || echo 120) env RANDVAR_CUDA_GRAPHS=0 node --import tsx bench/logreg-nuts.ts --device cuda:0 --draws 100
 
 # The short table, last.
 summary() { grep -E "$2" "$LOG/$1.txt" 2>/dev/null | tail -${3:-50}; }
