@@ -151,6 +151,17 @@ struct Queued {
   bool with_start = false;
 };
 
+// The flag every chain has (0 or 1), or -1 where they differ. A selection by a flag all chains
+// share is the one tensor or the other as it is: no upload of a mask and no graph run (always so
+// with one chain).
+int common_flag(const std::vector<uint8_t>& flags) {
+  if (flags.empty()) return -1;
+  for (uint8_t f : flags) {
+    if (f != flags[0]) return -1;
+  }
+  return flags[0] ? 1 : 0;
+}
+
 // Span (pFirst, vFirst, pLast, vLast, rho) of a single leaf.
 Tensors leaf_span(const Tensors& leaf) { return {leaf[1], leaf[4], leaf[1], leaf[4], leaf[1]}; }
 
@@ -183,21 +194,36 @@ std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const 
   };
 
   bool start_queued = false;  // whether a leaf's readout carries the start energies
+  Tensor backward_step;  // −step size, once a grow graph has given it
   for (int depth = 0; depth < max_depth && any_active(); depth++) {
     // Each chain flips its own coin for the direction of this doubling (a stopped chain draws none).
     std::vector<uint8_t> forward_flags(count);
     for (int64_t c = 0; c < n; c++) forward_flags[size_t(c)] = !active[size_t(c)] || uniform(chains.rng + 4 * c) < 0.5;
-    Tensor direction = mask(forward_flags, device);
-    Tensors grown = run(*graphs.grow, "grow", {&forward, &backward}, {&rho, &direction, &step_size});
-    Tensors start = slice(grown, 0, 5, "grow");
-    // The trajectory before this subtree: first = the end away from it, last = the end it grows from.
-    Tensors trajectory = {grown.at(5), grown.at(6), start[1], start[4], rho};
-    Tensor signed_step = grown.at(7);
+    // The end each chain grows from, the trajectory before this subtree (first = the end away from
+    // it, last = the end it grows from) and the signed step sizes: picked as they are where every
+    // chain goes one way (the grow graph's selections would give the same bits), else the graph's.
+    const int all_forward = common_flag(forward_flags);
+    Tensor direction;
+    Tensors start, trajectory;
+    Tensor signed_step;
+    if (all_forward == 1 || (all_forward == 0 && backward_step.storage)) {
+      const Tensors& far = all_forward ? backward : forward;
+      start = all_forward ? forward : backward;
+      trajectory = {far[1], far[4], start[1], start[4], rho};
+      signed_step = all_forward ? step_size : backward_step;
+    } else {
+      direction = mask(forward_flags, device);
+      Tensors grown = run(*graphs.grow, "grow", {&forward, &backward}, {&rho, &direction, &step_size});
+      start = slice(grown, 0, 5, "grow");
+      trajectory = {grown.at(5), grown.at(6), start[1], start[4], rho};
+      signed_step = grown.at(7);
+      if (all_forward == 0) backward_step = signed_step;
+    }
     std::fill(subtree_log_weight.begin(), subtree_log_weight.end(), -INFINITY);
 
     // The subtree's first leaf takes no candidate from before it: every valid chain takes it.
     Tensors fresh, candidate = {start[0], start[2], start[3]};
-    Tensor take;
+    std::vector<uint8_t> last_take;  // the last leaf's choice, left to the merge
     std::vector<Tensors> slots(size_t(depth) + 1);
     Tensors joined;
     const int64_t num_leaves = int64_t(1) << depth;
@@ -295,7 +321,7 @@ std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const 
       }
       fresh = std::move(current.fresh);
       if (current.last || !any_active()) {
-        take = mask(take_flags, device);  // the last leaf's choice is left to the merge
+        last_take = std::move(take_flags);
         break;
       }
       candidate = choose(candidate, fresh, take_flags, active);
@@ -318,12 +344,22 @@ std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const 
       log_weight[i] = log_add_exp(log_weight[i], subtree_log_weight[i]);
       if (turns_at_join[i]) active[i] = 0;
     }
-    Tensor accepted = mask(accept, device);
-    Tensors merged = run(*graphs.merge, "merge", {&forward, &backward, &fresh, &candidate, &sample},
-                         {&take, &direction, &accepted});
-    forward = slice(merged, 0, 5, "merge");
-    backward = slice(merged, 5, 5, "merge");
-    sample = slice(merged, 10, 3, "merge");
+    // The merge: the subtree's far end becomes the trajectory's end in each chain's direction, and
+    // its candidate (after the last leaf's choice) the draw where accepted. Where every chain
+    // shares each flag, that is picking tensors as they are; else the merge graph.
+    const int take_all = common_flag(last_take), accept_all = common_flag(accept);
+    if (all_forward >= 0 && take_all >= 0 && accept_all >= 0) {
+      (all_forward ? forward : backward) = fresh;
+      if (accept_all) sample = take_all ? Tensors{fresh[0], fresh[2], fresh[3]} : candidate;
+    } else {
+      if (!direction.storage) direction = mask(forward_flags, device);
+      Tensor take = mask(last_take, device), accepted = mask(accept, device);
+      Tensors merged = run(*graphs.merge, "merge", {&forward, &backward, &fresh, &candidate, &sample},
+                           {&take, &direction, &accepted});
+      forward = slice(merged, 0, 5, "merge");
+      backward = slice(merged, 5, 5, "merge");
+      sample = slice(merged, 10, 3, "merge");
+    }
     rho = joined.at(4);
   }
   if (start_energy.empty()) {
