@@ -209,15 +209,21 @@ Tensor execute(size_t id, KernelCall& call) {
   return gpu ? gpu(call) : run_on_cpu(entry, call, id);
 }
 
-// The handle of a disposed tensor of this addon's, to take a new result (runInto, fromDataInto).
-Tensor* spare_arg(Napi::Env env, Napi::Value v, const char* what) {
-  void* data = nullptr;
-  bool ours = false;
-  if (napi_get_value_external(env, v, &data) == napi_ok) napi_check_object_type_tag(env, v, &kTensorTag, &ours);
-  if (!ours || !tagging_supported) throw Error(std::string(what) + ": argument 0 is not a randvar tensor");
-  Tensor* spare = static_cast<Tensor*>(data);
-  if (spare->storage) throw Error(std::string(what) + ": argument 0 is a live tensor, not a disposed one");
-  return spare;
+// Puts the tensor `make` gives into info[0], the handle of a disposed tensor of this addon's,
+// and gives that handle (runInto, fromDataInto).
+template <typename Make>
+Napi::Value into_spare(const Napi::CallbackInfo& info, const char* what, Make make) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    void* data = nullptr;
+    bool ours = false;
+    if (napi_get_value_external(env, info[0], &data) == napi_ok) napi_check_object_type_tag(env, info[0], &kTensorTag, &ours);
+    if (!ours || !tagging_supported) throw Error(std::string(what) + ": argument 0 is not a randvar tensor");
+    Tensor* spare = static_cast<Tensor*>(data);
+    if (spare->storage) throw Error(std::string(what) + ": argument 0 is a live tensor, not a disposed one");
+    *spare = make(env);
+    report_memory(env);
+    return info[0];
+  });
 }
 
 // The kernel call that arguments first, first + 1, ... describe: (kernelId, outShape, outDtype,
@@ -250,12 +256,7 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
 // with a finalizer) and collecting it cost as much as a small op itself; a loop of ops whose
 // results are disposed then makes none (lib/tensor/tensor.ts keeps disposed tensors' handles).
 Napi::Value RunInto(const Napi::CallbackInfo& info) {
-  return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    Tensor* spare = spare_arg(env, info[0], "runInto");
-    *spare = run_call(env, info, 1);
-    report_memory(env);
-    return info[0];
-  });
+  return into_spare(info, "runInto", [&](Napi::Env env) { return run_call(env, info, 1); });
 }
 
 // Copies `bytes` of host memory into t's storage, on whichever device it is.
@@ -298,12 +299,7 @@ Napi::Value FromData(const Napi::CallbackInfo& info) {
 // fromDataInto(spare, dtype, shape, typedArray, device) -> spare: fromData() into a disposed
 // tensor's handle (see runInto).
 Napi::Value FromDataInto(const Napi::CallbackInfo& info) {
-  return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    Tensor* spare = spare_arg(env, info[0], "fromDataInto");
-    *spare = from_data(info, 1);
-    report_memory(env);
-    return info[0];
-  });
+  return into_spare(info, "fromDataInto", [&](Napi::Env) { return from_data(info, 1); });
 }
 
 // toData(tensor) -> a new typed array with the elements in row-major order.

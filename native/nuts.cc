@@ -151,16 +151,22 @@ struct Queued {
   bool with_start = false;
 };
 
-// The flag every chain has (0 or 1), or -1 where they differ. A selection by a flag all chains
-// share is the one tensor or the other as it is: no upload of a mask and no graph run (always so
-// with one chain).
-int common_flag(const std::vector<uint8_t>& flags) {
-  if (flags.empty()) return -1;
-  for (uint8_t f : flags) {
-    if (f != flags[0]) return -1;
+// The flag (0 or 1) every chain in `among` has (every chain when null; 0 when it holds none), or
+// -1 where they differ. A selection by a flag the chains that matter share is the one tensor or
+// the other as it is: no upload of a mask and no graph run (always so with one chain).
+int common_flag(const std::vector<uint8_t>& flags, const std::vector<uint8_t>* among = nullptr) {
+  int common = -2;
+  for (size_t i = 0; i < flags.size(); i++) {
+    if (among && !(*among)[i]) continue;
+    const int f = flags[i] ? 1 : 0;
+    if (common == -2) common = f;
+    else if (f != common) return -1;
   }
-  return flags[0] ? 1 : 0;
+  return common == -2 ? 0 : common;
 }
+
+// Position (q, grad, logp) of a Leaf.
+Tensors position_of(const Tensors& leaf) { return {leaf[0], leaf[2], leaf[3]}; }
 
 // Span (pFirst, vFirst, pLast, vLast, rho) of a single leaf.
 Tensors leaf_span(const Tensors& leaf) { return {leaf[1], leaf[4], leaf[1], leaf[4], leaf[1]}; }
@@ -222,7 +228,7 @@ std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const 
     std::fill(subtree_log_weight.begin(), subtree_log_weight.end(), -INFINITY);
 
     // The subtree's first leaf takes no candidate from before it: every valid chain takes it.
-    Tensors fresh, candidate = {start[0], start[2], start[3]};
+    Tensors fresh, candidate = position_of(start);
     std::vector<uint8_t> last_take;  // the last leaf's choice, left to the merge
     std::vector<Tensors> slots(size_t(depth) + 1);
     Tensors joined;
@@ -263,22 +269,6 @@ std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const 
       return q;
     };
 
-    // The candidate after a leaf's choice: where every chain still building takes the fresh leaf
-    // (always, with one chain) or none does, a stopped chain's candidate being of no account,
-    // it is the one or the other as it is, with no upload of the choice and no graph run.
-    auto choose = [&](const Tensors& before, const Tensors& leaf, const std::vector<uint8_t>& flags,
-                      const std::vector<uint8_t>& building) -> Tensors {
-      bool all = true, none = true;
-      for (size_t i = 0; i < count; i++) {
-        if (!building[i]) continue;
-        all = all && flags[i];
-        none = none && !flags[i];
-      }
-      if (none) return before;
-      if (all) return {leaf[0], leaf[2], leaf[3]};
-      Tensor taken = mask(flags, device);
-      return run(*graphs.choose, "choose", {&before}, {&leaf[0], &leaf[2], &leaf[3], &taken});
-    };
     Queued current = queue(0, start);
     for (int64_t index = 0;; index++) {
       // Ahead of the decisions on this leaf, the next leaf, whose leapfrog step does not depend on
@@ -324,7 +314,15 @@ std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const 
         last_take = std::move(take_flags);
         break;
       }
-      candidate = choose(candidate, fresh, take_flags, active);
+      // The choice applied now (a stopped chain's candidate is of no account); the last leaf's is
+      // left to the merge.
+      const int take_all = common_flag(take_flags, &active);
+      if (take_all == 1) {
+        candidate = position_of(fresh);
+      } else if (take_all < 0) {
+        Tensor take = mask(take_flags, device);
+        candidate = run(*graphs.choose, "choose", {&candidate}, {&fresh[0], &fresh[2], &fresh[3], &take});
+      }
       current = ahead ? std::move(next) : queue(index + 1, fresh);
     }
     if (!any_active()) break;
@@ -350,7 +348,7 @@ std::vector<Tensor> nuts_tree(const NutsGraphs& graphs, Executor execute, const 
     const int take_all = common_flag(last_take), accept_all = common_flag(accept);
     if (all_forward >= 0 && take_all >= 0 && accept_all >= 0) {
       (all_forward ? forward : backward) = fresh;
-      if (accept_all) sample = take_all ? Tensors{fresh[0], fresh[2], fresh[3]} : candidate;
+      if (accept_all) sample = take_all ? position_of(fresh) : candidate;
     } else {
       if (!direction.storage) direction = mask(forward_flags, device);
       Tensor take = mask(last_take, device), accepted = mask(accept, device);

@@ -23,17 +23,6 @@ __global__ void __launch_bounds__(cuda::kBlock) program_kernel(const __grid_cons
   }
 }
 
-// The program's other inputs, with their strides along i (Z's offset moving by zi) and s.
-fused::ProgramInputs program_inputs(const products::Call& call, int64_t zi) {
-  fused::ProgramInputs in;
-  in.count = int(call.others.size());
-  for (int k = 0; k < in.count; k++) {
-    in.p[k] = call.others[size_t(k)]->data();
-    products::broadcast_along(*call.others[size_t(k)], call.z, zi, in.along_i[k], in.along_s[k]);
-  }
-  return in;
-}
-
 // Z's stride along X's rows in the one pass: 1 where Z is [c, n] or [n], c where it is [n, c].
 int64_t rows_stride(const Tensor& z, int64_t rows) {
   return z.rank() == 2 && z.shape[0] == rows && z.shape[1] != rows ? z.shape[1] : 1;
@@ -47,7 +36,7 @@ Tensor fused_products_gpu(const KernelCall& c) {
     using T = typename decltype(tag)::type;
     const int64_t zi = rows_stride(z, call.first.m >= call.first.n ? call.first.m : call.first.n);
     return cuda::skinny_pair<T>(c.device, call.first, z.ptr<T>(), zi, call.second, call.r.ptr<T>(), call.program,
-                                program_inputs(call, zi), c.name);
+                                products::program_inputs(call, zi), c.name);
   });
   if (one_pass) return call.out;
   static const Kernel matmul_gpu = cuda_kernel(kernel_index("matMul"));
@@ -57,7 +46,7 @@ Tensor fused_products_gpu(const KernelCall& c) {
     // Element (a, b) of Z at a * cols + b: as an i that moves by whole rows.
     const int64_t cols = z.shape[z.rank() - 1], n = z.numel();
     program_kernel<T><<<cuda::blocks_for(n), cuda::kBlock, 0, cuda::stream(c.device)>>>(
-        call.program, program_inputs(call, cols), z.ptr<T>(), call.g.ptr<T>(), n, cols);
+        call.program, products::program_inputs(call, cols), z.ptr<T>(), call.g.ptr<T>(), n, cols);
     cuda::check_launch(c.name);
   });
   copy_into(call.r, matmul_gpu(call.second_call));

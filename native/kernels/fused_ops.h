@@ -74,9 +74,9 @@ inline std::vector<double> single_instruction(int opcode) {
   return {double(n), 1, double(opcode), 0, double(n > 1 ? 1 : 0), double(n > 2 ? 2 : 0)};
 }
 
-// A program's inputs after register 0 over a product's rows (fusedProducts on a GPU,
-// cuda/program_eval.cuh): input k's value for element (i, s) at p[k][i * along_i[k] + s *
-// along_s[k]], in elements of the program's dtype.
+// A program's inputs after register 0 over a product's rows (fusedProducts,
+// kernels/fused_products.h; on a GPU read by cuda/program_eval.cuh): input k's value for element
+// (i, s) at p[k][i * along_i[k] + s * along_s[k]], in elements of the program's dtype.
 struct ProgramInputs {
   int count = 0;
   const void* p[kMaxInputs] = {};

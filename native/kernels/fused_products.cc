@@ -104,6 +104,16 @@ void broadcast_along(const Tensor& t, const Tensor& z, int64_t zi, int64_t& alon
   along_s = down ? e[1] : e[0];
 }
 
+fused::ProgramInputs program_inputs(const Call& call, int64_t zi) {
+  fused::ProgramInputs in;
+  in.count = int(call.others.size());
+  for (int k = 0; k < in.count; k++) {
+    in.p[k] = call.others[size_t(k)]->data();
+    broadcast_along(*call.others[size_t(k)], call.z, zi, in.along_i[k], in.along_s[k]);
+  }
+  return in;
+}
+
 }  // namespace products
 
 namespace {
@@ -112,17 +122,16 @@ template <typename T>
 void run_between(const products::Call& call, const matmul::PairRows& rows, int64_t i0, int64_t i1) {
   char* ptr[kMaxOperands];
   int64_t st[kMaxOperands];
-  int64_t along_i[kMaxOperands], along_s[kMaxOperands];
-  for (size_t k = 0; k < call.others.size(); k++) products::broadcast_along(*call.others[k], call.z, rows.zi, along_i[k], along_s[k]);
+  const fused::ProgramInputs in = products::program_inputs(call, rows.zi);
   for (int s = 0; s < rows.ns; s++) {
     // G has Z's layout: element (s, i) of both at the same offset.
     const int64_t o = s * rows.zs + i0 * rows.zi;
     ptr[0] = reinterpret_cast<char*>(call.g.ptr<T>() + o);
     ptr[1] = reinterpret_cast<char*>(call.z.ptr<T>() + o);
     st[0] = st[1] = rows.zi * int64_t(sizeof(T));
-    for (size_t k = 0; k < call.others.size(); k++) {
-      ptr[k + 2] = reinterpret_cast<char*>(call.others[k]->ptr<T>() + s * along_s[k] + i0 * along_i[k]);
-      st[k + 2] = along_i[k] * int64_t(sizeof(T));
+    for (int k = 0; k < in.count; k++) {
+      ptr[k + 2] = reinterpret_cast<char*>(call.others[size_t(k)]->ptr<T>() + s * in.along_s[k] + i0 * in.along_i[k]);
+      st[k + 2] = in.along_i[k] * int64_t(sizeof(T));
     }
     fused::run_program_row<T>(call.program, ptr, st, i1 - i0);
   }

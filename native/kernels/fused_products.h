@@ -37,5 +37,9 @@ struct Call {
 // and its small axis s, where Z's own strides are zi along i and zs along s.
 void broadcast_along(const Tensor& t, const Tensor& z, int64_t zi, int64_t& along_i, int64_t& along_s);
 
+// The program's other inputs (registers 1...) with their strides along i and s, Z's offset moving
+// by zi along i: what the CPU's rows and the GPU's kernels read them by.
+fused::ProgramInputs program_inputs(const Call& call, int64_t zi);
+
 }  // namespace products
 }  // namespace rv
