@@ -1,15 +1,25 @@
 /**
- * Collects the kept draws and per-draw statistics of every chain in JS memory as they come (a
- * [chains, dim] read-back per iteration), and makes the Fit from them at the end.
+ * Collects the kept draws and per-draw statistics of every chain in JS memory, and makes the Fit
+ * from them at the end. The statistics are host values as they come; the positions are copied on
+ * their device and read back in batches, so that sampling on a GPU does not wait for the device
+ * after every transition (the wait would also take in a leaf that NUTS queued ahead in vain).
  */
 import type { DType, TypedArray } from '../../tensor/dtype';
 import { tensor } from '../../tensor/ops/creation';
+import { stack } from '../../tensor/ops/layout';
+import { clone } from '../../tensor/ops/view';
+import type { Tensor } from '../../tensor/tensor';
 import { Fit, type SamplerStats } from '../fit';
 import type { FlatTarget } from './target';
 import type { TransitionStats } from './transition';
 
+/** Kept draws held on their device before a read-back: enough that the reads cost little. */
+const batchSize = 64;
+
 export class Recorder {
   private readonly positions: Float64Array;
+  /** Kept draws not read back yet: each a copy of the positions [chains, dim], and the rows it fills. */
+  private pending: { q: Tensor; rows: number[] }[] = [];
   private readonly stats: Record<keyof TransitionStats | 'stepSize', Float64Array>;
   /** Draws kept so far, per chain. */
   private readonly counts: Int32Array;
@@ -27,16 +37,47 @@ export class Recorder {
     this.adaptedStepSize = new Float64Array(numChains).fill(NaN);
   }
 
-  /** Records one kept draw of each of `chains`: positions [chains.length × dim], their statistics and step sizes. */
-  record(chains: readonly number[], positions: TypedArray, stats: TransitionStats, stepSize: ArrayLike<number>): void {
-    chains.forEach((chain, i) => {
-      const draw = this.counts[chain]++;
-      const row = chain * this.numSamples + draw;
-      this.positions.set(positions.subarray(i * this.dim, (i + 1) * this.dim), row * this.dim);
+  /**
+   * Records one kept draw of each of `chains`: positions q [chains.length, dim] (copied; read back
+   * with later draws', by flush() at the latest), their statistics and step sizes.
+   */
+  record(chains: readonly number[], q: Tensor, stats: TransitionStats, stepSize: ArrayLike<number>): void {
+    const rows = chains.map((chain, i) => {
+      const row = chain * this.numSamples + this.counts[chain]++;
       this.stats.stepSize[row] = stepSize[i];
       for (const name of ['treeDepth', 'numSteps', 'diverging', 'energy', 'acceptProb', 'hitMaxDepth'] as const) this.stats[name][row] = stats[name][i];
       this.divergences += stats.diverging[i];
+      return row;
     });
+    this.pending.push({ q: clone(q), rows });
+    if (this.pending.length >= batchSize) this.flush();
+  }
+
+  /** Reads the pending draws' positions back, in one read. */
+  flush(): void {
+    const pending = this.pending;
+    if (pending.length === 0) return;
+    this.pending = [];
+    try {
+      const all = stack(pending.map((p) => p.q));
+      const values = all.dataSync();
+      all.dispose();
+      let at = 0;
+      for (const { rows } of pending) {
+        for (const row of rows) {
+          this.positions.set(values.subarray(at, at + this.dim), row * this.dim);
+          at += this.dim;
+        }
+      }
+    } finally {
+      for (const p of pending) p.q.dispose();
+    }
+  }
+
+  /** Frees the pending draws unread (a run that failed). */
+  discard(): void {
+    for (const p of this.pending) p.q.dispose();
+    this.pending = [];
   }
 
   /** Records the adapted step size and inverse metric of each of `chains`. */
@@ -54,6 +95,7 @@ export class Recorder {
    * them (all chains with no draws when none did).
    */
   fit(target: FlatTarget, info: { sampler: string; numWarmup: number; aborted: boolean; metricShape: number[] }): Fit {
+    this.flush();
     let chains = Array.from({ length: this.numChains }, (_, c) => c).filter((c) => this.counts[c] > 0);
     if (chains.length === 0) chains = Array.from({ length: this.numChains }, (_, c) => c);
     const draws = Math.min(...chains.map((c) => this.counts[c]));

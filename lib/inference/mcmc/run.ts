@@ -142,7 +142,7 @@ async function runChains(run: Run, chains: readonly number[], position: Position
         }
         if (iteration === numWarmup - 1 && adaptStep) stepSize = dualAveraging.averaged();
       } else {
-        recorder.record(chains, position.q.dataSync(), result.stats, used);
+        recorder.record(chains, position.q, result.stats, used);
       }
       if (settings.callback !== undefined) settings.callback(drawEvent(target, chains, iteration, warmup, used, result.stats, position.q));
       run.done += 1;
@@ -152,9 +152,11 @@ async function runChains(run: Run, chains: readonly number[], position: Position
         lastYield = performance.now();
       }
     }
+    recorder.flush();
     const inverse = context.metric.inverse;
     recorder.adapted(chains, stepSize, inverse === null ? new Float64Array(numChains * target.dim).fill(1) : inverse.dataSync());
   } finally {
+    recorder.discard();  // after a failure: the draws it had not read
     advance(position, null);
     context.metric.dispose();
     context.cache.release();
