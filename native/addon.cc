@@ -240,9 +240,10 @@ Tensor run_call(Napi::Env env, const Napi::CallbackInfo& info, size_t first) {
   call.out_dtype = dtype_from_code(int64_t(number(info[first + 2], call.name, "dtype")));
   call.attrs = read_numbers(info[first + 3], call.name);
   const size_t inputs = first + 5;
+  if (info.Length() > inputs) call.inputs.reserve(info.Length() - inputs);
   for (size_t i = inputs; i < info.Length(); i++) call.inputs.push_back(unwrap(env, info[i], call.name, i - inputs));
-  const Napi::Value device = info[first + 4];
-  place(call, read_device(device, call.name));
+  // With inputs, they give the device, and the argument is not read.
+  place(call, call.inputs.empty() ? read_device(info[first + 4], call.name) : kCpu);
   return execute(size_t(id), call);
 }
 

@@ -8,7 +8,6 @@
 #endif
 #include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "device.h"
@@ -27,6 +26,15 @@ size_t size_class(size_t bytes) {
   return rounded;
 }
 
+// The index of a size class (a value size_class gives): 0-15 for the 64-byte multiples, then four a
+// power of two. A free list per index in an array: no hashing on the hot path.
+constexpr size_t kNumClasses = 16 + 4 * 54;
+size_t class_index(size_t capacity) {
+  if (capacity <= 1024) return capacity / kAlignment - 1;
+  const int power = 63 - __builtin_clzll(capacity);
+  return 16 + size_t(power - 10) * 4 + ((capacity >> (power - 2)) - 4);
+}
+
 int64_t cache_limit() {
   const char* env = std::getenv("RANDVAR_CACHE_BYTES");
   if (env) {
@@ -42,7 +50,7 @@ int64_t cache_limit() {
 struct Cache {
   int device = kCpu;
   std::mutex mutex;
-  std::unordered_map<size_t, std::vector<void*>> free_lists;
+  std::vector<void*> free_lists[kNumClasses];  // by class_index
   int64_t cached_bytes = 0;
   int64_t limit = 0;
   int64_t hits = 0, misses = 0;
@@ -77,7 +85,7 @@ void raw_free(int device, void* p) {
 }
 
 void free_cached_locked(Cache& c) {
-  for (auto& [size, list] : c.free_lists) {
+  for (auto& list : c.free_lists) {
     for (void* p : list) raw_free(c.device, p);
     list.clear();
   }
@@ -106,14 +114,18 @@ Block allocate(size_t bytes, const char* what, int device) {
     throw Error(std::string(what) + ": allocation of " + std::to_string(bytes) + " bytes is too large (limit " +
                 std::to_string(max_allocation()) + " bytes, the physical memory)");
   }
+  if (uint64_t(bytes) > kMaxAllocationBytes) {  // beyond any GPU's memory; its size class would not fit 64 bits
+    throw Error(std::string(what) + ": allocation of " + std::to_string(bytes) + " bytes on " + device_name(device) +
+                " is too large (limit " + std::to_string(kMaxAllocationBytes) + " bytes)");
+  }
   size_t capacity = size_class(bytes);
   Cache& c = cache(device);
   {
     std::lock_guard<std::mutex> lock(c.mutex);
-    auto it = c.free_lists.find(capacity);
-    if (it != c.free_lists.end() && !it->second.empty()) {
-      void* p = it->second.back();
-      it->second.pop_back();
+    std::vector<void*>& list = c.free_lists[class_index(capacity)];
+    if (!list.empty()) {
+      void* p = list.back();
+      list.pop_back();
       c.cached_bytes -= int64_t(capacity);
       c.hits++;
       c.live_bytes += int64_t(capacity);
@@ -159,7 +171,7 @@ void release(Block block) {
   {
     std::lock_guard<std::mutex> lock(c.mutex);
     if (c.cached_bytes + int64_t(block.capacity) <= c.limit) {
-      c.free_lists[block.capacity].push_back(block.data);
+      c.free_lists[class_index(block.capacity)].push_back(block.data);
       c.cached_bytes += int64_t(block.capacity);
       return;
     }
