@@ -63,6 +63,35 @@ describe('memory', function () {
     assert.ok(after.cacheHits - before.cacheHits >= 2e4);
   });
 
+  it('gives a freed block only to a request of its own size class: never a smaller block', () => {
+    // Classes: multiples of 64 bytes to 1 KiB, then 1, 1.25, 1.5 and 1.75 times a power of two.
+    // Sizes at and just past class edges (float64 elements, 8 bytes each).
+    const sizes = [1, 8, 9, 127, 128, 129, 160, 161, 192, 193, 224, 225, 256, 257, 4096, 4097, 2 ** 20, 2 ** 20 + 1];
+    const classOf = (bytes: number) => {
+      if (bytes <= 1024) return Math.ceil(bytes / 64) * 64;
+      const quarter = 2 ** Math.floor(Math.log2(bytes)) / 4;
+      return Math.ceil(bytes / quarter) * quarter;
+    };
+    const misses = () => rv.memory('cpu').cacheMisses;
+    for (const a of sizes) {
+      for (const b of sizes) {
+        // Empty the lists of both classes, free one block of a's class, then ask for b.
+        const held = [rv.zeros([a], 'float64'), rv.zeros([b], 'float64')];
+        rv.emptyCache();
+        rv.dispose(held);
+        rv.emptyCache();
+        const freed = rv.zeros([a], 'float64');
+        freed.dispose();
+        const before = misses();
+        const t = rv.fill([b], 7, 'float64');
+        const reused = misses() === before;
+        assert.equal(reused, classOf(8 * a) === classOf(8 * b), `${8 * a} then ${8 * b} bytes`);
+        assert.ok(t.dataSync().every((v) => v === 7));
+        t.dispose();
+      }
+    }
+  });
+
   it('1e5 cycles of undisposed tensors left to the GC keep the resident set and live bytes bounded', async () => {
     await run(1e4, undisposedCycle);  // warm-up
     const rssStart = rss();
