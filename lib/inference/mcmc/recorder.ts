@@ -8,6 +8,7 @@ import type { DType, TypedArray } from '../../tensor/dtype';
 import { tensor } from '../../tensor/ops/creation';
 import { stack } from '../../tensor/ops/layout';
 import { clone } from '../../tensor/ops/view';
+import { keep } from '../../tensor/scope';
 import type { Tensor } from '../../tensor/tensor';
 import { Fit, type SamplerStats } from '../fit';
 import type { FlatTarget } from './target';
@@ -49,7 +50,8 @@ export class Recorder {
       this.divergences += stats.diverging[i];
       return row;
     });
-    this.pending.push({ q: clone(q), rows });
+    // Kept: a tidy around the run must not free it before it is read.
+    this.pending.push({ q: keep(clone(q)), rows });
     if (this.pending.length >= batchSize) this.flush();
   }
 
