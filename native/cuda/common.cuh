@@ -13,6 +13,7 @@
 #include "../device.h"
 #include "../error.h"
 #include "../kernel.h"
+#include "../rounding.h"
 #include "../strided_loop.h"
 #include "../tensor.h"
 
@@ -30,7 +31,7 @@ constexpr int kBlock = 256;
 constexpr int64_t kMaxGrid = 65535 * 8;      // blocks a launch takes at most: grid-stride loops cover the rest
 constexpr unsigned kFullMask = 0xffffffffu;  // every lane of a warp
 
-RV_HD inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+using ::rv::ceil_div;  // rounding.h: kernels here call it as cuda::ceil_div too
 
 // Blocks for n elements at `per_thread` each, capped so grid-stride loops cover the rest.
 inline unsigned blocks_for(int64_t n, int per_thread = 1) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../kernel.h"
+#include "../rounding.h"
 #include "fused_ops.h"
 #include "matmul.h"
 
@@ -15,7 +16,7 @@ namespace products {
 constexpr int64_t kAlign = 16;  // values: R starts at a multiple of 64 bytes (float32)
 
 // Where R starts in the output: Z's `values` rounded up to kAlign.
-inline int64_t padded(int64_t values) { return (values + kAlign - 1) / kAlign * kAlign; }
+inline int64_t padded(int64_t values) { return round_up(values, kAlign); }
 constexpr size_t kFixedAttrs = 6;  // [transposeA, transposeB, xIsB] for each product
 
 // A checked call, with its output made on the call's device: Z and R as views of it, G (Z's

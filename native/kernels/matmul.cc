@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "../allocator.h"
+#include "../rounding.h"
 #include "../blas.h"
 #include "../kernel.h"
 #include "../thread_pool.h"
@@ -884,9 +885,6 @@ template <typename T> struct SkinnyPlan {
   int64_t os = 0, oi = 0;  // oi: the stride of out along i (dots) or w (axpys)
 };
 
-// n values rounded up to whole vectors of `lanes`.
-inline int64_t whole_vectors(int64_t n, int lanes) { return (n + lanes - 1) / lanes * lanes; }
-
 // Dots on rows of L: the small side packed once, then any rows, in any split.
 template <typename T> struct DotsWork {
   const SkinnyKernels<T> kern = skinny_kernels<T>();
@@ -894,7 +892,7 @@ template <typename T> struct DotsWork {
   Scratch packed;
   Dots<T> d;
   DotsWork(const SkinnyPlan<T>& p, const char* what)
-      : kp(whole_vectors(p.depth, kern.lanes)), packed(sizeof(T) * size_t(p.ns) * size_t(kp), what) {
+      : kp(round_up(p.depth, kern.lanes)), packed(sizeof(T) * size_t(p.ns) * size_t(kp), what) {
     T* sp = packed.as<T>();
     for (int s = 0; s < p.ns; s++) {
       for (int64_t q = 0; q < kp; q++) sp[s * kp + q] = q < p.depth ? p.small.p[s * p.small.rs + q * p.small.cs] : T(0);
@@ -915,7 +913,7 @@ template <typename T> struct AxpysWork {
   Axpys<T> a;
   AxpysWork(const SkinnyPlan<T>& plan, const char* what)
       : p(plan),
-        wp(whole_vectors(plan.depth, kern.lanes)),
+        wp(round_up(plan.depth, kern.lanes)),
         block(std::clamp<int64_t>(kSkinnyBlock / (plan.depth * int64_t(sizeof(T))), 8, 512)),
         size(plan.ns * wp),
         chunk(chunk_rows()),
@@ -927,7 +925,7 @@ template <typename T> struct AxpysWork {
   int64_t chunk_rows() const {
     const int64_t max_chunks = std::clamp<int64_t>(kSkinnyPartials / (size * int64_t(sizeof(T))), 16, 512);
     const int64_t rows = std::max(kSkinnyChunk / p.depth, (p.count + max_chunks - 1) / max_chunks);
-    return (rows + block - 1) / block * block;
+    return round_up(rows, block);
   }
   int64_t begin(int64_t ch) const { return ch * chunk; }
   int64_t end(int64_t ch) const { return std::min(p.count, (ch + 1) * chunk); }
